@@ -1,0 +1,51 @@
+/* The CLI's command table and option helper. Each subcommand lives in cmd-<name>.c, parses its
+ * own options from a table of struct cli_opt (which also generates its --help), and returns the
+ * process exit status: 0 ok, 1 failure, 2 usage error. */
+#ifndef PP_CLI_H
+#define PP_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+struct cli_opt {
+	const char *name;  /* long name, without "--" */
+	int val;           /* short option character, or a value >= 256 for long-only */
+	const char *arg;   /* argument name for --help, NULL for a flag */
+	const char *help;
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage;              /* the synopsis after "powprint NAME " */
+	const char *description;        /* a paragraph for --help, may be NULL */
+	const struct cli_opt *opts;     /* terminated by { 0 } */
+};
+
+/* The command table (commands.c), NULL-terminated. Each cmd-<name>.c defines cmd_<name>. */
+extern const struct cli_cmd *const cli_commands[];
+const struct cli_cmd *cli_find(const char *name);
+
+/* getopt_long over cmd's table (which always gains --help). Returns the option's val, -1 at the
+ * end, 'h' after printing help (the caller returns 0), or '?' after printing what was wrong and
+ * the valid options (the caller returns CLI_EXIT_USAGE). */
+int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv);
+void cli_help(const struct cli_cmd *cmd, FILE *out);
+/* Reports a usage error for cmd with a printf-style message; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Parses a whole decimal number in [min, max] or reports a usage error naming the option. */
+bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, long min,
+		    long max, long *out);
+
+/* Whether stdout/stderr is a terminal (for progress displays). */
+bool cli_isatty(FILE *f);
+
+extern const struct cli_cmd cmd_info;
+
+#endif

@@ -1,0 +1,118 @@
+/* Option parsing shared by every subcommand: builds getopt_long's tables from cli_opt. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CLI_MAX_OPTS 64
+
+static int count_opts(const struct cli_opt *o)
+{
+	int n = 0;
+	while (o && o[n].name)
+		n++;
+	return n;
+}
+
+void cli_help(const struct cli_cmd *cmd, FILE *out)
+{
+	fprintf(out, "usage: powprint %s %s\n\n%s\n", cmd->name, cmd->usage ? cmd->usage : "",
+		cmd->summary);
+	if (cmd->description)
+		fprintf(out, "\n%s\n", cmd->description);
+	fprintf(out, "\noptions:\n");
+	for (const struct cli_opt *o = cmd->opts; o && o->name; o++) {
+		char left[64];
+		if (o->val > 0 && o->val < 256)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		fprintf(out, "  %-28s %s\n", left, o->help);
+	}
+	fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
+}
+
+static void list_valid(const struct cli_cmd *cmd)
+{
+	fprintf(stderr, "valid options for '%s':", cmd->name);
+	for (const struct cli_opt *o = cmd->opts; o && o->name; o++)
+		fprintf(stderr, " --%s", o->name);
+	fprintf(stderr, " --help\n(see 'powprint %s --help')\n", cmd->name);
+}
+
+int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct option lo[CLI_MAX_OPTS + 2];
+	char so[3 * CLI_MAX_OPTS + 4] = "+:h";  /* '+': stop at the first non-option (-- CMD) */
+	int n = count_opts(cmd->opts), k = 0;
+	size_t sl = strlen(so);
+
+	for (int i = 0; i < n && i < CLI_MAX_OPTS; i++) {
+		const struct cli_opt *o = &cmd->opts[i];
+		lo[k++] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
+					   o->val };
+		if (o->val > 0 && o->val < 256) {
+			so[sl++] = (char)o->val;
+			if (o->arg)
+				so[sl++] = ':';
+		}
+	}
+	so[sl] = '\0';
+	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[k] = (struct option){ 0 };
+
+	opterr = 0;
+	int c = getopt_long(argc, argv, so, lo, NULL);
+	if (c == 'h') {
+		cli_help(cmd, stdout);
+		return 'h';
+	}
+	if (c == '?' || c == ':') {
+		const char *bad = argv[optind - 1];
+		if (c == ':')
+			fprintf(stderr, "powprint %s: option '%s' needs an argument\n", cmd->name, bad);
+		else if (optopt)
+			fprintf(stderr, "powprint %s: unknown option '-%c'\n", cmd->name, optopt);
+		else
+			fprintf(stderr, "powprint %s: unknown option '%s'\n", cmd->name, bad);
+		list_valid(cmd);
+		return '?';
+	}
+	return c;
+}
+
+int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "powprint %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'powprint %s --help')\n", cmd->name);
+	return CLI_EXIT_USAGE;
+}
+
+bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, long min,
+		    long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 0);
+	if (errno || end == s || *end || v < min || v > max) {
+		cli_usage_error(cmd, "--%s expects a whole number from %ld to %ld, not '%s'", opt,
+				min, max, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool cli_isatty(FILE *f)
+{
+	return isatty(fileno(f));
+}

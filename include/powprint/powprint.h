@@ -1,0 +1,13 @@
+/* powprint: proof-of-work workload kernels, counter fingerprints and miner detection.
+ * Umbrella header: include this one. Conventions (DESIGN.md): functions return 0 or a
+ * negative errno; constructors use out-parameters; options structs start with `sz`. */
+#ifndef POWPRINT_H
+#define POWPRINT_H
+
+#include <powprint/version.h>
+#include <powprint/error.h>
+#include <powprint/opts.h>
+#include <powprint/sysinfo.h>
+#include <powprint/perf.h>
+
+#endif

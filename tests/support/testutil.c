@@ -1,0 +1,102 @@
+#include "support/testutil.h"
+#include "core/hex.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int pp_vec_load(const char *name, struct pp_vec_line **lines)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", PP_VECTORS_DIR, name);
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "cannot open vector file %s", path);
+
+	struct pp_vec_line *v = NULL;
+	int n = 0, cap = 0, lineno = 0;
+	char *buf = NULL;
+	size_t bufsz = 0;
+	while (getline(&buf, &bufsz, f) > 0) {
+		lineno++;
+		char *s = buf + strspn(buf, " \t");
+		if (*s == '#' || *s == '\n' || *s == '\0')
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			v = realloc(v, (size_t)cap * sizeof(*v));
+			cr_assert_not_null(v);
+		}
+		struct pp_vec_line *l = &v[n++];
+		memset(l, 0, sizeof(*l));
+		l->lineno = lineno;
+		char *save = NULL;
+		for (char *tok = strtok_r(s, " \t\r\n", &save); tok && l->nfields < PP_VEC_MAX_FIELDS;
+		     tok = strtok_r(NULL, " \t\r\n", &save))
+			l->field[l->nfields++] = strdup(tok);
+	}
+	free(buf);
+	fclose(f);
+	*lines = v;
+	return n;
+}
+
+void pp_vec_free(struct pp_vec_line *lines, int n)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < lines[i].nfields; j++)
+			free(lines[i].field[j]);
+	free(lines);
+}
+
+size_t pp_test_unhex(const char *hex, uint8_t *out, size_t cap)
+{
+	if (strcmp(hex, "x") == 0)
+		return 0;
+	long n = pp_hex_decode(hex, out, cap);
+	cr_assert_geq(n, 0, "bad hex in vector: %.40s", hex);
+	return (size_t)n;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return strdup("");
+	char *s = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&s, &len);
+	char buf[4096];
+	size_t k;
+	while ((k = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, k, m);
+	fclose(m);
+	fclose(f);
+	return s;
+}
+
+int pp_cli_run(const char *args, char **out, char **err)
+{
+	char o[] = "/tmp/pp-cli-out-XXXXXX", e[] = "/tmp/pp-cli-err-XXXXXX";
+	int fo = mkstemp(o), fe = mkstemp(e);
+	cr_assert(fo >= 0 && fe >= 0);
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd), "'%s' %s >%s 2>%s </dev/null", PP_CLI_PATH, args, o, e);
+	int st = system(cmd);
+	char *so = slurp(o), *se = slurp(e);
+	unlink(o);
+	unlink(e);
+	close(fo);
+	close(fe);
+	if (out)
+		*out = so;
+	else
+		free(so);
+	if (err)
+		*err = se;
+	else
+		free(se);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

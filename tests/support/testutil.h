@@ -1,0 +1,29 @@
+/* Helpers shared by the criterion tests: vector files and running the CLI. */
+#ifndef PP_TESTUTIL_H
+#define PP_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PP_VEC_MAX_FIELDS 8
+
+/* One non-comment line of a whitespace-separated vector file, with its line number. */
+struct pp_vec_line {
+	int lineno;
+	int nfields;
+	char *field[PP_VEC_MAX_FIELDS];
+};
+
+/* Reads tests/vectors/NAME; lines starting with '#' and blank lines are skipped. Returns the
+ * number of lines (and *lines, to free with pp_vec_free) or aborts the test on error. */
+int pp_vec_load(const char *name, struct pp_vec_line **lines);
+void pp_vec_free(struct pp_vec_line *lines, int n);
+
+/* Decodes hex or aborts the test; "x" decodes to the empty string (Monero's convention). */
+size_t pp_test_unhex(const char *hex, uint8_t *out, size_t cap);
+
+/* Runs the powprint CLI with `args` (a shell-quoted string), capturing stdout and stderr into
+ * malloc'd strings. Returns the exit status (or -1 when it did not exit normally). */
+int pp_cli_run(const char *args, char **out, char **err);
+
+#endif
