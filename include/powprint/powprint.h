@@ -9,5 +9,6 @@
 #include <powprint/opts.h>
 #include <powprint/sysinfo.h>
 #include <powprint/perf.h>
+#include <powprint/hash.h>
 
 #endif

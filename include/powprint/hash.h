@@ -1,0 +1,67 @@
+/* Proof-of-work hash algorithms behind one interface: the CryptoNight family and RandomX.
+ *
+ * A `pp_hash` holds what all threads share (RandomX: the cache and the dataset; CryptoNight:
+ * nothing but the parameters). A `pp_hash_worker` is one thread's state (its scratchpad, or
+ * a RandomX VM) and is used by one thread at a time. */
+#ifndef POWPRINT_HASH_H
+#define POWPRINT_HASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pp_hash;
+struct pp_hash_worker;
+
+enum pp_pages {
+	PP_PAGES_AUTO = 0, /* hugetlb if reserved, else THP via madvise, else normal */
+	PP_PAGES_ON,       /* hugetlb or THP; fail if neither is possible */
+	PP_PAGES_OFF,      /* normal 4 KiB pages */
+};
+
+enum pp_rx_mode { PP_RX_LIGHT = 0, PP_RX_FAST };
+
+/* Progress of a long setup step (RandomX dataset init): done of total units. */
+typedef void (*pp_progress_fn)(void *arg, const char *what, uint64_t done, uint64_t total);
+
+struct pp_hash_opts {
+	size_t sz;
+	enum pp_pages pages;
+	bool soft_aes;            /* force the portable AES back end */
+	enum pp_rx_mode rx_mode;  /* RandomX only */
+	const void *key;          /* RandomX key (seed); CryptoNight ignores it */
+	size_t key_len;
+	int init_threads;         /* threads for dataset init; 0 = all online CPUs */
+	pp_progress_fn progress;
+	void *progress_arg;
+	bool jit;                 /* reserved for the JIT issue */
+};
+
+/* Opens algorithm `name` ("cn/0", "cn-lite/1", "rx/0", ...). An unknown name returns -ENOENT;
+ * pp_hash_names() lists the valid ones. */
+int pp_hash_open(const char *name, const struct pp_hash_opts *opts, struct pp_hash **out);
+void pp_hash_close(struct pp_hash *h);
+
+int pp_hash_worker_new(struct pp_hash *h, struct pp_hash_worker **out);
+void pp_hash_worker_free(struct pp_hash_worker *w);
+
+/* Hashes `len` bytes; `height` seeds cn/r's random program (others ignore it). Returns 0 or
+ * -EINVAL (e.g. cn/1-based variants need at least 43 bytes of input). */
+int pp_hash_compute(struct pp_hash_worker *w, const void *in, size_t len, uint64_t height,
+		    uint8_t out[32]);
+
+/* What the last open/new actually used, for reports. */
+struct pp_hash_info {
+	const char *algo;         /* canonical name */
+	const char *family;       /* "cryptonight", "randomx" */
+	const char *aes_backend;  /* "aes-ni", "armv8-ce", "soft" */
+	const char *pages;        /* "hugetlb", "thp", "normal" (worker scratchpad) */
+	size_t scratchpad_bytes;
+	double init_seconds;      /* shared setup (RandomX cache + dataset) */
+};
+void pp_hash_worker_info(const struct pp_hash_worker *w, struct pp_hash_info *info);
+
+/* Canonical names of every algorithm, NULL-terminated. */
+const char *const *pp_hash_names(void);
+
+#endif
