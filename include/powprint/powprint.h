@@ -10,5 +10,6 @@
 #include <powprint/sysinfo.h>
 #include <powprint/perf.h>
 #include <powprint/hash.h>
+#include <powprint/mine.h>
 
 #endif
