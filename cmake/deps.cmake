@@ -28,6 +28,7 @@ pp_pkg(ZSTD libzstd libzstd-dev)
 pp_pkg(SQLITE sqlite3 libsqlite3-dev)
 pp_pkg(ARGON2 libargon2 libargon2-dev)
 pp_pkg(SODIUM libsodium libsodium-dev)
+pp_pkg(OPENSSL libcrypto libssl-dev)
 
 find_package(zydis QUIET)
 if(NOT zydis_FOUND)
