@@ -1,23 +1,122 @@
-/* powprint info: what this machine offers for counting and hashing. */
+/* powprint info: what this machine offers for counting and hashing, for a person or (--json)
+ * a program. */
 #include "cli/cli.h"
+#include "core/sysinfo-cjson.h"
 
+#include <limits.h>
 #include <powprint/powprint.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 static const struct cli_opt info_opts[] = {
 	{ "json", 'j', NULL, "print one JSON object" },
 	{ 0 },
 };
 
+static const char *yes(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void print_kib(const char *name, int kib)
+{
+	if (kib < 0)
+		printf("  %-20s unknown\n", name);
+	else
+		printf("  %-20s %d KiB\n", name, kib);
+}
+
+static void print_human(const struct pp_sysinfo *si)
+{
+	printf("powprint %s (git %s)\n\n", PP_VERSION_STRING, PP_GIT_REVISION);
+	printf("cpu\n");
+	printf("  %-20s %s\n", "arch", si->arch);
+	printf("  %-20s %s\n", "vendor", si->vendor[0] ? si->vendor : "unknown");
+	printf("  %-20s %s\n", "brand", si->brand[0] ? si->brand : "unknown");
+	printf("  %-20s family %d model %d stepping %d (raw family %d model %d)\n", "id",
+	       si->family, si->model, si->stepping, si->raw_family, si->raw_model);
+	printf("  %-20s %s (libcpuid's guess from family/model; may misname newer CPUs)\n",
+	       "codename", si->codename[0] ? si->codename : "unknown");
+	printf("  %-20s %d cores, %d threads per package; %d CPUs online\n", "topology",
+	       si->cores, si->threads, si->online_cpus);
+	print_kib("L1d", si->l1d_kib);
+	print_kib("L2", si->l2_kib);
+	print_kib("L3", si->l3_kib);
+	printf("  %-20s", "features");
+	for (uint32_t bit = 1; bit && bit <= PP_CPU_SSE41; bit <<= 1)
+		printf(" %s%s", (si->features & bit) ? "+" : "-",
+		       pp_cpu_feature_name((enum pp_cpu_feature)bit));
+	printf("\n");
+	if (si->cpu_error[0])
+		printf("  %-20s %s\n", "note", si->cpu_error);
+
+	printf("\nkernel\n");
+	printf("  %-20s %s\n", "release", si->kernel);
+	if (si->perf_event_paranoid == INT32_MIN)
+		printf("  %-20s unknown (no /proc/sys/kernel/perf_event_paranoid)\n",
+		       "perf_event_paranoid");
+	else
+		printf("  %-20s %d\n", "perf_event_paranoid", si->perf_event_paranoid);
+	if (si->ptrace_scope < 0)
+		printf("  %-20s not set (Yama LSM absent: ptrace follows normal permissions)\n",
+		       "ptrace_scope");
+	else
+		printf("  %-20s %d\n", "ptrace_scope", si->ptrace_scope);
+	printf("  %-20s root %s, CAP_PERFMON %s, CAP_SYS_PTRACE %s, CAP_SYS_ADMIN %s\n",
+	       "privileges", yes(si->is_root), yes(si->cap_perfmon), yes(si->cap_sys_ptrace),
+	       yes(si->cap_sys_admin));
+
+	printf("\ncounters\n");
+	printf("  %-20s %s: %s\n", "hardware PMU", yes(si->hw_pmu), si->hw_why);
+	printf("  %-20s %s\n", "core PMU (sysfs)", si->core_pmu[0] ? si->core_pmu : "none");
+	printf("  %-20s", "libpfm4 PMUs");
+	for (int i = 0; i < si->npfm_pmus; i++)
+		printf(" %s", si->pfm_pmus[i]);
+	printf("%s\n", si->npfm_pmus ? "" : " none detected");
+	if (si->pfm_error[0])
+		printf("  %-20s %s\n", "", si->pfm_error);
+	printf("  %-20s %s: %s\n", "software events", yes(si->sw_events), si->sw_why);
+	printf("  %-20s %s: %s\n", "cpu-clock sampling", yes(si->cpu_clock_sampling),
+	       si->sampling_why);
+
+	printf("\npages\n");
+	printf("  %-20s %ld x %ld KiB\n", "hugetlb reserved", si->nr_hugepages,
+	       si->hugepage_kib);
+	printf("  %-20s %s (defrag %s)\n", "transparent huge", si->thp_enabled[0] ?
+	       si->thp_enabled : "unavailable", si->thp_defrag[0] ? si->thp_defrag : "-");
+}
+
 static int run(int argc, char **argv)
 {
+	bool json = false;
 	int c;
 	while ((c = cli_getopt(&cmd_info, argc, argv)) != -1) {
-		if (c == 'h')
+		switch (c) {
+		case 'h':
 			return 0;
-		if (c == '?')
+		case 'j':
+			json = true;
+			break;
+		default:
 			return CLI_EXIT_USAGE;
+		}
 	}
-	printf("powprint %s\n", PP_VERSION_STRING);
+	if (optind < argc)
+		return cli_usage_error(&cmd_info, "unexpected argument '%s'", argv[optind]);
+
+	struct pp_sysinfo si;
+	pp_sysinfo_read(&si);
+	if (!json) {
+		print_human(&si);
+		return 0;
+	}
+	cJSON *root = pp_sysinfo_to_cjson(&si);
+	cJSON_AddStringToObject(root, "version", PP_VERSION_STRING);
+	cJSON_AddStringToObject(root, "git", PP_GIT_REVISION);
+	char *s = cJSON_Print(root);
+	puts(s);
+	free(s);
+	cJSON_Delete(root);
 	return 0;
 }
 

@@ -36,7 +36,7 @@ struct pp_sysinfo {
 	char cpu_error[128];        /* why CPU identification was partial, or "" */
 
 	/* Kernel and permissions. */
-	char kernel[128];
+	char kernel[160];
 	int perf_event_paranoid;    /* INT32_MIN when the file is missing */
 	int ptrace_scope;           /* -1 when Yama is not built in */
 	bool is_root, cap_perfmon, cap_sys_ptrace, cap_sys_admin;
