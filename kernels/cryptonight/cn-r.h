@@ -1,0 +1,73 @@
+/* cn/r (CryptoNight variant 4) random math: a program of 60..70 operations on 32-bit
+ * registers, generated from the block height, run once per main-loop iteration.
+ * The program (struct pp_cnr_program) is kept apart from how it is executed: today by the
+ * interpreter below, later by a JIT. */
+#ifndef PP_KERNELS_CRYPTONIGHT_CN_R_H
+#define PP_KERNELS_CRYPTONIGHT_CN_R_H
+
+#include <stdint.h>
+
+enum pp_cnr_op {
+	PP_CNR_MUL = 0, /* dst *= src */
+	PP_CNR_ADD,     /* dst += src + c */
+	PP_CNR_SUB,     /* dst -= src */
+	PP_CNR_ROR,     /* dst = rotr(dst, src & 31) */
+	PP_CNR_ROL,     /* dst = rotl(dst, src & 31) */
+	PP_CNR_XOR,     /* dst ^= src */
+	PP_CNR_RET,     /* end of program */
+};
+
+/* Registers: r0..r3 change, r4..r8 are loaded from the main loop each iteration. */
+#define PP_CNR_REGS 9
+#define PP_CNR_MIN_INSNS 60
+#define PP_CNR_MAX_INSNS 70
+
+struct pp_cnr_insn {
+	uint8_t op;
+	uint8_t dst; /* 0..3 */
+	uint8_t src; /* 0..8 */
+	uint32_t c;  /* ADD's constant */
+};
+
+struct pp_cnr_program {
+	uint64_t height;
+	int n; /* instructions before the final RET */
+	struct pp_cnr_insn insn[PP_CNR_MAX_INSNS + 1];
+};
+
+/* Generates the program for `height` exactly as Monero's consensus code does. */
+void pp_cnr_generate(uint64_t height, struct pp_cnr_program *p);
+
+/* Runs p on r[0..8]; r0..r3 are updated. */
+static inline void pp_cnr_run(const struct pp_cnr_program *p, uint32_t r[PP_CNR_REGS])
+{
+	for (const struct pp_cnr_insn *i = p->insn;; i++) {
+		uint32_t s = r[i->src], *d = &r[i->dst];
+		switch (i->op) {
+		case PP_CNR_MUL:
+			*d *= s;
+			break;
+		case PP_CNR_ADD:
+			*d += s + i->c;
+			break;
+		case PP_CNR_SUB:
+			*d -= s;
+			break;
+		case PP_CNR_ROR:
+			s &= 31;
+			*d = (*d >> s) | (*d << ((32 - s) & 31));
+			break;
+		case PP_CNR_ROL:
+			s &= 31;
+			*d = (*d << s) | (*d >> ((32 - s) & 31));
+			break;
+		case PP_CNR_XOR:
+			*d ^= s;
+			break;
+		default:
+			return;
+		}
+	}
+}
+
+#endif
