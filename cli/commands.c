@@ -6,6 +6,8 @@
 
 const struct cli_cmd *const cli_commands[] = {
 	&cmd_info,
+	&cmd_list,
+	&cmd_run,
 	NULL,
 };
 
