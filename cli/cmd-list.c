@@ -1,0 +1,176 @@
+/* powprint list: the workload catalog (miners and benign look-alikes). */
+#include "cli/cli.h"
+
+#include <powprint/workload.h>
+
+#include <cjson/cJSON.h>
+#include <string.h>
+
+enum { OPT_CLASS = 'c', OPT_JSON = 'j', OPT_VERBOSE = 'v' };
+
+static const struct cli_opt list_opts[] = {
+	{ "class", OPT_CLASS, "miner|benign", "only workloads of this class" },
+	{ "verbose", OPT_VERBOSE, NULL, "also list each workload's options" },
+	{ "json", OPT_JSON, NULL, "print one JSON object (every field, options included)" },
+	{ 0 },
+};
+
+static const char *type_name(enum pp_workload_opt_type t)
+{
+	switch (t) {
+	case PP_WOPT_INT: return "int";
+	case PP_WOPT_SIZE: return "size";
+	case PP_WOPT_FLAG: return "flag";
+	case PP_WOPT_CHOICE: return "choice";
+	}
+	return "?";
+}
+
+static cJSON *opt_json(const struct pp_workload_opt *o)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "name", o->name);
+	cJSON_AddStringToObject(j, "type", type_name(o->type));
+	if (o->arg)
+		cJSON_AddStringToObject(j, "arg", o->arg);
+	if (o->def)
+		cJSON_AddStringToObject(j, "default", o->def);
+	if (o->type == PP_WOPT_INT || o->type == PP_WOPT_SIZE) {
+		cJSON_AddNumberToObject(j, "min", (double)o->min);
+		cJSON_AddNumberToObject(j, "max", (double)o->max);
+	}
+	if (o->type == PP_WOPT_CHOICE && o->choices) {
+		cJSON *c = cJSON_AddArrayToObject(j, "choices");
+		char buf[256];
+		snprintf(buf, sizeof(buf), "%s", o->choices);
+		char *save = NULL;
+		for (char *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save))
+			cJSON_AddItemToArray(c, cJSON_CreateString(t));
+	}
+	cJSON_AddStringToObject(j, "help", o->help);
+	return j;
+}
+
+static cJSON *workload_json(const struct pp_workload *w)
+{
+	char why[256];
+	int sup = pp_workload_supported(w, why, sizeof(why));
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "name", pp_workload_name(w));
+	cJSON_AddStringToObject(j, "class", pp_workload_class_name(pp_workload_class(w)));
+	cJSON_AddStringToObject(j, "family", pp_workload_family(w));
+	cJSON_AddStringToObject(j, "help", pp_workload_help(w));
+	cJSON_AddStringToObject(j, "unit", pp_workload_unit(w));
+	cJSON_AddNumberToObject(j, "max_threads", pp_workload_max_threads(w));
+	cJSON_AddBoolToObject(j, "supported", sup == 0);
+	if (sup)
+		cJSON_AddStringToObject(j, "why", why);
+	cJSON *opts = cJSON_AddArrayToObject(j, "options");
+	for (const struct pp_workload_opt *o = pp_workload_opts(w); o->name; o++)
+		cJSON_AddItemToArray(opts, opt_json(o));
+	return j;
+}
+
+/* The options every workload takes, from `powprint run`'s own table. */
+static cJSON *common_json(void)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (const struct cli_opt *o = cmd_run.opts; o && o->name; o++) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "name", o->name);
+		if (o->arg)
+			cJSON_AddStringToObject(j, "arg", o->arg);
+		cJSON_AddStringToObject(j, "help", o->help);
+		cJSON_AddItemToArray(a, j);
+	}
+	return a;
+}
+
+static void print_opts(const struct pp_workload *w)
+{
+	for (const struct pp_workload_opt *o = pp_workload_opts(w); o->name; o++) {
+		char left[64];
+		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+		printf("      %-26s %s", left, o->help);
+		if (o->type == PP_WOPT_CHOICE)
+			printf(" (%s)", o->choices);
+		if (o->def)
+			printf(" [%s]", o->def);
+		printf("\n");
+	}
+}
+
+static int run(int argc, char **argv)
+{
+	bool json = false, verbose = false;
+	int want = -1;
+	int c;
+	while ((c = cli_getopt(&cmd_list, argc, argv)) != -1) {
+		switch (c) {
+		case 'h':
+			return 0;
+		case '?':
+			return CLI_EXIT_USAGE;
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_VERBOSE:
+			verbose = true;
+			break;
+		case OPT_CLASS:
+			if (!strcmp(optarg, "miner"))
+				want = PP_WL_MINER;
+			else if (!strcmp(optarg, "benign"))
+				want = PP_WL_BENIGN;
+			else
+				return cli_usage_error(&cmd_list, "--class is miner or benign, not '%s'",
+						       optarg);
+			break;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(&cmd_list, "unexpected argument '%s'", argv[optind]);
+
+	int n = pp_workload_count();
+	if (json) {
+		cJSON *root = cJSON_CreateObject();
+		cJSON *arr = cJSON_AddArrayToObject(root, "workloads");
+		for (int i = 0; i < n; i++) {
+			const struct pp_workload *w = pp_workload_at(i);
+			if (want < 0 || (int)pp_workload_class(w) == want)
+				cJSON_AddItemToArray(arr, workload_json(w));
+		}
+		cJSON_AddItemToObject(root, "common_options", common_json());
+		char *s = cJSON_Print(root);
+		printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(root);
+		return 0;
+	}
+	printf("%-16s %-7s %-12s %-9s %s\n", "NAME", "CLASS", "FAMILY", "UNIT", "DESCRIPTION");
+	for (int i = 0; i < n; i++) {
+		const struct pp_workload *w = pp_workload_at(i);
+		if (want >= 0 && (int)pp_workload_class(w) != want)
+			continue;
+		char why[256];
+		int sup = pp_workload_supported(w, why, sizeof(why));
+		printf("%-16s %-7s %-12s %-9s %s%s%s%s\n", pp_workload_name(w),
+		       pp_workload_class_name(pp_workload_class(w)), pp_workload_family(w),
+		       pp_workload_unit(w), pp_workload_help(w), sup ? " [unavailable: " : "",
+		       sup ? why : "", sup ? "]" : "");
+		if (verbose)
+			print_opts(w);
+	}
+	printf("\n'powprint run NAME --help' shows a workload's options; every workload also takes "
+	       "--seconds, --threads, --duty, --burst and --nice.\n");
+	return 0;
+}
+
+const struct cli_cmd cmd_list = {
+	.name = "list",
+	.fn = run,
+	.summary = "list the workloads: miners and benign look-alikes",
+	.usage = "[--class miner|benign] [--verbose] [--json]",
+	.opts = list_opts,
+};

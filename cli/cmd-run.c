@@ -1,0 +1,371 @@
+/* powprint run: runs one workload in this process (so collectors can attach to its pid),
+ * then prints its throughput and whether its known-answer check passed. */
+#include "cli/cli.h"
+
+#include <powprint/error.h>
+#include <powprint/opts.h>
+#include <powprint/workload.h>
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	OPT_SECONDS = 's',
+	OPT_THREADS = 't',
+	OPT_JSON = 'j',
+	OPT_QUIET = 'q',
+	OPT_DUTY = 256,
+	OPT_BURST,
+	OPT_NICE,
+	OPT_FAULT,
+	OPT_WORKLOAD = 1000, /* + index into the workload's own options */
+};
+
+#define N_COMMON 8
+static const struct cli_opt run_opts[N_COMMON + 1] = {
+	{ "seconds", OPT_SECONDS, "S", "length of the measured phase (default 1)" },
+	{ "threads", OPT_THREADS, "N", "worker threads (default 1)" },
+	{ "duty", OPT_DUTY, "PCT", "work PCT ms of every 100 ms, sleep the rest" },
+	{ "burst", OPT_BURST, "ON/OFF", "work ON seconds, pause OFF seconds, repeat" },
+	{ "nice", OPT_NICE, "N", "nice value of the working threads" },
+	{ "json", OPT_JSON, NULL, "print the result as one JSON object" },
+	{ "quiet", OPT_QUIET, NULL, "no start line on stderr" },
+	{ "inject-fault", OPT_FAULT, NULL,
+	  "damage the result before verify, to check that verify catches it (exits 1)" },
+	{ 0 },
+};
+
+static volatile int stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void list_names(FILE *out)
+{
+	fprintf(out, "valid workloads:");
+	for (int i = 0, n = pp_workload_count(); i < n; i++)
+		fprintf(out, " %s", pp_workload_name(pp_workload_at(i)));
+	fprintf(out, "\n(see 'powprint list')\n");
+}
+
+/* True when argv[i] is a common option whose value is the next argument. */
+static bool takes_value(const char *a)
+{
+	if (a[0] != '-' || strchr(a, '='))
+		return false;
+	for (const struct cli_opt *o = run_opts; o->name; o++) {
+		if (!o->arg)
+			continue;
+		if ((a[1] == '-' && !strcmp(a + 2, o->name)) ||
+		    (a[1] == o->val && a[2] == '\0' && o->val < 256))
+			return true;
+	}
+	return false;
+}
+
+static bool parse_double(const char *s, double min, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min)
+		return false;
+	*out = v;
+	return true;
+}
+
+struct start_info {
+	bool quiet;
+	double seconds;
+};
+
+static void on_started(void *arg, const struct pp_workload *w, pid_t pid, pid_t child)
+{
+	const struct start_info *si = arg;
+	if (si->quiet)
+		return;
+	if (child > 0)
+		fprintf(stderr, "powprint run: %s running for %g s in pid %d, child pid %d\n",
+			pp_workload_name(w), si->seconds, (int)pid, (int)child);
+	else
+		fprintf(stderr, "powprint run: %s running for %g s in pid %d\n",
+			pp_workload_name(w), si->seconds, (int)pid);
+	fflush(stderr);
+}
+
+static void print_json(const struct pp_workload *w, int rc, const struct pp_workload_result *r,
+		       const char *const *params, const struct pp_workload_run_opts *o)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "workload", pp_workload_name(w));
+	cJSON_AddStringToObject(j, "class", pp_workload_class_name(pp_workload_class(w)));
+	cJSON_AddStringToObject(j, "family", pp_workload_family(w));
+	cJSON_AddNumberToObject(j, "pid", (double)getpid());
+	if (r->child_pid > 0)
+		cJSON_AddNumberToObject(j, "child_pid", (double)r->child_pid);
+	if (rc && rc != -EBADMSG) {
+		cJSON_AddStringToObject(j, "error", r->error[0] ? r->error : pp_strerror(rc));
+	} else {
+		cJSON_AddNumberToObject(j, "rate", r->rate);
+		cJSON_AddStringToObject(j, "unit", r->unit);
+		cJSON_AddNumberToObject(j, "work", r->work);
+		cJSON_AddNumberToObject(j, "seconds", r->seconds);
+		cJSON_AddNumberToObject(j, "setup_seconds", r->setup_seconds);
+		cJSON_AddNumberToObject(j, "cpu_seconds", r->cpu_seconds);
+		cJSON_AddNumberToObject(j, "threads", r->threads);
+		cJSON_AddBoolToObject(j, "verified", r->verified);
+		cJSON_AddStringToObject(j, "verify", r->verify_msg);
+		if (r->detail[0])
+			cJSON_AddStringToObject(j, "detail", r->detail);
+	}
+	cJSON *k = cJSON_AddObjectToObject(j, "knobs");
+	cJSON_AddNumberToObject(k, "duty_pct", o->duty_pct ? o->duty_pct : 100);
+	cJSON_AddNumberToObject(k, "burst_on_s", o->burst_on_s);
+	cJSON_AddNumberToObject(k, "burst_off_s", o->burst_off_s);
+	cJSON_AddNumberToObject(k, "nice", o->nice);
+	cJSON *p = cJSON_AddObjectToObject(j, "options");
+	for (const char *const *q = params; *q; q++) {
+		const char *eq = strchr(*q, '=');
+		char key[64];
+		snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - *q) : (int)strlen(*q), *q);
+		if (eq)
+			cJSON_AddStringToObject(p, key, eq + 1);
+		else
+			cJSON_AddTrueToObject(p, key);
+	}
+	char *s = cJSON_Print(j);
+	printf("%s\n", s);
+	cJSON_free(s);
+	cJSON_Delete(j);
+}
+
+static int run(int argc, char **argv)
+{
+	/* Find NAME: the first argument that is neither an option nor a common option's value. */
+	int ni = -1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			ni = i + 1 < argc ? i + 1 : -1;
+			break;
+		}
+		if (argv[i][0] != '-') {
+			ni = i;
+			break;
+		}
+		if (takes_value(argv[i]))
+			i++;
+	}
+	if (ni < 0) {
+		for (int i = 1; i < argc; i++)
+			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+				cli_help(&cmd_run, stdout);
+				printf("\nworkload options: see 'powprint run NAME --help'\n");
+				return 0;
+			}
+		cli_usage_error(&cmd_run, "which workload? give its NAME");
+		list_names(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	const char *name = argv[ni];
+	const struct pp_workload *w;
+	if (pp_workload_find(name, &w)) {
+		fprintf(stderr, "powprint run: unknown workload '%s'\n", name);
+		list_names(stderr);
+		return CLI_EXIT_USAGE;
+	}
+
+	/* This workload's command: the common options plus its own. */
+	struct cli_opt opts[N_COMMON + PP_WORKLOAD_MAX_OPTS + 1];
+	int no = 0;
+	for (; run_opts[no].name; no++)
+		opts[no] = run_opts[no];
+	const struct pp_workload_opt *wo = pp_workload_opts(w);
+	int nwo = 0;
+	for (; wo[nwo].name && nwo < PP_WORKLOAD_MAX_OPTS; nwo++) {
+		static char helps[PP_WORKLOAD_MAX_OPTS][256];
+		snprintf(helps[nwo], sizeof(helps[nwo]), "%s%s%s%s%s%s", wo[nwo].help,
+			 wo[nwo].type == PP_WOPT_CHOICE ? " (" : "",
+			 wo[nwo].type == PP_WOPT_CHOICE ? wo[nwo].choices : "",
+			 wo[nwo].type == PP_WOPT_CHOICE ? ")" : "", wo[nwo].def ? "; default " : "",
+			 wo[nwo].def ? wo[nwo].def : "");
+		opts[no++] = (struct cli_opt){ wo[nwo].name, OPT_WORKLOAD + nwo, wo[nwo].arg,
+					       helps[nwo] };
+	}
+	opts[no] = (struct cli_opt){ 0 };
+	char usage[128], summary[320];
+	snprintf(usage, sizeof(usage), "%s [OPTIONS]", name);
+	snprintf(summary, sizeof(summary), "%s (%s, %s): %s", name,
+		 pp_workload_class_name(pp_workload_class(w)), pp_workload_family(w),
+		 pp_workload_help(w));
+	const struct cli_cmd cmd = {
+		.name = "run",
+		.summary = summary,
+		.usage = usage,
+		.description = "Runs the workload in this process for --seconds, prints its "
+			       "throughput and checks its known answer (exit 1 when that fails).",
+		.opts = opts,
+	};
+
+	/* Parse everything but NAME. */
+	char **av = calloc((size_t)argc + 1, sizeof(*av));
+	const char **params = calloc((size_t)argc + 1, sizeof(*params));
+	char **owned = calloc((size_t)argc + 1, sizeof(*owned));
+	if (!av || !params || !owned) {
+		free(av), free(params), free(owned);
+		fprintf(stderr, "powprint run: out of memory\n");
+		return CLI_EXIT_FAIL;
+	}
+	int ac = 0, np = 0, rc = 0;
+	for (int i = 0; i < argc; i++)
+		if (i != ni && !(ni > 0 && i == ni - 1 && !strcmp(argv[i], "--")))
+			av[ac++] = argv[i];
+
+	PP_OPTS(pp_workload_run_opts, ro, .seconds = 1, .threads = 1, .stop = &stop_flag);
+	bool json = false;
+	struct start_info si = { 0 };
+	long v;
+	int c;
+	while ((c = cli_getopt(&cmd, ac, av)) != -1) {
+		switch (c) {
+		case 'h':
+			goto out;
+		case '?':
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		case OPT_SECONDS:
+			if (!parse_double(optarg, 1e-3, &ro.seconds)) {
+				rc = cli_usage_error(&cmd, "--seconds expects a number of seconds "
+						     "(at least 0.001), not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case OPT_THREADS:
+			if (!cli_parse_long(&cmd, "threads", optarg, 1,
+					    pp_workload_max_threads(w), &v)) {
+				rc = CLI_EXIT_USAGE;
+				goto out;
+			}
+			ro.threads = (int)v;
+			break;
+		case OPT_DUTY:
+			if (!cli_parse_long(&cmd, "duty", optarg, 1, 100, &v)) {
+				rc = CLI_EXIT_USAGE;
+				goto out;
+			}
+			ro.duty_pct = (int)v;
+			break;
+		case OPT_NICE:
+			if (!cli_parse_long(&cmd, "nice", optarg, -20, 19, &v)) {
+				rc = CLI_EXIT_USAGE;
+				goto out;
+			}
+			ro.nice = (int)v;
+			break;
+		case OPT_BURST: {
+			char *sep = strpbrk(optarg, "/:,");
+			char on[64];
+			snprintf(on, sizeof(on), "%.*s", sep ? (int)(sep - optarg) : 0, optarg);
+			if (!sep || !parse_double(on, 1e-3, &ro.burst_on_s) ||
+			    !parse_double(sep + 1, 1e-3, &ro.burst_off_s)) {
+				rc = cli_usage_error(&cmd, "--burst expects ON/OFF seconds such as "
+						     "2/3, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		}
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_QUIET:
+			si.quiet = true;
+			break;
+		case OPT_FAULT:
+			ro.inject_fault = true;
+			break;
+		default:
+			if (c >= OPT_WORKLOAD && c < OPT_WORKLOAD + nwo) {
+				const struct pp_workload_opt *o = &wo[c - OPT_WORKLOAD];
+				size_t len = strlen(o->name) + (optarg ? strlen(optarg) : 0) + 2;
+				char *p = malloc(len);
+				if (!p) {
+					rc = CLI_EXIT_FAIL;
+					goto out;
+				}
+				if (o->arg)
+					snprintf(p, len, "%s=%s", o->name, optarg);
+				else
+					snprintf(p, len, "%s", o->name);
+				owned[np] = p;
+				params[np++] = p;
+			}
+			break;
+		}
+	}
+	if (optind < ac) {
+		rc = cli_usage_error(&cmd, "unexpected argument '%s' (one workload per run)",
+				     av[optind]);
+		goto out;
+	}
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	si.seconds = ro.seconds;
+	ro.params = params;
+	ro.started = on_started;
+	ro.started_arg = &si;
+	struct pp_workload_result res;
+	int wrc = pp_workload_run(w, &ro, &res);
+	if (json)
+		print_json(w, wrc, &res, params, &ro);
+	if (wrc && wrc != -EBADMSG) {
+		fprintf(stderr, "powprint run: %s\n", res.error[0] ? res.error : pp_strerror(wrc));
+		rc = wrc == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+		goto out;
+	}
+	if (!json) {
+		printf("%s: %.6g %s (%d thread%s, %.3g s measured, setup %.3g s, cpu %.3g s)\n",
+		       pp_workload_name(w), res.rate, res.unit, res.threads,
+		       res.threads == 1 ? "" : "s", res.seconds, res.setup_seconds,
+		       res.cpu_seconds);
+		if (res.detail[0])
+			printf("  %s\n", res.detail);
+		if (res.child_pid > 0)
+			printf("  child pid %d\n", (int)res.child_pid);
+		printf("verify: %s: %s\n", res.verified ? "ok" : "FAILED", res.verify_msg);
+	}
+	if (!res.verified) {
+		fprintf(stderr, "powprint run: %s did not verify: %s\n", pp_workload_name(w),
+			res.verify_msg);
+		rc = CLI_EXIT_FAIL;
+	}
+out:
+	for (int i = 0; i < np; i++)
+		free(owned[i]);
+	free(owned);
+	free(params);
+	free(av);
+	return rc;
+}
+
+const struct cli_cmd cmd_run = {
+	.name = "run",
+	.fn = run,
+	.summary = "run one workload (miner or benign) and check its known answer",
+	.usage = "NAME [--seconds S] [--threads N] [--duty PCT] [--burst ON/OFF] [--nice N] "
+		 "[workload options] [--json]",
+	.description = "Runs in this process, so collectors can attach to its pid (node-jit: "
+		       "to the child pid it prints). 'powprint list' names the workloads; "
+		       "'powprint run NAME --help' shows a workload's own options.",
+	.opts = run_opts,
+};

@@ -1,0 +1,104 @@
+/* The catalog: one table of benign workloads here, the miners (one per hash algorithm) from
+ * miner.c. Order is fixed: miners first, then benign entries as listed. */
+#include "kernels/workloads/wl.h"
+
+#include <errno.h>
+#include <string.h>
+
+extern const struct pp_workload wl_aes_ctr, wl_aes_gcm, wl_sha256, wl_blake2b, wl_argon2id,
+	wl_scrypt;
+
+const struct pp_workload *const wl_benign[] = {
+	&wl_aes_ctr,
+	&wl_aes_gcm,
+	&wl_sha256,
+	&wl_blake2b,
+	&wl_argon2id,
+	&wl_scrypt,
+	NULL,
+};
+
+static int nbenign(void)
+{
+	int n = 0;
+	while (wl_benign[n])
+		n++;
+	return n;
+}
+
+int pp_workload_count(void)
+{
+	return wl_nminers + nbenign();
+}
+
+const struct pp_workload *pp_workload_at(int i)
+{
+	if (i < 0)
+		return NULL;
+	if (i < wl_nminers)
+		return &wl_miners[i];
+	i -= wl_nminers;
+	return i < nbenign() ? wl_benign[i] : NULL;
+}
+
+int pp_workload_find(const char *name, const struct pp_workload **out)
+{
+	if (!name || !out)
+		return -EINVAL;
+	for (int i = 0, n = pp_workload_count(); i < n; i++) {
+		const struct pp_workload *w = pp_workload_at(i);
+		if (strcmp(w->name, name) == 0) {
+			*out = w;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const char *pp_workload_name(const struct pp_workload *w)
+{
+	return w->name;
+}
+
+enum pp_workload_class pp_workload_class(const struct pp_workload *w)
+{
+	return w->cls;
+}
+
+const char *pp_workload_class_name(enum pp_workload_class c)
+{
+	return c == PP_WL_MINER ? "miner" : "benign";
+}
+
+const char *pp_workload_family(const struct pp_workload *w)
+{
+	return w->family;
+}
+
+const char *pp_workload_help(const struct pp_workload *w)
+{
+	return w->help;
+}
+
+const char *pp_workload_unit(const struct pp_workload *w)
+{
+	return w->unit;
+}
+
+const struct pp_workload_opt *pp_workload_opts(const struct pp_workload *w)
+{
+	static const struct pp_workload_opt none[] = { { 0 } };
+	return w->opts ? w->opts : none;
+}
+
+int pp_workload_max_threads(const struct pp_workload *w)
+{
+	return w->max_threads > 0 ? w->max_threads : PP_WORKLOAD_MAX_THREADS;
+}
+
+int pp_workload_supported(const struct pp_workload *w, char *why, size_t len)
+{
+	if (why && len)
+		why[0] = '\0';
+	return w->supported ? w->supported(w, why, len) : 0;
+}
