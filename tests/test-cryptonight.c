@@ -7,6 +7,7 @@
 #include "support/testutil.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,3 +90,78 @@ static void variants_file(struct pp_cn_ctx *ctx)
 
 Test(cryptonight, variants_blob0_hw) { variants_file(ctx_hw); }
 Test(cryptonight, variants_blob0_soft) { variants_file(ctx_soft); }
+
+/* cryptonight-blobs.txt: blobs 1..4 through every variant. */
+static void blobs_file(struct pp_cn_ctx *ctx, int max_per_variant)
+{
+	struct pp_vec_line *v;
+	int n = pp_vec_load("cryptonight-blobs.txt", &v);
+	const char *blob[5] = { 0 };
+	int checked = 0, per = 0;
+	const char *last = "";
+	for (int i = 0; i < n; i++) {
+		cr_assert_eq(v[i].nfields, 3, "cryptonight-blobs.txt:%d: malformed", v[i].lineno);
+		int k = atoi(v[i].field[1]);
+		cr_assert(k >= 1 && k <= 4, "cryptonight-blobs.txt:%d: blob number", v[i].lineno);
+		if (strcmp(v[i].field[0], "blob") == 0) {
+			blob[k] = v[i].field[2];
+			continue;
+		}
+		per = strcmp(last, v[i].field[0]) == 0 ? per + 1 : 1;
+		last = v[i].field[0];
+		if (per > max_per_variant)
+			continue;
+		cr_assert_not_null(blob[k], "cryptonight-blobs.txt:%d: blob %d undefined",
+				   v[i].lineno, k);
+		struct pp_vec_line l = v[i];
+		l.field[0] = v[i].field[2];
+		l.field[1] = (char *)blob[k];
+		check_line(ctx, "cryptonight-blobs.txt", &l, v[i].field[0], 0, 1, -1);
+		checked++;
+	}
+	cr_assert_geq(checked, (PP_CN_COUNT - 1) * (max_per_variant < 4 ? max_per_variant : 4));
+	pp_vec_free(v, n);
+}
+
+Test(cryptonight, variants_blobs1to4_hw) { blobs_file(ctx_hw, 4); }
+
+Test(cryptonight, errors)
+{
+	uint8_t in[76] = { 0 }, out[32];
+	cr_assert_null(pp_cn_variant_find("cn/nope"));
+	cr_assert_eq(pp_cn_variant_find("cn/msr"), pp_cn_variant_find("cn/fast"), "alias");
+	/* cn/1-based variants need input bytes 35..42 */
+	cr_assert_eq(pp_cn_hash(ctx_hw, pp_cn_variant_find("cn/1"), in, 42, 0, out), -EINVAL);
+	cr_assert_eq(pp_cn_hash(ctx_hw, pp_cn_variant_find("cn-heavy/tube"), in, 10, 0, out),
+		     -EINVAL);
+	/* cn/0 accepts any length, including empty */
+	cr_assert_eq(pp_cn_hash(ctx_hw, pp_cn_variant_find("cn-pico/0"), in, 0, 0, out), 0);
+	/* a context too small for the variant */
+	struct pp_cn_ctx *small;
+	cr_assert_eq(pp_cn_ctx_new(PP_CN_KIB(256), PP_PAGES_OFF, false, &small), 0);
+	cr_assert_eq(pp_cn_hash(small, pp_cn_variant_find("cn/0"), in, 76, 0, out), -EINVAL);
+	cr_assert_str_eq(pp_cn_ctx_pages(small), "normal");
+	pp_cn_ctx_free(small);
+	cr_assert_eq(pp_cn_ctx_new(PP_CN_MAX_MEMORY + 1, PP_PAGES_OFF, false, &small), -EINVAL);
+}
+
+/* The cn/r program for a height is the same every time, has 60..70 instructions ending in
+ * RET, reads r8 somewhere, and differs between heights. */
+Test(cryptonight, cnr_program_shape)
+{
+	struct pp_cnr_program a, b, c;
+	pp_cnr_generate(1806260, &a);
+	pp_cnr_generate(1806260, &b);
+	pp_cnr_generate(1806261, &c);
+	cr_assert(a.n >= PP_CNR_MIN_INSNS && a.n <= PP_CNR_MAX_INSNS, "size %d", a.n);
+	cr_assert_eq(a.insn[a.n].op, PP_CNR_RET);
+	cr_assert(memcmp(a.insn, b.insn, sizeof(a.insn)) == 0, "not deterministic");
+	cr_assert(memcmp(a.insn, c.insn, sizeof(a.insn)) != 0, "height ignored");
+	bool r8 = false;
+	for (int i = 0; i < a.n; i++) {
+		r8 |= a.insn[i].src == 8;
+		cr_assert_lt(a.insn[i].dst, 4);
+		cr_assert_lt(a.insn[i].op, PP_CNR_RET);
+	}
+	cr_assert(r8, "r8 unused");
+}
