@@ -172,6 +172,7 @@ void pp_cnr_generate(uint64_t height, struct pp_cnr_program *p)
 {
 	struct byte_source b;
 	memset(&b, 0, sizeof(b));
+	memset(p, 0, sizeof(*p)); /* padding and unused slots compare equal */
 	for (int i = 0; i < 8; i++)
 		b.data[i] = (uint8_t)(height >> (8 * i));
 	b.data[20] = (uint8_t)-38; /* cn/r's domain separator (cn/wow leaves it zero) */
