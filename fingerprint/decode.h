@@ -1,0 +1,68 @@
+/* Instruction decoding for the ip-sample backend: the class of the instruction that ends at a
+ * sampled IP. A timer sample's IP is the next instruction to run, so the instruction that just
+ * retired (and usually stalled) is the one ending there (DESIGN.md, "Findings").
+ * x86-64 uses Zydis (capstone 4 misses EVEX forms); AArch64 uses capstone. Both decoders are
+ * built on every host so either can be tested anywhere. */
+#ifndef PP_FINGERPRINT_DECODE_H
+#define PP_FINGERPRINT_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One class per instruction; when several apply, the earlier one wins (docs/features.md). */
+enum pp_iclass {
+	PP_IC_ROUNDING,    /* rounding-mode write: ldmxcsr, fldcw, msr fpcr */
+	PP_IC_AES,
+	PP_IC_CLMUL,       /* pclmulqdq, vpclmulqdq, pmull */
+	PP_IC_SHA,
+	PP_IC_DIV,         /* integer and floating-point divide */
+	PP_IC_SQRT,
+	PP_IC_MUL,         /* general-purpose integer multiply */
+	PP_IC_BRANCH,
+	PP_IC_STORE,       /* writes memory without reading it */
+	PP_IC_LOAD,        /* reads memory (read-modify-write included) */
+	PP_IC_FP_SIMD,     /* floating point, scalar or vector */
+	PP_IC_INT_SIMD,    /* integer vector */
+	PP_IC_OTHER,
+	PP_IC_UNDECODABLE, /* the bytes do not decode to an instruction ending at the IP */
+	PP_IC_COUNT
+};
+
+enum pp_isa { PP_ISA_X86_64, PP_ISA_ARM64 };
+
+/* The ISA this build runs on natively (what live targets use). */
+enum pp_isa pp_isa_native(void);
+
+/* Short name of a class ("aes", "fp-simd", ...). */
+const char *pp_iclass_name(enum pp_iclass c);
+
+struct pp_decoder;
+
+int pp_decoder_new(enum pp_isa isa, struct pp_decoder **out);
+void pp_decoder_free(struct pp_decoder *d);
+
+/* Class of the instruction starting at code[0] (len bytes available); *insn_len gets its
+ * length, 0 when undecodable. Never reads outside code[0..len). */
+enum pp_iclass pp_decode_at(struct pp_decoder *d, const uint8_t *code, size_t len,
+			    size_t *insn_len);
+
+/* Class of the instruction that ends exactly at code + len, where code[0..len) are the bytes
+ * before the sampled IP (up to PP_DECODE_BACK of them). On x86 several start offsets decode
+ * forward and vote on where the last instruction began. */
+#define PP_DECODE_BACK 48
+enum pp_iclass pp_decode_ending_at(struct pp_decoder *d, const uint8_t *code, size_t len,
+				   size_t *insn_len);
+
+/* Architecture back ends (decode-x86.c, decode-arm64.c). `state` is allocated by new. */
+struct pp_isa_ops {
+	int (*init)(void **state);
+	void (*fini)(void *state);
+	/* Length of the instruction at code, or 0 if it does not decode within len bytes. */
+	size_t (*length)(void *state, const uint8_t *code, size_t len);
+	enum pp_iclass (*classify)(void *state, const uint8_t *code, size_t len, size_t *ilen);
+	unsigned min_len, max_len;
+};
+extern const struct pp_isa_ops pp_isa_x86_64;
+extern const struct pp_isa_ops pp_isa_arm64;
+
+#endif

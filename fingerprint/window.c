@@ -1,0 +1,27 @@
+/* Raw counts of a window: append and look up by name. */
+#include "fingerprint/collector.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void pp_window_add(struct pp_window *w, const char *backend, const char *name, double value,
+		   double running, bool gauge)
+{
+	if (w->ncounts >= PP_WINDOW_MAX_COUNTS)
+		return;
+	struct pp_count *c = &w->counts[w->ncounts++];
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->backend = backend;
+	c->value = value;
+	c->running = running;
+	c->gauge = gauge;
+}
+
+double pp_window_count(const struct pp_window *w, const char *name)
+{
+	for (int i = 0; i < w->ncounts; i++)
+		if (strcmp(w->counts[i].name, name) == 0)
+			return w->counts[i].value;
+	return NAN;
+}

@@ -1,0 +1,124 @@
+/* Counter collection: attach to a process (all its threads, and threads it creates later) or
+ * start a command, and read its counters one window at a time from several backends:
+ *
+ *   perf-hw    hardware events by libpfm4 name, in groups, scaled for multiplexing
+ *   perf-sw    task-clock, context switches, migrations, page faults
+ *   ip-sample  cpu-clock samples of the user IP, decoded into instruction classes and code
+ *              locations (JIT, file-backed, vdso)
+ *   procfs     /proc/PID/stat, status, smaps_rollup, schedstat, io
+ *
+ * Each window carries raw counts (deltas over the window, or levels for gauges) and the
+ * feature vector computed from them (features.h). The recorder, classifier and agent consume
+ * windows through this API; `powprint stat` prints them. */
+#ifndef POWPRINT_COLLECT_H
+#define POWPRINT_COLLECT_H
+
+#include <powprint/features.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PP_BACKEND_MAX 8
+#define PP_WINDOW_MAX_COUNTS 128
+#define PP_INTERVAL_MIN_MS 100
+#define PP_INTERVAL_DEFAULT_MS 1000
+#define PP_SAMPLE_HZ_DEFAULT 1000
+
+/* What one backend can do on this machine. */
+struct pp_backend_status {
+	const char *name;          /* "perf-hw", "perf-sw", "ip-sample", "procfs" */
+	const char *summary;       /* one line: what it measures */
+	bool available;
+	int err;                   /* 0, or the negative errno that makes it unavailable */
+	char why[256];             /* why not, and what to do about it; "" when available */
+};
+
+/* Probes every backend (in a fixed order) and fills up to max entries of st. Returns the
+ * number of backends, which may exceed max. This is what `powprint info` lists. */
+int pp_collector_probe(struct pp_backend_status *st, int max);
+
+/* Called for conditions that degrade but do not stop collection (fewer threads monitored after
+ * running out of file descriptors, an optional backend that failed to open, lost samples). */
+typedef void (*pp_warn_fn)(void *arg, const char *msg);
+
+struct pp_collect_opts {
+	size_t sz;
+	/* Comma-separated backend names; NULL or "" = every available backend (those that fail to
+	 * open are then skipped with a warning). Naming one makes its failure an error. */
+	const char *backends;
+	/* perf-hw events, comma-separated libpfm4 names ("cycles,instructions,
+	 * L1-dcache-load-misses", "INST_RETIRED:ANY_P"); NULL = the default set. */
+	const char *events;
+	unsigned interval_ms;      /* window length; 0 = 1000, at least 100 */
+	unsigned sample_hz;        /* ip-sample rate per thread; 0 = 1000 */
+	bool kernel;               /* perf-hw and ip-sample count kernel mode too (default: user) */
+	unsigned max_tasks;        /* monitor at most this many threads; 0 = no limit */
+	pp_warn_fn warn;
+	void *warn_arg;
+};
+
+/* One raw count of a window. */
+struct pp_count {
+	char name[56];             /* "task-clock", "cycles", "ip.cls.aes", "proc.rss_kib", ... */
+	const char *backend;       /* static backend name */
+	double value;              /* delta over the window, or a level for gauges; NaN = unknown */
+	double running;            /* perf-hw: time_running / time_enabled in the window; else 1 */
+	bool gauge;                /* a level at the window's end, not a delta */
+};
+
+struct pp_window {
+	uint64_t index;            /* 0, 1, 2, ... */
+	double start_s, end_s;     /* seconds since the collector was opened (monotonic clock) */
+	double start_unix;         /* wall-clock time of start, for records */
+	double task_clock_s;       /* CPU time of the monitored tasks in the window; NaN = unknown */
+	int tasks;                 /* threads monitored (attached, not counting inherited ones) */
+	bool partial;              /* ended before its interval: target exited, or read on demand */
+	bool target_exited;        /* the target is gone: this is the last window */
+	int ncounts;
+	struct pp_count counts[PP_WINDOW_MAX_COUNTS];
+	struct pp_features features;
+};
+
+/* The value of raw count `name` in w, or NaN when w has none. */
+double pp_window_count(const struct pp_window *w, const char *name);
+
+struct pp_collector;
+
+/* Attaches to every thread of process pid (and, by inheritance, threads it creates later).
+ * -ESRCH: no such process; -EACCES: perf_event_paranoid / ptrace rules forbid (why names the
+ * setting); -ENOENT: unknown backend or event name; -ENODEV: a named backend is unavailable.
+ * why (may be NULL) receives a sentence for a person. */
+int pp_collector_open_pid(pid_t pid, const struct pp_collect_opts *opts,
+			  struct pp_collector **out, char *why, size_t why_len);
+
+/* Starts argv[0] (searched in PATH) with counters attached from its first instruction. The
+ * child is reaped by the collector; pp_collector_exit_status() tells how it ended. */
+int pp_collector_open_cmd(char *const argv[], const struct pp_collect_opts *opts,
+			  struct pp_collector **out, char *why, size_t why_len);
+
+/* Blocks until the current window's interval has passed or the target exits, then fills *w
+ * and starts the next window. Returns 0, -ESRCH once the target is gone and its last window
+ * has been returned, or -EINTR when a signal interrupted the wait (the window goes on; call
+ * again, or pp_collector_read_now() to end it). */
+int pp_collector_read(struct pp_collector *c, struct pp_window *w);
+
+/* Ends the current window now (marked partial) and fills *w. */
+int pp_collector_read_now(struct pp_collector *c, struct pp_window *w);
+
+/* Backends actually in use, comma-separated ("perf-sw,ip-sample,procfs"). */
+const char *pp_collector_backends(const struct pp_collector *c);
+
+pid_t pp_collector_pid(const struct pp_collector *c);
+
+/* For a started command that has exited: its wait status (as waitpid gives it), else -1. */
+int pp_collector_exit_status(const struct pp_collector *c);
+
+/* Detaches; a started command still running is killed (SIGKILL) and reaped. */
+void pp_collector_close(struct pp_collector *c);
+
+/* The default perf-hw events, comma-separated. */
+const char *pp_collector_default_events(void);
+
+#endif
