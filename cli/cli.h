@@ -49,5 +49,6 @@ bool cli_isatty(FILE *f);
 extern const struct cli_cmd cmd_info;
 extern const struct cli_cmd cmd_list;
 extern const struct cli_cmd cmd_run;
+extern const struct cli_cmd cmd_stat;
 
 #endif

@@ -8,6 +8,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_info,
 	&cmd_list,
 	&cmd_run,
+	&cmd_stat,
 	NULL,
 };
 

@@ -3,9 +3,12 @@
 #define _GNU_SOURCE /* process_vm_readv, pipe2 */
 #include "fingerprint/collector.h"
 
+#include <powprint/opts.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/perf_event.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -270,9 +273,56 @@ static int enable_backends(struct pp_collector *c, char *why, size_t why_len)
 	return 0;
 }
 
+int pp_collect_opts_check(const struct pp_collect_opts *opts, char *why, size_t why_len)
+{
+	if (why && why_len)
+		why[0] = '\0';
+	if (!opts)
+		return 0;
+	unsigned iv = PP_OPTS_GET(opts, pp_collect_opts, interval_ms, 0);
+	unsigned hz = PP_OPTS_GET(opts, pp_collect_opts, sample_hz, 0);
+	if (iv && (iv < PP_INTERVAL_MIN_MS || iv > 3600 * 1000)) {
+		set_why(why, why_len, "the interval must be from %d ms to 1 hour, not %u ms",
+			PP_INTERVAL_MIN_MS, iv);
+		return -EINVAL;
+	}
+	if (hz > 100000) {
+		set_why(why, why_len, "the sample rate must be at most 100000 Hz, not %u", hz);
+		return -EINVAL;
+	}
+	bool want[PP_BACKEND_MAX] = { 0 }, explicit[PP_BACKEND_MAX] = { 0 };
+	int err = parse_backends(PP_OPTS_GET(opts, pp_collect_opts, backends, NULL), want,
+				 explicit, why, why_len);
+	if (err)
+		return err;
+	const char *ev = PP_OPTS_GET(opts, pp_collect_opts, events, NULL);
+	bool kernel = PP_OPTS_GET(opts, pp_collect_opts, kernel, false);
+	if (ev) {
+		char name[256];
+		for (const char *p = ev; *p;) {
+			size_t l = strcspn(p, ",");
+			if (l && l < sizeof(name)) {
+				memcpy(name, p, l);
+				name[l] = '\0';
+				struct perf_event_attr a;
+				err = pp_pfm_encode(name, kernel, &a, why, why_len);
+				if (err)
+					return err;
+			}
+			p += l;
+			if (*p == ',')
+				p++;
+		}
+	}
+	return 0;
+}
+
 static int new_collector(const struct pp_collect_opts *opts, struct pp_collector **out,
 			 char *why, size_t why_len)
 {
+	int err = pp_collect_opts_check(opts, why, why_len);
+	if (err)
+		return err;
 	struct pp_collector *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -283,13 +333,6 @@ static int new_collector(const struct pp_collect_opts *opts, struct pp_collector
 		c->opts.interval_ms = PP_INTERVAL_DEFAULT_MS;
 	if (!c->opts.sample_hz)
 		c->opts.sample_hz = PP_SAMPLE_HZ_DEFAULT;
-	if (c->opts.interval_ms < PP_INTERVAL_MIN_MS || c->opts.interval_ms > 3600 * 1000 ||
-	    c->opts.sample_hz > 100000) {
-		set_why(why, why_len, "interval must be %d ms to 1 h and the sample rate at most "
-			"100000 Hz", PP_INTERVAL_MIN_MS);
-		free(c);
-		return -EINVAL;
-	}
 	if (c->opts.events) { /* keep our own copy: the caller's string may go away */
 		snprintf(c->events, sizeof(c->events), "%s", c->opts.events);
 		c->opts.events = c->events[0] ? c->events : NULL;

@@ -84,6 +84,11 @@ struct pp_window {
 /* The value of raw count `name` in w, or NaN when w has none. */
 double pp_window_count(const struct pp_window *w, const char *name);
 
+/* Checks opts without attaching: backend names, perf-hw event names (through libpfm4, so it
+ * works without a PMU), interval and rate. 0, -ENOENT (unknown name) or -EINVAL; why says
+ * which and lists the valid choices. The open functions run the same checks. */
+int pp_collect_opts_check(const struct pp_collect_opts *opts, char *why, size_t why_len);
+
 struct pp_collector;
 
 /* Attaches to every thread of process pid (and, by inheritance, threads it creates later).
