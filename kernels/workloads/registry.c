@@ -6,7 +6,7 @@
 #include <string.h>
 
 extern const struct pp_workload wl_aes_ctr, wl_aes_gcm, wl_sha256, wl_blake2b, wl_argon2id,
-	wl_scrypt;
+	wl_scrypt, wl_stream, wl_pointer_chase, wl_hashtable, wl_matmul, wl_fft, wl_sort;
 
 const struct pp_workload *const wl_benign[] = {
 	&wl_aes_ctr,
@@ -15,6 +15,12 @@ const struct pp_workload *const wl_benign[] = {
 	&wl_blake2b,
 	&wl_argon2id,
 	&wl_scrypt,
+	&wl_stream,
+	&wl_pointer_chase,
+	&wl_hashtable,
+	&wl_matmul,
+	&wl_fft,
+	&wl_sort,
 	NULL,
 };
 
