@@ -1,0 +1,163 @@
+/* The miner/benign detector: gradient-boosted trees (xgboost) plus per-workload fingerprints
+ * (robust centre and spread of every feature) that say which known workload a process looks
+ * like and how far it is. A model is a directory: booster.json (plain xgboost JSON, loadable by
+ * Python's xgboost) and model.json (feature names and version, needed backends, threshold,
+ * fingerprints, training summary). docs/model.md describes the format and the eval metrics. */
+#ifndef POWPRINT_MODEL_H
+#define POWPRINT_MODEL_H
+
+#include <powprint/dataset.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PP_VERDICT_TOP 5
+
+struct pp_model;
+
+struct pp_train_opts {
+	size_t sz;
+	/* xgboost parameters "k=v,k=v" over the defaults (docs/model.md); "rounds=N" sets the
+	 * number of boosting rounds. */
+	const char *params;
+	/* Decision threshold on p(miner); 0 = 0.5. */
+	double threshold;
+	/* Comma-separated backends the model may use; NULL = every backend of the data. Features
+	 * that need another backend are left out, so the model runs where only these exist. */
+	const char *backends;
+	int nthread;               /* xgboost threads; 0 = 2 */
+	/* Rows used for training (indices into the dataset); NULL = every labelled row. */
+	const int *rows;
+	int nrows;
+	bool no_fingerprints;      /* skip fingerprints (cross-validation folds) */
+};
+
+/* Trains a model on ds. -EINVAL (with why) when a class is missing, no feature is usable, or
+ * a parameter is wrong. */
+int pp_model_train(const struct pp_dataset *ds, const struct pp_train_opts *opts,
+		   struct pp_model **out, char *why, size_t len);
+
+/* Writes the model directory DIR (created if needed; files replaced atomically). */
+int pp_model_save(const struct pp_model *m, const char *dir, char *why, size_t len);
+
+/* Loads a model directory (or its model.json), or a bare xgboost JSON booster trained
+ * elsewhere (features from its feature_names, threshold 0.5, no fingerprints).
+ * available: the backends this machine offers (NULL = don't check). Errors: -ENOENT missing
+ * file, -EBADMSG corrupt or not a powprint model, -EINVAL newer format or feature version,
+ * -EOPNOTSUPP the model needs backends not available (why names them). */
+int pp_model_load(const char *path, const char *const *available, int navailable,
+		  struct pp_model **out, char *why, size_t len);
+
+void pp_model_free(struct pp_model *m);
+
+int pp_model_nfeatures(const struct pp_model *m);
+const char *pp_model_feature_name(const struct pp_model *m, int j);
+int pp_model_feature_version(const struct pp_model *m);
+double pp_model_threshold(const struct pp_model *m);
+int pp_model_nbackends(const struct pp_model *m);
+const char *pp_model_backend(const struct pp_model *m, int i);
+
+/* Maps the model's features to a dataset's columns: map[j] = dataset column of model feature
+ * j, or -1 when the dataset lacks it (it is then NaN). Returns how many are missing. */
+int pp_model_bind(const struct pp_model *m, const struct pp_dataset *ds, int *map);
+
+/* A verdict for one feature vector (or a whole run, see pp_model_explain). */
+struct pp_verdict {
+	double p_miner;
+	bool miner;                /* p_miner >= threshold */
+	int nearest;               /* fingerprint index, -1 when the model has none */
+	const char *nearest_workload, *nearest_family;  /* owned by the model */
+	bool nearest_miner;
+	double distance;           /* standardised distance to it (docs/model.md) */
+	int nused;                 /* features that entered the distance */
+	double bias;               /* the contributions' base value, in log-odds */
+	int ntop;
+	struct {
+		int feature;       /* model feature index */
+		double contrib;    /* log-odds contribution: > 0 pushes towards miner */
+	} top[PP_VERDICT_TOP];
+};
+
+/* Classifies one feature vector x of n = pp_model_nfeatures() values in the model's order
+ * (NaN = missing): p(miner), nearest fingerprint, top contributions. */
+int pp_model_predict(const struct pp_model *m, const double *x, int n, struct pp_verdict *v);
+
+/* p(miner) for nrows row-major vectors (with row stride `stride` doubles); p has nrows. */
+int pp_model_predict_many(const struct pp_model *m, const double *X, int nrows, int stride,
+			  double *p);
+
+/* Per-feature contributions (pred_contribs) for nrows vectors: out has nrows x (n + 1)
+ * values, the last of each row the bias. */
+int pp_model_contribs(const struct pp_model *m, const double *X, int nrows, int stride,
+		      double *out);
+
+/* Explains a whole run: the nearest fingerprint to the per-feature median of its vectors and
+ * the mean contributions over them; p_miner is the mean p. */
+int pp_model_explain(const struct pp_model *m, const double *X, int nrows, int stride,
+		     struct pp_verdict *v);
+
+/* Fingerprints: one per training workload. */
+int pp_model_nfingerprints(const struct pp_model *m);
+int pp_model_fingerprint(const struct pp_model *m, int i, const char **workload,
+			 const char **family, bool *miner, const double **centre,
+			 const double **spread);
+/* Index of the fingerprint nearest to x and its distance; -ENOENT when there is none. */
+int pp_model_nearest(const struct pp_model *m, const double *x, int n, int *idx,
+		     double *distance, int *nused);
+
+/* The training summary and other provenance as JSON text (caller frees), for reports. */
+char *pp_model_summary_json(const struct pp_model *m);
+
+/* k-of-n smoothing of per-window verdicts: miner once k of the last n windows were. */
+struct pp_kofn;
+int pp_kofn_new(int k, int n, struct pp_kofn **out);
+/* Pushes one window's verdict; returns the smoothed verdict (true = miner). */
+bool pp_kofn_push(struct pp_kofn *s, bool miner);
+void pp_kofn_reset(struct pp_kofn *s);
+void pp_kofn_free(struct pp_kofn *s);
+
+/* ---- evaluation ---- */
+
+enum pp_cv {
+	PP_CV_WORKLOAD,            /* leave-one-workload-out */
+	PP_CV_FAMILY,              /* leave-one-family-out */
+	PP_CV_RUN,                 /* by run: K folds of whole runs, stratified by class */
+};
+
+/* Parses "leave-one-workload-out", "leave-one-family-out", "by-run" or "by-run:K". */
+int pp_cv_parse(const char *s, enum pp_cv *cv, int *k);
+
+/* Assigns every row of ds to a fold (fold[i] in [0, *nfolds)); rows of one run always share
+ * a fold. Fold names (workload / family / "runs-k") go to names[f] when names != NULL
+ * (pointers owned by ds or static). */
+int pp_cv_assign(const struct pp_dataset *ds, enum pp_cv cv, int k, int *fold, int *nfolds,
+		 const char ***names);
+
+/* Window-level counts at a threshold and the derived rates (NaN when undefined). */
+struct pp_confusion {
+	long tp, fp, tn, fn;
+	double tpr, fpr, precision, f1, accuracy;
+};
+void pp_confusion_compute(const double *p, const int *label, int n, double threshold,
+			  struct pp_confusion *c);
+/* ROC AUC of scores p against labels (1 miner, 0 benign): the probability that a random
+ * miner scores above a random benign window, ties counting half. NaN if a class is absent. */
+double pp_roc_auc(const double *p, const int *label, int n);
+
+struct pp_eval_opts {
+	size_t sz;
+	enum pp_cv cv;
+	int k;                     /* folds for PP_CV_RUN; 0 = 5 */
+	struct pp_train_opts *train;   /* may be NULL: defaults */
+	int smooth_k, smooth_n;    /* process-level k-of-n; 0 = 3 of 5 */
+	/* Called after each fold, for progress. */
+	void (*progress)(void *arg, int fold, int nfolds, const char *name);
+	void *progress_arg;
+};
+
+/* Cross-validates on ds: every labelled row gets an out-of-fold p(miner). The result is a
+ * JSON object (docs/model.md: "eval output") the caller frees with free(). */
+int pp_model_eval(const struct pp_dataset *ds, const struct pp_eval_opts *opts, char **json,
+		  char *why, size_t len);
+
+#endif
