@@ -25,13 +25,25 @@ struct pp_rx_ss_instr {
 	uint32_t imm32;
 };
 
-/* Pre-decoded operation: r[dst] op= r[src] / imm. */
+/* Pre-decoded operation: r[dst] = r[dst] <class op> x, where x = r[src] + imm and src is 8
+ * (a constant-zero register) for immediate forms. The classes merge instruction types that
+ * compute alike, so dispatch is a short tree of conditional branches (see superscalar.c). */
+enum pp_rx_ss_class {
+	PP_RX_SS_C_ADD,         /* d += ((x << sh) ^ neg) - neg: IADD_RS, IADD_C, ISUB_R */
+	PP_RX_SS_C_XOR,         /* d ^= x: IXOR_R, IXOR_C */
+	PP_RX_SS_C_MUL,         /* d *= x: IMUL_R, IMUL_RCP (x = the reciprocal) */
+	PP_RX_SS_C_ROR,         /* d = d >>> sh */
+	PP_RX_SS_C_MULH,        /* unsigned high half of d * x */
+	PP_RX_SS_C_SMULH,       /* signed high half */
+};
+
 struct pp_rx_ss_op {
-	uint8_t op;             /* enum pp_rx_ss_type, C8/C9 folded into C7 */
-	uint8_t dst, src;
-	uint8_t shift;          /* IADD_RS shift, IROR_C count */
+	uint8_t cls;            /* enum pp_rx_ss_class */
+	uint8_t dst, src;       /* src 8: the zero register */
+	uint8_t sh;             /* shift (C_ADD) or rotation (C_ROR) */
 	uint32_t unused;
-	uint64_t imm;           /* sign-extended immediate, or IMUL_RCP's reciprocal */
+	uint64_t imm;
+	uint64_t neg;           /* all ones for ISUB_R: negates the addend */
 };
 
 struct pp_rx_ss_program {
