@@ -12,6 +12,7 @@
 #include <powprint/perf.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/perf_event.h>
 #include <math.h>
 #include <stdio.h>
@@ -64,7 +65,9 @@ struct ips_priv {
 	struct pp_decoder *dec;
 	struct sample *samp;
 	size_t nsamp, capsamp;
+	size_t resolved;           /* samp[0..resolved) are counted in the accumulators */
 	uint64_t lost;
+	double acc_cls[PP_IC_COUNT], acc_loc[PP_LOC_COUNT], acc_unreadable;
 	struct proc procs[MAX_PROCS];
 	int nprocs;
 	uint32_t window;
@@ -359,6 +362,11 @@ static void drain(struct ips_priv *p, struct ring *r)
 	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
 }
 
+static void classify(struct ips_priv *p, struct sample *s0, size_t n);
+static size_t fold(struct sample *s, size_t n);
+
+/* Drains the rings and classifies the new samples at once, while the target still runs: once
+ * it exits, its memory can no longer be read. */
 static void ips_service(void *priv)
 {
 	struct ips_priv *p = priv;
@@ -373,6 +381,16 @@ static void ips_service(void *priv)
 				r->hup = true;
 		}
 	}
+	size_t n = p->nsamp - p->resolved;
+	if (!n)
+		return;
+	struct sample *tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		return; /* try again at the next service */
+	memcpy(tmp, p->samp + p->resolved, n * sizeof(*tmp));
+	classify(p, tmp, fold(tmp, n));
+	free(tmp);
+	p->resolved = p->nsamp;
 }
 
 static int ips_pollfds(void *priv, struct pollfd *fds, int max)
@@ -393,6 +411,8 @@ static int cmp_sample(const void *a, const void *b)
 	return (x->ip > y->ip) - (x->ip < y->ip);
 }
 
+static void reload_maps(struct ips_priv *p, struct proc *pr);
+
 static struct proc *get_proc(struct ips_priv *p, pid_t pid)
 {
 	for (int i = 0; i < p->nprocs; i++)
@@ -407,8 +427,7 @@ static struct proc *get_proc(struct ips_priv *p, pid_t pid)
 	}
 	memset(pr, 0, sizeof(*pr));
 	pr->pid = pid;
-	pr->reloaded_window = p->window;
-	pp_maps_read(pid, &pr->maps);
+	reload_maps(p, pr);
 	return pr;
 }
 
@@ -441,12 +460,36 @@ struct pending {
 	uint8_t loc, cls;
 };
 
+/* The process has gone (a zombie has no memory left): read file-backed code from the file. */
+static void read_from_files(struct pending *pd, int n, uint8_t (*code)[PP_DECODE_BACK], bool *ok)
+{
+	const char *open_path = NULL;
+	int fd = -1;
+	for (int j = 0; j < n; j++) {
+		const struct pp_map *m = pd[j].map;
+		if (ok[j] || !pd[j].back || !m->path)
+			continue;
+		if (!open_path || strcmp(open_path, m->path) != 0) {
+			if (fd >= 0)
+				close(fd);
+			fd = open(m->path, O_RDONLY | O_CLOEXEC);
+			open_path = m->path;
+		}
+		off_t at = (off_t)(m->offset + (pd[j].s->ip - pd[j].back - m->start));
+		if (fd >= 0 && pread(fd, code[j], pd[j].back, at) == (ssize_t)pd[j].back)
+			ok[j] = true;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Reads the code before each pending IP of one process, in batches; marks unreadable ones. */
 static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*code)[PP_DECODE_BACK],
 		      bool *ok)
 {
 	struct iovec l[READ_BATCH], r[READ_BATCH];
 	int i = 0;
+	memset(ok, 0, (size_t)n * sizeof(*ok));
 	while (i < n) {
 		int k = 0;
 		int idx[READ_BATCH];
@@ -476,8 +519,10 @@ static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*c
 					}
 					return;
 				}
-				if (errno == ESRCH)
+				if (errno == ESRCH) {
+					read_from_files(pd, n, code, ok);
 					return;
+				}
 				done++; /* EFAULT on the first element: skip it */
 				continue;
 			}
@@ -493,24 +538,29 @@ static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*c
 	}
 }
 
-static void classify_window(struct ips_priv *p, double *cls, double *loc, double *unreadable,
-			    double *top, double *entropy, double *distinct)
+/* Sorts by (pid, ip) and folds duplicates into counts; returns the number of distinct IPs. */
+static size_t fold(struct sample *s, size_t n)
 {
-	size_t n = 0;
-	qsort(p->samp, p->nsamp, sizeof(*p->samp), cmp_sample);
-	for (size_t i = 0; i < p->nsamp; i++) { /* fold duplicates */
-		if (n && p->samp[n - 1].ip == p->samp[i].ip && p->samp[n - 1].pid == p->samp[i].pid)
-			p->samp[n - 1].n++;
-		else
-			p->samp[n++] = p->samp[i];
-	}
-	*distinct = (double)n;
-
-	/* Hot-IP concentration: the top 16 IPs' share, and the entropy of the IP histogram. */
-	uint32_t best[TOP_N] = { 0 };
-	double total = (double)p->nsamp, h = 0;
+	size_t k = 0;
+	qsort(s, n, sizeof(*s), cmp_sample);
 	for (size_t i = 0; i < n; i++) {
-		uint32_t c = p->samp[i].n;
+		if (k && s[k - 1].ip == s[i].ip && s[k - 1].pid == s[i].pid)
+			s[k - 1].n += s[i].n;
+		else
+			s[k++] = s[i];
+	}
+	return k;
+}
+
+/* Hot-IP concentration over folded samples: the top 16 IPs' samples, and the entropy (bits)
+ * of the IP histogram. */
+static void concentration(const struct sample *s, size_t n, double total, double *top,
+			  double *entropy)
+{
+	uint32_t best[TOP_N] = { 0 };
+	double h = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = s[i].n;
 		double q = c / total;
 		h -= q * log2(q);
 		for (int j = 0; j < TOP_N; j++)
@@ -525,31 +575,49 @@ static void classify_window(struct ips_priv *p, double *cls, double *loc, double
 		topsum += best[j];
 	*top = topsum;
 	*entropy = n ? h : NAN;
+}
 
+/* Re-reads a process's maps; a zombie has none left, so keep the last ones: cached IPs in
+ * them still resolve after the target exits. */
+static void reload_maps(struct ips_priv *p, struct proc *pr)
+{
+	struct pp_maps fresh = { 0 };
+	pr->reloaded_window = p->window;
+	if (pp_maps_read(pr->pid, &fresh) == 0 && fresh.n > 0) {
+		pp_maps_free(&pr->maps);
+		pr->maps = fresh;
+		pr->gen++;
+	} else {
+		pp_maps_free(&fresh);
+	}
+}
+
+/* Classifies folded samples s[0..n) into the window's accumulators. */
+static void classify(struct ips_priv *p, struct sample *s0, size_t n)
+{
+	double *cls = p->acc_cls, *loc = p->acc_loc, *unreadable = &p->acc_unreadable;
 	if (p->ncache > CACHE_CAP * 3 / 4) {
 		memset(p->cache, 0, CACHE_CAP * sizeof(*p->cache));
 		p->ncache = 0;
 	}
-
-	struct pending *pd = malloc((n ? n : 1) * sizeof(*pd));
-	uint8_t(*code)[PP_DECODE_BACK] = malloc((n ? n : 1) * PP_DECODE_BACK);
-	bool *ok = malloc(n ? n : 1);
+	struct pending *pd = malloc(n * sizeof(*pd));
+	uint8_t(*code)[PP_DECODE_BACK] = malloc(n * PP_DECODE_BACK);
+	bool *ok = malloc(n);
 	if (!pd || !code || !ok) {
 		free(pd);
 		free(code);
 		free(ok);
-		*unreadable += total;
+		for (size_t i = 0; i < n; i++)
+			*unreadable += s0[i].n;
 		return;
 	}
 	int np = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct sample *s = &p->samp[i];
+		struct sample *s = &s0[i];
 		struct proc *pr = get_proc(p, (pid_t)s->pid);
 		const struct pp_map *m = pp_maps_find(&pr->maps, s->ip);
 		if (!m && pr->reloaded_window != p->window) { /* new code since we looked */
-			pp_maps_read(pr->pid, &pr->maps);
-			pr->gen++;
-			pr->reloaded_window = p->window;
+			reload_maps(p, pr);
 			m = pp_maps_find(&pr->maps, s->ip);
 		}
 		enum pp_loc l = m ? m->loc : PP_LOC_UNMAPPED;
@@ -611,10 +679,13 @@ static int ips_read(void *priv, struct pp_window *w)
 {
 	struct ips_priv *p = priv;
 	ips_service(p);
-	double cls[PP_IC_COUNT] = { 0 }, loc[PP_LOC_COUNT] = { 0 };
-	double unreadable = 0, top = 0, entropy = NAN, distinct = 0;
-	if (p->nsamp)
-		classify_window(p, cls, loc, &unreadable, &top, &entropy, &distinct);
+	double *cls = p->acc_cls, *loc = p->acc_loc, unreadable = p->acc_unreadable;
+	double top = 0, entropy = NAN, distinct = 0;
+	if (p->nsamp) {
+		size_t n = fold(p->samp, p->nsamp);
+		distinct = (double)n;
+		concentration(p->samp, n, (double)p->nsamp, &top, &entropy);
+	}
 
 	char name[56];
 	pp_window_add(w, B, "ip.samples", (double)p->nsamp, 1, false);
@@ -631,8 +702,11 @@ static int ips_read(void *priv, struct pp_window *w)
 	pp_window_add(w, B, "ip.top16", top, 1, false);
 	pp_window_add(w, B, "ip.entropy_bits", entropy, 1, true);
 	pp_window_add(w, B, "ip.distinct", distinct, 1, false);
-	p->nsamp = 0;
+	p->nsamp = p->resolved = 0;
 	p->lost = 0;
+	memset(p->acc_cls, 0, sizeof(p->acc_cls));
+	memset(p->acc_loc, 0, sizeof(p->acc_loc));
+	p->acc_unreadable = 0;
 	p->window++;
 	return 0;
 }

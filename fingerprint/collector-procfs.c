@@ -23,6 +23,7 @@ struct task_vals {
 
 struct proc_totals {
 	bool ok;
+	bool zombie;               /* exited: its levels (threads, RSS) no longer mean anything */
 	uint64_t utime, stime, minflt, majflt; /* clock ticks / counts */
 	long threads, rss_pages;
 	bool io_ok;
@@ -99,6 +100,7 @@ static int read_totals(struct procfs_priv *p, struct proc_totals *t)
 	t->threads = (long)f[17];
 	t->rss_pages = (long)f[21];
 	t->ok = true;
+	t->zombie = s[2] == 'Z' || s[2] == 'X';
 
 	snprintf(path, sizeof(path), "/proc/%d/io", (int)p->pid);
 	if (slurp(path, buf, sizeof(buf)) > 0) {
@@ -223,12 +225,14 @@ static int procfs_read(void *priv, struct pp_window *w)
 	int err = read_totals(p, &t);
 	double tick = 1.0 / (double)p->tick_hz;
 	bool ok = !err && t.ok;
-	pp_window_add(w, B, "proc.threads", ok ? (double)t.threads : NAN, 1, true);
+	bool live = ok && !t.zombie;
+	pp_window_add(w, B, "proc.threads", live ? (double)t.threads : NAN, 1, true);
 	pp_window_add(w, B, "proc.utime_s", ok ? delta(t.utime, p->prev.utime) * tick : NAN, 1, false);
 	pp_window_add(w, B, "proc.stime_s", ok ? delta(t.stime, p->prev.stime) * tick : NAN, 1, false);
 	pp_window_add(w, B, "proc.minflt", ok ? delta(t.minflt, p->prev.minflt) : NAN, 1, false);
 	pp_window_add(w, B, "proc.majflt", ok ? delta(t.majflt, p->prev.majflt) : NAN, 1, false);
-	pp_window_add(w, B, "proc.rss_kib", ok ? (double)(t.rss_pages * p->page_kib) : NAN, 1, true);
+	pp_window_add(w, B, "proc.rss_kib", live ? (double)(t.rss_pages * p->page_kib) : NAN, 1,
+		      true);
 	bool io = ok && t.io_ok && p->prev.io_ok;
 	pp_window_add(w, B, "proc.rchar", io ? delta(t.rchar, p->prev.rchar) : NAN, 1, false);
 	pp_window_add(w, B, "proc.wchar", io ? delta(t.wchar, p->prev.wchar) : NAN, 1, false);
@@ -270,7 +274,7 @@ static int procfs_read(void *priv, struct pp_window *w)
 	/* Memory levels: smaps_rollup sums every mapping (kernel >= 4.14). */
 	double ahp = NAN, htlb = NAN, lck = NAN;
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)p->pid);
-	if (slurp(path, buf, sizeof(buf)) > 0) {
+	if (live && slurp(path, buf, sizeof(buf)) > 0) {
 		long long a = keyval(buf, "AnonHugePages");
 		long long sh = keyval(buf, "Shared_Hugetlb"), ph = keyval(buf, "Private_Hugetlb");
 		long long l = keyval(buf, "Locked");

@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #define MAX_POLLFDS 256
+/* Backends with rings are serviced at least this often, so samples are decoded while the
+ * target still runs (its code cannot be read once it has exited). */
+#define SERVICE_MS 100
 
 struct active {
 	const struct pp_backend_ops *ops;
@@ -547,13 +550,15 @@ static int wait_window(struct pp_collector *c)
 		int ms = (int)(left * 1000.0 + 0.999);
 		if (c->pidfd < 0 && ms > 50)
 			ms = 50; /* no pidfd: notice the exit by polling */
+		if (n > (c->pidfd >= 0) && ms > SERVICE_MS)
+			ms = SERVICE_MS;
 		int r = poll(fds, (nfds_t)n, ms);
 		if (r < 0) {
 			if (errno == EINTR)
 				return -EINTR;
 			return -errno;
 		}
-		if (r > 0)
+		if (r >= 0)
 			service_all(c);
 	}
 }

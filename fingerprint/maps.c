@@ -19,10 +19,10 @@ const char *pp_loc_name(enum pp_loc l)
 
 int pp_maps_parse_line(const char *line, struct pp_map *m)
 {
-	unsigned long long start, end;
+	unsigned long long start, end, off;
 	char perms[8];
 	int path_at = 0;
-	if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &start, &end, perms, &path_at) < 3 ||
+	if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &path_at) < 4 ||
 	    !path_at || end <= start || strlen(perms) < 3 || perms[2] != 'x')
 		return 0;
 	const char *path = line + path_at;
@@ -31,6 +31,8 @@ int pp_maps_parse_line(const char *line, struct pp_map *m)
 	size_t plen = strcspn(path, "\n");
 	m->start = start;
 	m->end = end;
+	m->offset = off;
+	m->path = NULL;
 	if (plen == 0 || strncmp(path, "[heap]", 6) == 0 || strncmp(path, "[stack", 6) == 0 ||
 	    strncmp(path, "[anon:", 6) == 0 || strncmp(path, "/memfd:", 7) == 0)
 		m->loc = PP_LOC_JIT; /* generated code: anonymous, or double-mapped through memfd */
@@ -45,6 +47,8 @@ int pp_maps_parse_line(const char *line, struct pp_map *m)
 
 void pp_maps_free(struct pp_maps *maps)
 {
+	for (int i = 0; i < maps->n; i++)
+		free(maps->m[i].path);
 	free(maps->m);
 	maps->m = NULL;
 	maps->n = 0;
@@ -65,10 +69,19 @@ int pp_maps_read(pid_t pid, struct pp_maps *maps)
 		struct pp_map one;
 		if (!pp_maps_parse_line(line, &one))
 			continue;
+		if (one.loc == PP_LOC_FILE) {
+			char *p = strchr(line, '/');
+			size_t l = p ? strcspn(p, "\n") : 0;
+			if (p && !(l > 10 && strcmp(p + l - 10, " (deleted)") == 0))
+				one.path = strndup(p, l);
+		}
 		if (n == cap) {
 			cap = cap ? 2 * cap : 32;
 			struct pp_map *nm = realloc(m, (size_t)cap * sizeof(*m));
 			if (!nm) {
+				free(one.path);
+				for (int i = 0; i < n; i++)
+					free(m[i].path);
 				free(m);
 				free(line);
 				fclose(f);

@@ -18,7 +18,10 @@ enum pp_loc {
 
 struct pp_map {
 	uint64_t start, end;
+	uint64_t offset;   /* file offset of start */
 	enum pp_loc loc;
+	char *path;        /* PP_LOC_FILE only (else NULL): code can be re-read from the file
+			    * after the process has exited */
 };
 
 struct pp_maps {
@@ -29,7 +32,7 @@ struct pp_maps {
 const char *pp_loc_name(enum pp_loc l);
 
 /* Classifies one line of /proc/PID/maps; returns 1 and fills *m for an executable mapping,
- * 0 for any other (or malformed) line. */
+ * 0 for any other (or malformed) line. m->path is not set (pp_maps_read sets it). */
 int pp_maps_parse_line(const char *line, struct pp_map *m);
 
 /* Reads /proc/PID/maps into *maps (freeing what it held). 0 or a negative errno. */
