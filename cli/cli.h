@@ -50,5 +50,7 @@ extern const struct cli_cmd cmd_info;
 extern const struct cli_cmd cmd_list;
 extern const struct cli_cmd cmd_run;
 extern const struct cli_cmd cmd_stat;
+extern const struct cli_cmd cmd_hash;
+extern const struct cli_cmd cmd_selftest;
 
 #endif

@@ -9,6 +9,8 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_list,
 	&cmd_run,
 	&cmd_stat,
+	&cmd_hash,
+	&cmd_selftest,
 	NULL,
 };
 

@@ -64,4 +64,8 @@ void pp_hash_worker_info(const struct pp_hash_worker *w, struct pp_hash_info *in
 /* Canonical names of every algorithm, NULL-terminated. */
 const char *const *pp_hash_names(void);
 
+/* The shortest input algorithm `name` accepts: 43 for cn/1-based variants (they read a tweak
+ * from bytes 35..42), else 0 (also for unknown names). Lets callers explain an -EINVAL. */
+size_t pp_hash_min_input(const char *name);
+
 #endif

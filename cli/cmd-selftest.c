@@ -1,0 +1,77 @@
+/* powprint selftest: runs every kernel's embedded known-answer vectors; exit 1 on any
+ * failure. */
+#include "cli/cli.h"
+
+#include <powprint/error.h>
+#include <powprint/selftest.h>
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+static const struct cli_opt selftest_opts[] = {
+	{ "json", 'j', NULL, "print one JSON object" },
+	{ 0 },
+};
+
+static int run(int argc, char **argv)
+{
+	bool json = false;
+	int c;
+	while ((c = cli_getopt(&cmd_selftest, argc, argv)) != -1) {
+		if (c == 'h')
+			return 0;
+		if (c == '?')
+			return CLI_EXIT_USAGE;
+		if (c == 'j')
+			json = true;
+	}
+	if (optind < argc)
+		return cli_usage_error(&cmd_selftest, "unexpected argument '%s'", argv[optind]);
+
+	cJSON *root = json ? cJSON_CreateObject() : NULL;
+	cJSON *arr = json ? cJSON_AddArrayToObject(root, "kernels") : NULL;
+	int failed = 0, n = pp_selftest_count();
+	for (int i = 0; i < n; i++) {
+		struct pp_selftest_result r;
+		int err = pp_selftest_run(i, &r);
+		bool ok = !err && r.total > 0 && r.passed == r.total;
+		failed += !ok;
+		const char *detail = err ? pp_strerror(err) : r.detail;
+		if (json) {
+			cJSON *k = cJSON_CreateObject();
+			cJSON_AddStringToObject(k, "kernel", pp_selftest_name(i));
+			cJSON_AddBoolToObject(k, "pass", ok);
+			cJSON_AddNumberToObject(k, "passed", r.passed);
+			cJSON_AddNumberToObject(k, "total", r.total);
+			cJSON_AddNumberToObject(k, "seconds", r.seconds);
+			cJSON_AddStringToObject(k, "detail", detail);
+			cJSON_AddItemToArray(arr, k);
+		} else {
+			printf("%-24s %s  %s (%.2f s)\n", pp_selftest_name(i), ok ? "pass" : "FAIL",
+			       detail, r.seconds);
+		}
+	}
+	if (json) {
+		cJSON_AddBoolToObject(root, "pass", failed == 0);
+		cJSON_AddNumberToObject(root, "failed", failed);
+		char *s = cJSON_PrintUnformatted(root);
+		printf("%s\n", s);
+		free(s);
+		cJSON_Delete(root);
+	} else {
+		printf("%s: %d of %d kernels passed\n", failed ? "FAILED" : "ok", n - failed, n);
+	}
+	if (failed)
+		fprintf(stderr, "powprint selftest: %d kernel%s failed its known-answer vectors: "
+			"this build computes wrong hashes; rebuild, or report it with the output "
+			"above\n", failed, failed == 1 ? "" : "s");
+	return failed ? CLI_EXIT_FAIL : 0;
+}
+
+const struct cli_cmd cmd_selftest = {
+	.name = "selftest",
+	.fn = run,
+	.summary = "check every kernel against embedded known-answer vectors",
+	.usage = "[--json]",
+	.opts = selftest_opts,
+};

@@ -1,0 +1,169 @@
+/* pp_hash: one table of proof-of-work algorithms behind one interface. Each row names an
+ * algorithm and its family's ops (core/hash-algos.h); everything else here is generic. */
+#include "core/hash-algos.h"
+
+#include <powprint/opts.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* One row per algorithm. RandomX: add { "rx/0", "randomx", &pp_rx_hash_ops }. */
+static const struct pp_hash_algo algos[] = {
+	{ "cn/0", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/1", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/2", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/r", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/half", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/fast", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/xao", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/rto", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/rwz", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/zls", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/ccx", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/double", "cryptonight", &pp_cn_hash_ops },
+	{ "cn-lite/0", "cryptonight", &pp_cn_hash_ops },
+	{ "cn-lite/1", "cryptonight", &pp_cn_hash_ops },
+	{ "cn-heavy/0", "cryptonight", &pp_cn_hash_ops },
+	{ "cn-heavy/xhv", "cryptonight", &pp_cn_hash_ops },
+	{ "cn-heavy/tube", "cryptonight", &pp_cn_hash_ops },
+	{ "cn-pico/0", "cryptonight", &pp_cn_hash_ops },
+	{ "cn-pico/tlo", "cryptonight", &pp_cn_hash_ops },
+	{ "cn/upx2", "cryptonight", &pp_cn_hash_ops },
+};
+#define NALGOS (sizeof(algos) / sizeof(algos[0]))
+
+
+struct pp_hash {
+	const struct pp_hash_algo *algo;
+	struct pp_hash_opts opts;
+	void *shared;
+	double init_seconds;
+};
+
+struct pp_hash_worker {
+	struct pp_hash *h;
+	void *priv;
+};
+
+const struct pp_hash_algo *pp_hash_algo_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < NALGOS; i++)
+		if (strcmp(algos[i].name, name) == 0)
+			return &algos[i];
+	return NULL;
+}
+
+/* The names, NULL-terminated, filled once from the table (a constant thereafter). */
+static const char *names[NALGOS + 1];
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void fill_names(void)
+{
+	for (size_t i = 0; i < NALGOS; i++)
+		names[i] = algos[i].name;
+	names[NALGOS] = NULL;
+}
+
+const char *const *pp_hash_names(void)
+{
+	pthread_once(&names_once, fill_names);
+	return names;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int pp_hash_open(const char *name, const struct pp_hash_opts *opts, struct pp_hash **out)
+{
+	*out = NULL;
+	const struct pp_hash_algo *a = pp_hash_algo_find(name);
+	if (!a)
+		return -ENOENT;
+	struct pp_hash *h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	/* Copy what the caller's (possibly older, smaller) struct holds; the rest stays zero. */
+	if (opts) {
+		size_t n = opts->sz < sizeof(h->opts) ? opts->sz : sizeof(h->opts);
+		memcpy(&h->opts, opts, n);
+	}
+	h->opts.sz = sizeof(h->opts);
+	h->algo = a;
+	double t0 = now_s();
+	int err = a->ops->open(a->name, &h->opts, &h->shared);
+	if (err) {
+		free(h);
+		return err;
+	}
+	h->init_seconds = now_s() - t0;
+	*out = h;
+	return 0;
+}
+
+void pp_hash_close(struct pp_hash *h)
+{
+	if (!h)
+		return;
+	h->algo->ops->close(h->shared);
+	free(h);
+}
+
+int pp_hash_worker_new(struct pp_hash *h, struct pp_hash_worker **out)
+{
+	*out = NULL;
+	if (!h)
+		return -EINVAL;
+	struct pp_hash_worker *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->h = h;
+	int err = h->algo->ops->worker_new(h->shared, &h->opts, &w->priv);
+	if (err) {
+		free(w);
+		return err;
+	}
+	*out = w;
+	return 0;
+}
+
+void pp_hash_worker_free(struct pp_hash_worker *w)
+{
+	if (!w)
+		return;
+	w->h->algo->ops->worker_free(w->priv);
+	free(w);
+}
+
+int pp_hash_compute(struct pp_hash_worker *w, const void *in, size_t len, uint64_t height,
+		    uint8_t out[32])
+{
+	if (!w || (!in && len) || !out)
+		return -EINVAL;
+	return w->h->algo->ops->compute(w->priv, in, len, height, out);
+}
+
+void pp_hash_worker_info(const struct pp_hash_worker *w, struct pp_hash_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (!w)
+		return;
+	info->algo = w->h->algo->name;
+	info->family = w->h->algo->family;
+	info->init_seconds = w->h->init_seconds;
+	w->h->algo->ops->info(w->priv, info);
+}
+
+size_t pp_hash_min_input(const char *name)
+{
+	const struct pp_hash_algo *a = pp_hash_algo_find(name);
+	return a && a->ops->min_input ? a->ops->min_input(a->name) : 0;
+}
