@@ -6,7 +6,8 @@
 #include <string.h>
 
 extern const struct pp_workload wl_aes_ctr, wl_aes_gcm, wl_sha256, wl_blake2b, wl_argon2id,
-	wl_scrypt, wl_stream, wl_pointer_chase, wl_hashtable, wl_matmul, wl_fft, wl_sort;
+	wl_scrypt, wl_stream, wl_pointer_chase, wl_hashtable, wl_matmul, wl_fft, wl_sort, wl_zstd, wl_sqlite,
+	wl_json, wl_syscall, wl_video_sad, wl_node_jit, wl_idle;
 
 const struct pp_workload *const wl_benign[] = {
 	&wl_aes_ctr,
@@ -21,6 +22,13 @@ const struct pp_workload *const wl_benign[] = {
 	&wl_matmul,
 	&wl_fft,
 	&wl_sort,
+	&wl_zstd,
+	&wl_sqlite,
+	&wl_json,
+	&wl_syscall,
+	&wl_video_sad,
+	&wl_node_jit,
+	&wl_idle,
 	NULL,
 };
 
