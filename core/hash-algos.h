@@ -29,6 +29,7 @@ struct pp_hash_algo {
 };
 
 extern const struct pp_hash_ops pp_cn_hash_ops; /* kernels/cryptonight/cn-hash-ops.c */
+extern const struct pp_hash_ops pp_rx_hash_ops; /* kernels/randomx/rx-hash.c */
 
 /* The row for `name`, or NULL. */
 const struct pp_hash_algo *pp_hash_algo_find(const char *name);

@@ -32,6 +32,7 @@ static const struct pp_hash_algo algos[] = {
 	{ "cn-pico/0", "cryptonight", &pp_cn_hash_ops },
 	{ "cn-pico/tlo", "cryptonight", &pp_cn_hash_ops },
 	{ "cn/upx2", "cryptonight", &pp_cn_hash_ops },
+	{ "rx/0", "randomx", &pp_rx_hash_ops },
 };
 #define NALGOS (sizeof(algos) / sizeof(algos[0]))
 

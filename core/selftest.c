@@ -197,6 +197,8 @@ static int st_cryptonight_soft(struct pp_selftest_result *r)
 	return cn_vectors(r, true);
 }
 
+int pp_rx_selftest(struct pp_selftest_result *r); /* kernels/randomx/rx-selftest.c */
+
 static const struct {
 	const char *kernel;
 	int (*fn)(struct pp_selftest_result *r);
@@ -209,6 +211,7 @@ static const struct {
 	{ "skein", st_skein },
 	{ "cryptonight", st_cryptonight },
 	{ "cryptonight-soft-aes", st_cryptonight_soft },
+	{ "randomx", pp_rx_selftest },
 };
 #define NTESTS ((int)(sizeof(selftests) / sizeof(selftests[0])))
 

@@ -1,0 +1,75 @@
+/* RandomX's entry in `powprint selftest`: the five official rx/0 vectors in light mode
+ * (tevador/RandomX src/tests/tests.cpp, re-checked with Debian's librandomx 1.1.10; the
+ * same lines as tests/vectors/randomx.txt). Two cache fills, about 2-3 s. */
+#include "core/hex.h"
+#include "kernels/randomx/vm.h"
+
+#include <powprint/selftest.h>
+
+#include <stdio.h>
+#include <string.h>
+
+int pp_rx_selftest(struct pp_selftest_result *r);
+
+int pp_rx_selftest(struct pp_selftest_result *r)
+{
+	static const struct {
+		const char *key, *input, *hash;
+	} v[] = {
+		{ "test key 000", "This is a test",
+		  "639183aae1bf4c9a35884cb46b09cad9175f04efd7684e7262a0ac1c2f0b4e3f" },
+		{ "test key 000", "Lorem ipsum dolor sit amet",
+		  "300a0adb47603dedb42228ccb2b211104f4da45af709cd7547cd049e9489c969" },
+		{ "test key 000", "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua",
+		  "c36d4ed4191e617309867ed66a443be4075014e2b061bcdaf9ce7b721d2b77a8" },
+		{ "test key 001", "sed do eiusmod tempor incididunt ut labore et dolore magna aliqua",
+		  "e9ff4503201c0c2cca26d285c93ae883f9b1d30c9eb240b820756f2d5a7905fc" },
+		{ "test key 001", NULL, /* the hex input below */
+		  "c56414121acda1713c2f2a819d8ae38aed7c80c35c2a769298d34f03833cd5f1" },
+	};
+	static const char blob[] = "0b0b98bea7e805e0010a2126d287a2a0cc833d312cb786385a7c2f9de69d2553"
+				   "7f584a9bc9977b00000000666fd8753bf61a8631f12984e3fd44f4014eca6292"
+				   "76817b56f32e9b68bd82f416";
+	struct pp_rx_cache *cache = NULL;
+	struct pp_rx_vm *vm = NULL;
+	const char *key = NULL;
+	int err = 0;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]) && !err; i++) {
+		if (!key || strcmp(key, v[i].key) != 0) {
+			pp_rx_vm_free(vm);
+			pp_rx_cache_free(cache);
+			vm = NULL;
+			key = v[i].key;
+			err = pp_rx_cache_new(&pp_rx_config_rx0, key, strlen(key), PP_PAGES_AUTO,
+					      &cache);
+			if (!err)
+				err = pp_rx_vm_new(&pp_rx_config_rx0, cache, NULL, PP_PAGES_AUTO, false,
+						   &vm);
+			if (err)
+				break;
+		}
+		uint8_t in[128], want[32], got[32];
+		size_t len;
+		if (v[i].input) {
+			len = strlen(v[i].input);
+			memcpy(in, v[i].input, len);
+		} else {
+			len = (size_t)pp_hex_decode(blob, in, sizeof(in));
+		}
+		pp_rx_vm_hash(vm, in, len, got);
+		pp_hex_decode(v[i].hash, want, sizeof(want));
+		r->total++;
+		if (memcmp(want, got, 32) == 0) {
+			r->passed++;
+		} else if (!r->detail[0]) {
+			char hex[65];
+			pp_hex_encode(got, 32, hex);
+			snprintf(r->detail, sizeof(r->detail),
+				 "rx/0 vector %zu (key \"%s\", %s AES): expected %.16s..., got %.16s...",
+				 i, key, pp_aes_backend_name(vm->aes), v[i].hash, hex);
+		}
+	}
+	pp_rx_vm_free(vm);
+	pp_rx_cache_free(cache);
+	return err;
+}
