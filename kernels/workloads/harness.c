@@ -174,6 +174,15 @@ static int run_threads(struct wl_ctx *ctx, double *work, double *seconds)
 	return rc;
 }
 
+void wl_started(struct wl_ctx *ctx)
+{
+	if (ctx->started_done)
+		return;
+	ctx->started_done = true;
+	if (ctx->started)
+		ctx->started(ctx->started_arg, ctx->w, getpid(), ctx->child_pid);
+}
+
 static int check_opts(struct wl_ctx *ctx, const struct pp_workload_run_opts *o)
 {
 	const struct pp_workload *w = ctx->w;
@@ -218,8 +227,8 @@ int pp_workload_run(const struct pp_workload *w, const struct pp_workload_run_op
 		.detaillen = sizeof(res->detail),
 	};
 	const char *const *params = PP_OPTS_GET(o, pp_workload_run_opts, params, NULL);
-	pp_workload_started_fn started = PP_OPTS_GET(o, pp_workload_run_opts, started, NULL);
-	void *started_arg = PP_OPTS_GET(o, pp_workload_run_opts, started_arg, NULL);
+	ctx.started = PP_OPTS_GET(o, pp_workload_run_opts, started, NULL);
+	ctx.started_arg = PP_OPTS_GET(o, pp_workload_run_opts, started_arg, NULL);
 	bool fault = PP_OPTS_GET(o, pp_workload_run_opts, inject_fault, false);
 	if (!ctx.threads)
 		ctx.threads = 1;
@@ -250,8 +259,8 @@ int pp_workload_run(const struct pp_workload *w, const struct pp_workload_run_op
 			wl_fail(&ctx, rc, "%s setup failed: %s", w->name, strerror(-rc));
 		goto out;
 	}
-	if (started)
-		started(started_arg, w, getpid(), ctx.child_pid);
+	if (!w->self_timed)
+		wl_started(&ctx);
 
 	double work = 0, secs = 0, cpu0 = cpu_now();
 	if (w->self_timed) {

@@ -60,9 +60,15 @@ struct wl_ctx {
 	size_t errlen;
 	char *detail;                       /* optional extras for the result */
 	size_t detaillen;
-	/* Self-timed workloads report here. */
+	/* Self-timed workloads report here, and call wl_started() when hashing begins. */
 	double self_seconds;
+	pp_workload_started_fn started;
+	void *started_arg;
+	bool started_done;
 };
+
+/* Tells the caller the measured phase has begun (once; later calls do nothing). */
+void wl_started(struct wl_ctx *ctx);
 
 /* printf into ctx->err; returns `err` (a negative errno) for `return wl_fail(...)`. */
 int wl_fail(struct wl_ctx *ctx, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
