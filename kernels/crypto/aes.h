@@ -80,7 +80,7 @@ extern const uint8_t pp_aes_inv_sbox[256];
 
 /* The state as four little-endian 32-bit words (column c = bytes 4c..4c+3); out may alias
  * in. */
-static inline void pp_aes_soft_enc(uint32_t out[4], const uint32_t in[4], const uint32_t key[4])
+__attribute__((always_inline)) static inline void pp_aes_soft_enc(uint32_t out[4], const uint32_t in[4], const uint32_t key[4])
 {
 	const uint32_t x0 = in[0], x1 = in[1], x2 = in[2], x3 = in[3];
 	/* ShiftRows: output column c takes row r from input column c + r. */
@@ -98,7 +98,7 @@ static inline void pp_aes_soft_enc(uint32_t out[4], const uint32_t in[4], const 
 	out[3] = y3 ^ key[3];
 }
 
-static inline void pp_aes_soft_dec(uint32_t out[4], const uint32_t in[4], const uint32_t key[4])
+__attribute__((always_inline)) static inline void pp_aes_soft_dec(uint32_t out[4], const uint32_t in[4], const uint32_t key[4])
 {
 	const uint32_t x0 = in[0], x1 = in[1], x2 = in[2], x3 = in[3];
 	/* InvShiftRows: output column c takes row r from input column c - r. */

@@ -156,6 +156,20 @@ CN_INLINE cn_v cn_aes(cn_v s, cn_v k, const int aes)
 	return s;
 }
 
+/* One round on the block at p (the scratchpad). The portable back end reads the four words
+ * straight from memory: going through a vector register costs extra moves on the critical
+ * path. */
+CN_INLINE cn_v cn_aes_at(const uint8_t *p, cn_v k, const int aes)
+{
+	if (aes != PP_AES_SOFT)
+		return cn_aes(ld(p), k, aes);
+	const uint32_t *x = (const uint32_t *)(const void *)p;
+	uint32_t y[4], kw[4] = { (uint32_t)k[0], (uint32_t)(k[0] >> 32), (uint32_t)k[1],
+				 (uint32_t)(k[1] >> 32) };
+	pp_aes_soft_enc(y, x, kw);
+	return (cn_v){ y[0] | (uint64_t)y[1] << 32, y[2] | (uint64_t)y[3] << 32 };
+}
+
 /* ---- explode / implode -------------------------------------------------------------- */
 
 CN_INLINE void rounds10(cn_v x[8], const cn_v k[10], const int aes)
@@ -173,15 +187,64 @@ CN_INLINE void mix8(cn_v x[8]) /* heavy variants: xor each block with its succes
 	x[7] ^= x0;
 }
 
-static void expand_keys(const uint8_t key[32], cn_v k[10])
+static void expand_keys(const uint8_t key[32], void *k /* 10 round keys of 16 bytes */)
 {
 	uint8_t rk[15][16];
 	pp_aes256_expand_key(key, rk);
 	memcpy(k, rk, 10 * 16);
 }
 
+/* The portable back end keeps the eight blocks as 32-bit words for the whole pass, so the
+ * table lookups never round-trip through vector registers. */
+static void soft_rounds10(uint32_t x[8][4], const uint32_t k[10][4])
+{
+	for (int r = 0; r < 10; r++)
+		for (int j = 0; j < 8; j++)
+			pp_aes_soft_enc(x[j], x[j], k[r]);
+}
+
+static void soft_mix8(uint32_t x[8][4])
+{
+	uint32_t x0[4];
+	memcpy(x0, x[0], 16);
+	for (int j = 0; j < 7; j++)
+		for (int w = 0; w < 4; w++)
+			x[j][w] ^= x[j + 1][w];
+	for (int w = 0; w < 4; w++)
+		x[7][w] ^= x0[w];
+}
+
+static void soft_implode_pass(const uint8_t *pad, size_t mem, uint32_t x[8][4],
+			      const uint32_t k[10][4], bool heavy)
+{
+	for (size_t off = 0; off < mem; off += 128) {
+		const uint32_t *p = (const uint32_t *)(const void *)(pad + off);
+		for (int j = 0; j < 8; j++)
+			for (int w = 0; w < 4; w++)
+				x[j][w] ^= p[4 * j + w];
+		soft_rounds10(x, k);
+		if (heavy)
+			soft_mix8(x);
+	}
+}
+
 CN_INLINE void explode(const uint64_t *h, uint8_t *pad, size_t mem, bool heavy, const int aes)
 {
+	if (aes == PP_AES_SOFT) {
+		uint32_t k[10][4], x[8][4];
+		expand_keys((const uint8_t *)h, k);
+		memcpy(x, (const uint8_t *)h + 64, 128);
+		if (heavy)
+			for (int i = 0; i < 16; i++) {
+				soft_rounds10(x, k);
+				soft_mix8(x);
+			}
+		for (size_t off = 0; off < mem; off += 128) {
+			soft_rounds10(x, k);
+			memcpy(pad + off, x, 128);
+		}
+		return;
+	}
 	cn_v k[10], x[8];
 	expand_keys((const uint8_t *)h, k);
 	memcpy(x, (const uint8_t *)h + 64, 128);
@@ -211,6 +274,21 @@ CN_INLINE void implode_pass(const uint8_t *pad, size_t mem, cn_v x[8], const cn_
 
 CN_INLINE void implode(uint64_t *h, const uint8_t *pad, size_t mem, bool heavy, const int aes)
 {
+	if (aes == PP_AES_SOFT) {
+		uint32_t k[10][4], x[8][4];
+		expand_keys((const uint8_t *)h + 32, k);
+		memcpy(x, (const uint8_t *)h + 64, 128);
+		soft_implode_pass(pad, mem, x, k, heavy);
+		if (heavy) {
+			soft_implode_pass(pad, mem, x, k, heavy);
+			for (int i = 0; i < 16; i++) {
+				soft_rounds10(x, k);
+				soft_mix8(x);
+			}
+		}
+		memcpy((uint8_t *)h + 64, x, 128);
+		return;
+	}
 	cn_v k[10], x[8];
 	expand_keys((const uint8_t *)h + 32, k);
 	memcpy(x, (const uint8_t *)h + 64, 128);
@@ -340,10 +418,13 @@ CN_INLINE void cn_main_loop(const struct cn_loop_args *args, const int aes, cons
 
 	for (uint32_t i = 0; i < args->iterations; i++) {
 		uint8_t *p = l + (idx & mask);
-		cn_v c = ld(p);
+		cn_v c;
 		if (fl & PP_CNF_CCX)
-			c = conceal(c, &conc);
-		c = (fl & PP_CNF_TUBE) ? aes_tube(c, a) : cn_aes(c, a, aes);
+			c = cn_aes(conceal(ld(p), &conc), a, aes);
+		else if (fl & PP_CNF_TUBE)
+			c = aes_tube(ld(p), a);
+		else
+			c = cn_aes_at(p, a, aes);
 		if (base == PP_CN_BASE2)
 			shuffle_add(l, idx & mask, a, b0, b1, &c, fl & PP_CNF_REVERSE, fl & PP_CNF_R);
 		cn_v t = b0 ^ c;
