@@ -286,8 +286,12 @@ static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 			continue; /* exited meanwhile */
 		}
 		if ((err == -EMFILE || err == -ENFILE) && tasks_done > 0) {
+			/* Give half back: /proc reads and the other backends need descriptors. */
+			int keep = (tasks_done + 1) / 2, per_task = p->nfds / tasks_done;
+			while (p->nfds > keep * per_task)
+				close(p->fds[--p->nfds]); /* ring owners are the first task's */
 			ctx->warn(ctx, "ip-sample: out of file descriptors: sampling %d of %d threads "
-				  "(raise the limit with ulimit -n)", tasks_done, t->ntids);
+				  "(raise the limit with ulimit -n)", keep, t->ntids);
 			err = 0;
 			break;
 		}

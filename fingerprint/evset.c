@@ -145,6 +145,11 @@ int pp_evset_open(struct pp_evset *s, struct pp_backend_ctx *ctx, const char *wh
 			continue;
 		}
 		if ((err == -EMFILE || err == -ENFILE) && s->ntasks > 0) {
+			/* Give half back: other backends and /proc reads need descriptors too. */
+			close_task(s, t);
+			int keep = (s->ntasks + 1) / 2;
+			while (s->ntasks > keep)
+				close_task(s, &s->tasks[--s->ntasks]);
 			ctx->warn(ctx, "%s: out of file descriptors: monitoring %d of %d threads "
 				  "(raise the limit with ulimit -n)", what, s->ntasks, tg->ntids);
 			err = 0;
