@@ -52,5 +52,8 @@ extern const struct cli_cmd cmd_run;
 extern const struct cli_cmd cmd_stat;
 extern const struct cli_cmd cmd_hash;
 extern const struct cli_cmd cmd_selftest;
+extern const struct cli_cmd cmd_train;
+extern const struct cli_cmd cmd_eval;
+extern const struct cli_cmd cmd_classify;
 
 #endif

@@ -11,6 +11,9 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_stat,
 	&cmd_hash,
 	&cmd_selftest,
+	&cmd_train,
+	&cmd_eval,
+	&cmd_classify,
 	NULL,
 };
 

@@ -14,9 +14,15 @@
 #define BOOSTER_FILE "booster.json"
 #define MODEL_FILE "model.json"
 
+/* cJSON prints 15 significant digits when they read back within an epsilon; 17 make the
+ * fingerprints read back bit for bit. */
 static cJSON *num_or_null(double v)
 {
-	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+	char buf[40];
+	if (!isfinite(v))
+		return cJSON_CreateNull();
+	snprintf(buf, sizeof(buf), "%.17g", v);
+	return cJSON_CreateRaw(buf);
 }
 
 cJSON *pp_model_to_cjson(const struct pp_model *m)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <powprint/features.h>
 #include <powprint/version.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -303,6 +304,22 @@ int pp_model_bind(const struct pp_model *m, const struct pp_dataset *ds, int *ma
 		}
 	}
 	return missing;
+}
+
+int pp_model_vector(const struct pp_model *m, const struct pp_features *f, double *x)
+{
+	if (!m || !f || !x)
+		return -EINVAL;
+	if (m->feature_version && f->version != m->feature_version)
+		return -EINVAL;
+	int unknown = 0;
+	for (int j = 0; j < m->nf; j++) {
+		const char *name = m->fname[j];
+		int k = strncmp(name, "f.", 2) == 0 ? pp_feature_find(name + 2) : -ENOENT;
+		x[j] = k >= 0 && k < PP_F_COUNT ? f->v[k] : NAN;
+		unknown += k < 0;
+	}
+	return unknown;
 }
 
 int pp_model_predict_many(const struct pp_model *m, const double *X, int nrows, int stride,

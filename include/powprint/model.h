@@ -7,6 +7,7 @@
 #define POWPRINT_MODEL_H
 
 #include <powprint/dataset.h>
+#include <powprint/opts.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,6 +61,13 @@ const char *pp_model_backend(const struct pp_model *m, int i);
 /* Maps the model's features to a dataset's columns: map[j] = dataset column of model feature
  * j, or -1 when the dataset lacks it (it is then NaN). Returns how many are missing. */
 int pp_model_bind(const struct pp_model *m, const struct pp_dataset *ds, int *map);
+
+/* Fills x (pp_model_nfeatures() values, the model's order) from a live window's feature vector
+ * (features.h): model feature "f.NAME" is feature NAME. Features this code does not compute
+ * are NaN. Returns how many those are, or -EINVAL when f's feature-vector version differs from
+ * the model's (a model loaded from a bare booster, version 0, takes any). */
+struct pp_features;
+int pp_model_vector(const struct pp_model *m, const struct pp_features *f, double *x);
 
 /* A verdict for one feature vector (or a whole run, see pp_model_explain). */
 struct pp_verdict {

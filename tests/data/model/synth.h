@@ -97,7 +97,7 @@ static struct pp_dataset *synth_dataset(int runs, int windows, unsigned seed, lo
 static void synth_write(const struct pp_dataset *ds, const char *dir, int feature_version,
 			int with_map)
 {
-	char path[4096], why[512];
+	char path[8192], why[512];
 	mkdir(dir, 0777);
 	snprintf(path, sizeof(path), "%s/windows.csv", dir);
 	cr_assert_eq(pp_dataset_write_csv(ds, path, why, sizeof(why)), 0, "%s", why);

@@ -1,0 +1,474 @@
+/* powprint classify: p(miner) per window and an explained verdict per run (nearest
+ * fingerprint, its distance, the features that contributed most), for a recorded dataset or
+ * a live process / command. */
+#define _GNU_SOURCE  /* qsort_r */
+#include "cli/cli.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <powprint/collect.h>
+#include <powprint/features.h>
+#include <powprint/model.h>
+#include <powprint/powprint.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DIRS 64
+
+enum { OPT_SMOOTH = 256 };
+
+static const struct cli_opt classify_opts[] = {
+	{ "model", 'm', "MODEL", "model directory (powprint train --out), or an xgboost JSON booster" },
+	{ "data", 'd', "DIR[,DIR...]", "classify the runs of recorded datasets" },
+	{ "pid", 'p', "PID", "classify a running process" },
+	{ "seconds", 's', "S", "live: stop after S seconds (default: until the target exits)" },
+	{ "interval", 'I', "MS", "live: window length in ms (default 1000)" },
+	{ "smooth", OPT_SMOOTH, "K/N", "verdict: miner once K of the last N windows are (3/5)" },
+	{ "json", 'j', NULL, "print one JSON object" },
+	{ 0 },
+};
+
+struct ctx {
+	const struct pp_model *m;
+	int sk, sn;
+	bool json;
+	cJSON *runs;               /* --json: the runs array */
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static int split(char *s, const char **dirs, int n)
+{
+	char *save = NULL;
+	for (char *d = strtok_r(s, ",", &save); d; d = strtok_r(NULL, ",", &save))
+		if (n < MAX_DIRS)
+			dirs[n++] = d;
+	return n;
+}
+
+static cJSON *num_or_null(double v)
+{
+	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+/* One run: X (n x nf, model order), window indices and end times. label is "miner",
+ * "benign" or NULL. Prints (or appends to ctx->runs) the windows and the verdict. */
+static int report_run(struct ctx *c, const char *title, const char *workload,
+		      const char *label, long run_id, const double *X, const int *win,
+		      const double *t_end, int n, bool windows_printed)
+{
+	const struct pp_model *m = c->m;
+	int nf = pp_model_nfeatures(m);
+	double *p = malloc(((size_t)n + 1) * sizeof(*p));
+	struct pp_kofn *s;
+	if (!p || pp_kofn_new(c->sk, c->sn, &s)) {
+		free(p);
+		return -ENOMEM;
+	}
+	struct pp_verdict v;
+	int err = pp_model_predict_many(m, X, n, nf, p);
+	if (!err)
+		err = pp_model_explain(m, X, n, nf, &v);
+	if (err) {
+		pp_kofn_free(s);
+		free(p);
+		return err;
+	}
+	double thr = pp_model_threshold(m), first = NAN;
+	int nflag = 0, first_win = -1;
+	for (int i = 0; i < n; i++) {
+		nflag += p[i] >= thr;
+		if (pp_kofn_push(s, p[i] >= thr) && first_win < 0) {
+			first_win = win[i];
+			first = t_end[i];
+		}
+	}
+	bool miner = first_win >= 0;
+	if (c->json) {
+		cJSON *o = cJSON_CreateObject();
+		if (run_id >= 0)
+			cJSON_AddNumberToObject(o, "run_id", (double)run_id);
+		cJSON_AddStringToObject(o, "target", title);
+		if (workload)
+			cJSON_AddStringToObject(o, "workload", workload);
+		if (label)
+			cJSON_AddStringToObject(o, "label", label);
+		cJSON *w = cJSON_AddArrayToObject(o, "windows");
+		for (int i = 0; i < n; i++) {
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddNumberToObject(e, "window", win[i]);
+			cJSON_AddItemToObject(e, "t_end", num_or_null(t_end[i]));
+			cJSON_AddNumberToObject(e, "p_miner", p[i]);
+			cJSON_AddItemToArray(w, e);
+		}
+		cJSON_AddStringToObject(o, "verdict", miner ? "miner" : "benign");
+		cJSON_AddNumberToObject(o, "windows_flagged", nflag);
+		if (miner) {
+			cJSON_AddNumberToObject(o, "first_miner_window", first_win);
+			cJSON_AddItemToObject(o, "first_miner_s", num_or_null(first));
+		}
+		cJSON_AddNumberToObject(o, "p_miner_mean", v.p_miner);
+		if (v.nearest >= 0) {
+			cJSON *nr = cJSON_AddObjectToObject(o, "nearest");
+			cJSON_AddStringToObject(nr, "workload", v.nearest_workload);
+			cJSON_AddStringToObject(nr, "family", v.nearest_family);
+			cJSON_AddStringToObject(nr, "class", v.nearest_miner ? "miner" : "benign");
+			cJSON_AddItemToObject(nr, "distance", num_or_null(v.distance));
+			cJSON_AddNumberToObject(nr, "features_used", v.nused);
+		}
+		cJSON *t = cJSON_AddArrayToObject(o, "top_features");
+		for (int k = 0; k < v.ntop; k++) {
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddStringToObject(e, "feature", pp_model_feature_name(m, v.top[k].feature));
+			cJSON_AddNumberToObject(e, "contribution", v.top[k].contrib);
+			cJSON_AddItemToArray(t, e);
+		}
+		cJSON_AddItemToArray(c->runs, o);
+	} else {
+		printf("%s%s%s%s%s\n", title, workload ? "  " : "", workload ? workload : "",
+		       label ? "  labelled " : "", label ? label : "");
+		if (!windows_printed)
+			for (int i = 0; i < n; i++)
+				printf("  window %3d  t %7.1f s  p(miner) %.3f%s\n", win[i], t_end[i],
+				       p[i], p[i] >= thr ? "  *" : "");
+		printf("  verdict   %s", miner ? "MINER" : "benign");
+		if (miner)
+			printf(" (%d of %d windows flagged by window %d, t %.1f s)", c->sk, c->sn,
+			       first_win, first);
+		printf("; %d of %d windows over %.2f; mean p(miner) %.3f\n", nflag, n, thr,
+		       v.p_miner);
+		if (v.nearest >= 0)
+			printf("  nearest   %s (%s, %s) at distance %.2f over %d features\n",
+			       v.nearest_workload, v.nearest_family,
+			       v.nearest_miner ? "miner" : "benign", v.distance, v.nused);
+		printf("  top       ");
+		for (int k = 0; k < v.ntop; k++)
+			printf("%s%s %+.2f", k ? ", " : "", pp_model_feature_name(m, v.top[k].feature),
+			       v.top[k].contrib);
+		printf("%s\n\n", v.ntop ? " (log-odds; + towards miner)" : "-");
+	}
+	pp_kofn_free(s);
+	free(p);
+	return 0;
+}
+
+static int cmp_rows(const void *a, const void *b, void *ds)
+{
+	const struct pp_dataset_row *x = pp_dataset_row(ds, *(const int *)a);
+	const struct pp_dataset_row *y = pp_dataset_row(ds, *(const int *)b);
+	if (x->run != y->run)
+		return x->run - y->run;
+	return x->window != y->window ? x->window - y->window : *(const int *)a - *(const int *)b;
+}
+
+static int classify_data(struct ctx *c, const char *const *dirs, int ndirs)
+{
+	char why[1024] = "";
+	struct pp_dataset *ds;
+	int err = pp_dataset_read_many(dirs, ndirs, &ds, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "powprint classify: %s\n", why[0] ? why : pp_strerror(err));
+		return CLI_EXIT_FAIL;
+	}
+	const struct pp_model *m = c->m;
+	if (pp_model_feature_version(m) && pp_dataset_feature_version(ds) &&
+	    pp_model_feature_version(m) != pp_dataset_feature_version(ds)) {
+		fprintf(stderr, "powprint classify: the model uses feature-vector version %d but "
+			"the data has version %d: record the data again or train a model on data "
+			"of this version\n", pp_model_feature_version(m),
+			pp_dataset_feature_version(ds));
+		pp_dataset_free(ds);
+		return CLI_EXIT_FAIL;
+	}
+	int nf = pp_model_nfeatures(m), n = pp_dataset_nrows(ds), rc = 0;
+	int *map = malloc(((size_t)nf + 1) * sizeof(*map));
+	int *ord = malloc(((size_t)n + 1) * sizeof(*ord));
+	int *win = malloc(((size_t)n + 1) * sizeof(*win));
+	double *t = malloc(((size_t)n + 1) * sizeof(*t));
+	double *X = malloc(((size_t)n + 1) * ((size_t)nf + 1) * sizeof(*X));
+	if (!map || !ord || !win || !t || !X) {
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
+	int missing = pp_model_bind(m, ds, map);
+	if (missing == nf) {
+		fprintf(stderr, "powprint classify: the data has none of the model's %d features "
+			"(e.g. %s)\n", nf, pp_model_feature_name(m, 0));
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
+	if (missing)
+		for (int j = 0; j < nf; j++)
+			if (map[j] < 0)
+				fprintf(stderr, "powprint classify: warning: the data has no column "
+					"%s; it is treated as missing\n", pp_model_feature_name(m, j));
+	for (int i = 0; i < n; i++)
+		ord[i] = i;
+	qsort_r(ord, (size_t)n, sizeof(*ord), cmp_rows, ds);
+	for (int a = 0; a < n && !rc;) {
+		const struct pp_dataset_row *r0 = pp_dataset_row(ds, ord[a]);
+		int b = a;
+		for (; b < n && pp_dataset_row(ds, ord[b])->run == r0->run; b++) {
+			const struct pp_dataset_row *r = pp_dataset_row(ds, ord[b]);
+			const double *x = pp_dataset_features(ds, ord[b]);
+			for (int j = 0; j < nf; j++)
+				X[(size_t)(b - a) * nf + j] = map[j] >= 0 ? x[map[j]] : NAN;
+			win[b - a] = r->window;
+			t[b - a] = r->t_end;
+		}
+		char title[4200];
+		snprintf(title, sizeof(title), "%s run %ld", pp_dataset_source(ds, r0->source)->dir,
+			 r0->run_id);
+		const char *label = r0->label == PP_LABEL_MINER ? "miner" :
+				    r0->label == PP_LABEL_BENIGN ? "benign" : NULL;
+		err = report_run(c, title, r0->workload, label, r0->run_id, X, win, t, b - a,
+				 false);
+		if (err) {
+			fprintf(stderr, "powprint classify: prediction failed: %s\n",
+				pp_strerror(err));
+			rc = CLI_EXIT_FAIL;
+		}
+		a = b;
+	}
+out:
+	free(map);
+	free(ord);
+	free(win);
+	free(t);
+	free(X);
+	pp_dataset_free(ds);
+	return rc;
+}
+
+static void print_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "powprint classify: warning: %s\n", msg);
+}
+
+static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, long interval)
+{
+	const struct pp_model *m = c->m;
+	int nf = pp_model_nfeatures(m);
+	char blist[256] = "", why[1024] = "";
+	for (int i = 0; i < pp_model_nbackends(m); i++)
+		snprintf(blist + strlen(blist), sizeof(blist) - strlen(blist), "%s%s", i ? "," : "",
+			 pp_model_backend(m, i));
+	/* Only the backends the model needs: naming them makes their failure an error. */
+	PP_OPTS(pp_collect_opts, opts, .backends = blist[0] ? blist : NULL,
+		.interval_ms = (unsigned)interval, .warn = print_warning);
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	struct pp_collector *col;
+	int err = cmdv ? pp_collector_open_cmd(cmdv, &opts, &col, why, sizeof(why))
+		       : pp_collector_open_pid((pid_t)pid, &opts, &col, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "powprint classify: cannot monitor %s%s: %s\n",
+			cmdv ? "'" : "pid ", cmdv ? cmdv[0] : "", why[0] ? why : pp_strerror(err));
+		if (!cmdv)
+			fprintf(stderr, "(pid %ld)\n", pid);
+		return CLI_EXIT_FAIL;
+	}
+	static struct pp_window w;  /* large: keep it off the stack */
+	int cap = 64, n = 0, rc = 0;
+	double *X = malloc((size_t)cap * nf * sizeof(*X)), *t = malloc(cap * sizeof(*t));
+	int *win = malloc(cap * sizeof(*win));
+	if (!c->json)
+		fprintf(stderr, "powprint classify: pid %d, backends %s\n",
+			(int)pp_collector_pid(col), pp_collector_backends(col));
+	while (X && t && win) {
+		err = pp_collector_read(col, &w);
+		if (err == -EINTR) {
+			if (!interrupted || cmdv) {
+				interrupted = 0;
+				continue;
+			}
+			err = pp_collector_read_now(col, &w);
+		}
+		if (err == -ESRCH)
+			break;
+		if (err) {
+			fprintf(stderr, "powprint classify: reading counters failed: %s\n",
+				pp_strerror(err));
+			rc = CLI_EXIT_FAIL;
+			break;
+		}
+		if (n == cap) {
+			cap *= 2;
+			double *nx = realloc(X, (size_t)cap * nf * sizeof(*X));
+			double *nt = realloc(t, cap * sizeof(*t));
+			int *nw = realloc(win, cap * sizeof(*win));
+			X = nx ? nx : X;
+			t = nt ? nt : t;
+			win = nw ? nw : win;
+			if (!nx || !nt || !nw) {
+				rc = CLI_EXIT_FAIL;
+				break;
+			}
+		}
+		if (pp_model_vector(m, &w.features, X + (size_t)n * nf) < 0) {
+			fprintf(stderr, "powprint classify: the model uses feature-vector version %d, "
+				"this powprint computes version %d: train a model with this "
+				"version\n", pp_model_feature_version(m), w.features.version);
+			rc = CLI_EXIT_FAIL;
+			break;
+		}
+		t[n] = w.end_s;
+		win[n] = (int)w.index;
+		if (!c->json) {
+			struct pp_verdict v;
+			if (pp_model_predict(m, X + (size_t)n * nf, nf, &v) == 0)
+				printf("  window %3d  t %7.1f s  p(miner) %.3f%s%s%s\n", win[n], t[n],
+				       v.p_miner, v.miner ? "  *" : "",
+				       v.nearest >= 0 ? "  like " : "",
+				       v.nearest >= 0 ? v.nearest_workload : "");
+			fflush(stdout);
+		}
+		n++;
+		if (w.target_exited || interrupted || (seconds > 0 && w.end_s >= seconds))
+			break;
+	}
+	if (!rc && n) {
+		char title[300];
+		if (cmdv)
+			snprintf(title, sizeof(title), "command %s (pid %d)", cmdv[0],
+				 (int)pp_collector_pid(col));
+		else
+			snprintf(title, sizeof(title), "pid %ld", pid);
+		err = report_run(c, title, NULL, NULL, -1, X, win, t, n, true);
+		if (err)
+			rc = CLI_EXIT_FAIL;
+	} else if (!rc) {
+		fprintf(stderr, "powprint classify: no window was collected\n");
+		rc = CLI_EXIT_FAIL;
+	}
+	pp_collector_close(col);
+	free(X);
+	free(t);
+	free(win);
+	return rc;
+}
+
+static int run(int argc, char **argv)
+{
+	const struct cli_cmd *cmd = &cmd_classify;
+	const char *dirs[MAX_DIRS], *model = NULL;
+	int ndirs = 0, c, sk = 3, sn = 5;
+	long pid = 0, interval = 0;
+	double seconds = 0;
+	bool json = false;
+	while ((c = cli_getopt(cmd, argc, argv)) != -1) {
+		switch (c) {
+		case 'h':
+			return 0;
+		case 'm':
+			model = optarg;
+			break;
+		case 'd':
+			ndirs = split(optarg, dirs, ndirs);
+			break;
+		case 'p':
+			if (!cli_parse_long(cmd, "pid", optarg, 1, 0x7fffffff, &pid))
+				return CLI_EXIT_USAGE;
+			break;
+		case 's': {
+			char *end;
+			seconds = strtod(optarg, &end);
+			if (*end || end == optarg || !(seconds > 0))
+				return cli_usage_error(cmd, "--seconds expects a positive number, not "
+						       "'%s'", optarg);
+			break;
+		}
+		case 'I':
+			if (!cli_parse_long(cmd, "interval", optarg, PP_INTERVAL_MIN_MS, 3600000,
+					    &interval))
+				return CLI_EXIT_USAGE;
+			break;
+		case OPT_SMOOTH: {
+			char extra;
+			if (sscanf(optarg, "%d/%d%c", &sk, &sn, &extra) != 2 || sk < 1 || sk > sn ||
+			    sn > 1000)
+				return cli_usage_error(cmd, "--smooth expects K/N with 1 <= K <= N <= "
+						       "1000 (e.g. 3/5), not '%s'", optarg);
+			break;
+		}
+		case 'j':
+			json = true;
+			break;
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	char **cmdv = optind < argc ? argv + optind : NULL;
+	int forms = (ndirs > 0) + (pid > 0) + (cmdv != NULL);
+	if (forms != 1)
+		return cli_usage_error(cmd, "give exactly one of --data DIR, -p PID or -- COMMAND "
+				       "[ARGS]");
+	if (!model)
+		return cli_usage_error(cmd, "--model MODEL is required (a directory `powprint "
+				       "train --out` wrote)");
+
+	/* The backends this machine offers: a model that needs others is refused when live. */
+	const char *avail[PP_BACKEND_MAX];
+	int navail = 0;
+	struct pp_backend_status st[PP_BACKEND_MAX];
+	if (!ndirs) {
+		int nb = pp_collector_probe(st, PP_BACKEND_MAX);
+		for (int i = 0; i < nb && i < PP_BACKEND_MAX; i++)
+			if (st[i].available)
+				avail[navail++] = st[i].name;
+	}
+	char why[1024] = "";
+	struct pp_model *m;
+	int err = pp_model_load(model, ndirs ? NULL : avail, navail, &m, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "powprint classify: %s\n", why[0] ? why : pp_strerror(err));
+		return CLI_EXIT_FAIL;
+	}
+	struct ctx ctx = { .m = m, .sk = sk, .sn = sn, .json = json };
+	cJSON *root = NULL;
+	if (json) {
+		root = cJSON_CreateObject();
+		cJSON_AddStringToObject(root, "model", model);
+		cJSON_AddNumberToObject(root, "threshold", pp_model_threshold(m));
+		cJSON *s = cJSON_AddObjectToObject(root, "smoothing");
+		cJSON_AddNumberToObject(s, "k", sk);
+		cJSON_AddNumberToObject(s, "n", sn);
+		ctx.runs = cJSON_AddArrayToObject(root, "runs");
+	}
+	int rc = ndirs ? classify_data(&ctx, dirs, ndirs)
+		       : classify_live(&ctx, pid, cmdv, seconds, interval);
+	if (json && !rc) {
+		char *s = cJSON_Print(root);
+		puts(s);
+		free(s);
+	}
+	cJSON_Delete(root);
+	pp_model_free(m);
+	return rc;
+}
+
+const struct cli_cmd cmd_classify = {
+	.name = "classify",
+	.fn = run,
+	.summary = "p(miner) per window and an explained verdict for recorded runs or a live process",
+	.usage = "--model MODEL (--data DIR[,DIR...] | -p PID [--seconds S] | -- CMD ARGS) "
+		 "[--smooth K/N] [--json]",
+	.description = "Each window gets p(miner) from the model's booster; a window is flagged "
+		       "when p >= the model's threshold, and a run is a miner once K of the last N "
+		       "windows were flagged. The verdict names the nearest fingerprint (the training "
+		       "workload whose median features are closest, in robust standard units over "
+		       "the features both have) and the features that pushed p(miner) most "
+		       "(xgboost per-feature contributions, in log-odds, averaged over the windows).",
+	.opts = classify_opts,
+};

@@ -1,0 +1,225 @@
+/* powprint eval: cross-validates the detector on recorded datasets with splits by workload,
+ * family or run (never by window), and prints window- and process-level metrics. */
+#include "cli/cli.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <powprint/model.h>
+#include <powprint/powprint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DIRS 64
+
+enum { OPT_SMOOTH = 256 };
+
+static const struct cli_opt eval_opts[] = {
+	{ "data", 'd', "DIR[,DIR...]", "dataset directories (windows.csv + meta.json)" },
+	{ "cv", 'c', "SCHEME", "leave-one-workload-out (default), leave-one-family-out, by-run[:K]" },
+	{ "backends", 'b', "LIST", "use only features these backends produce" },
+	{ "params", 'P', "K=V,...", "xgboost parameters, as for train" },
+	{ "threshold", 't', "P", "decision threshold on p(miner) (default 0.5)" },
+	{ "smooth", OPT_SMOOTH, "K/N", "process verdict: miner once K of the last N windows are (3/5)" },
+	{ "json", 'j', NULL, "print one JSON object" },
+	{ 0 },
+};
+
+static int split(char *s, const char **dirs, int n)
+{
+	char *save = NULL;
+	for (char *d = strtok_r(s, ",", &save); d; d = strtok_r(NULL, ",", &save))
+		if (n < MAX_DIRS)
+			dirs[n++] = d;
+	return n;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void pct(const char *label, double v)
+{
+	if (isnan(v))
+		printf("  %s -", label);
+	else
+		printf("  %s %.2f%%", label, 100 * v);
+}
+
+static void progress(void *arg, int fold, int nfolds, const char *name)
+{
+	(void)arg;
+	fprintf(stderr, "\rfold %d/%d (%s)\033[K", fold + 1, nfolds, name);
+	if (fold + 1 == nfolds)
+		fprintf(stderr, "\r\033[K");
+}
+
+static void print_human(const cJSON *r)
+{
+	const cJSON *w = cJSON_GetObjectItem(r, "window"), *it;
+	printf("eval: %s, %g folds, %g windows in %g runs (%g scored), threshold %g\n\n",
+	       cJSON_GetStringValue(cJSON_GetObjectItem(r, "cv")), num(r, "folds"), num(r, "rows"),
+	       num(r, "runs"), num(r, "rows_scored"), num(r, "threshold"));
+	printf("windows");
+	pct("TPR", num(w, "tpr"));
+	pct("FPR", num(w, "fpr"));
+	pct("precision", num(w, "precision"));
+	pct("F1", num(w, "f1"));
+	printf("  ROC AUC %.4f\n", num(w, "roc_auc"));
+	printf("  %-10s %16s %16s\n", "confusion", "predicted miner", "predicted benign");
+	printf("  %-10s %16.0f %16.0f\n", "miner", num(w, "tp"), num(w, "fn"));
+	printf("  %-10s %16.0f %16.0f\n\n", "benign", num(w, "fp"), num(w, "tn"));
+
+	printf("  %-20s %-7s %-14s %8s %8s  %s\n", "workload", "class", "family", "windows",
+	       "flagged", "rate");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "per_workload")) {
+		bool miner = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "class")), "miner");
+		double rate = num(it, miner ? "recall" : "fpr");
+		printf("  %-20s %-7s %-14s %8.0f %8.0f  %s ", cJSON_GetStringValue(
+			       cJSON_GetObjectItem(it, "workload")), miner ? "miner" : "benign",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(it, "family")), num(it, "scored"),
+		       num(it, "flagged"), miner ? "recall" : "FPR");
+		if (isnan(rate))
+			printf("-\n");
+		else
+			printf("%.2f%%\n", 100 * rate);
+	}
+	printf("\nper knob (miner recall, benign FPR)\n");
+	const cJSON *knobs = cJSON_GetObjectItem(r, "per_knob"), *k;
+	cJSON_ArrayForEach(k, knobs) {
+		cJSON_ArrayForEach(it, k) {
+			printf("  %-8s %-4g  miner %6.0f windows", k->string, num(it, "value"),
+			       num(it, "miner_rows"));
+			pct("recall", num(it, "recall"));
+			printf("   benign %6.0f windows", num(it, "benign_rows"));
+			pct("FPR", num(it, "fpr"));
+			printf("\n");
+		}
+	}
+	const cJSON *p = cJSON_GetObjectItem(r, "process");
+	const cJSON *t = cJSON_GetObjectItem(p, "time_to_detect_s");
+	printf("\nprocess level (%g of %g windows)\n", num(p, "k"), num(p, "n"));
+	printf("  miner runs flagged %g/%g, benign runs flagged %g/%g\n", num(p, "miner_runs_flagged"),
+	       num(p, "miner_runs"), num(p, "benign_runs_flagged"), num(p, "benign_runs"));
+	printf("  time to the first miner verdict: median %.1f s, mean %.1f s, max %.1f s\n",
+	       num(t, "median"), num(t, "mean"), num(t, "max"));
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(p, "runs")) {
+		bool miner = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "class")), "miner");
+		bool flagged = cJSON_IsTrue(cJSON_GetObjectItem(it, "flagged"));
+		if (miner == flagged)
+			continue;
+		printf("  %s: run %g of %s (source %g), %g of %g windows flagged\n",
+		       miner ? "missed" : "false alarm", num(it, "run_id"),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(it, "workload")), num(it, "source"),
+		       num(it, "windows_flagged"), num(it, "windows"));
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "fold_results")) {
+		const char *sk = cJSON_GetStringValue(cJSON_GetObjectItem(it, "skipped"));
+		if (sk)
+			printf("  fold %s not scored: %s\n",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(it, "held_out")), sk);
+	}
+}
+
+static int run(int argc, char **argv)
+{
+	const char *dirs[MAX_DIRS], *backends = NULL, *params = NULL, *cvs = NULL;
+	int ndirs = 0, c, sk = 0, sn = 0;
+	double threshold = 0;
+	bool json = false;
+	while ((c = cli_getopt(&cmd_eval, argc, argv)) != -1) {
+		switch (c) {
+		case 'h':
+			return 0;
+		case 'd':
+			ndirs = split(optarg, dirs, ndirs);
+			break;
+		case 'c':
+			cvs = optarg;
+			break;
+		case 'b':
+			backends = optarg;
+			break;
+		case 'P':
+			params = optarg;
+			break;
+		case 't': {
+			char *end;
+			threshold = strtod(optarg, &end);
+			if (*end || end == optarg || !(threshold > 0 && threshold < 1))
+				return cli_usage_error(&cmd_eval, "--threshold expects a probability "
+						       "strictly between 0 and 1, not '%s'",
+						       optarg);
+			break;
+		}
+		case OPT_SMOOTH: {
+			char extra;
+			if (sscanf(optarg, "%d/%d%c", &sk, &sn, &extra) != 2 || sk < 1 || sk > sn ||
+			    sn > 1000)
+				return cli_usage_error(&cmd_eval, "--smooth expects K/N with 1 <= K "
+						       "<= N <= 1000 (e.g. 3/5), not '%s'", optarg);
+			break;
+		}
+		case 'j':
+			json = true;
+			break;
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(&cmd_eval, "unexpected argument '%s'", argv[optind]);
+	if (!ndirs)
+		return cli_usage_error(&cmd_eval, "--data DIR is required");
+	enum pp_cv cv = PP_CV_WORKLOAD;
+	int k = 0;
+	if (cvs && pp_cv_parse(cvs, &cv, &k))
+		return cli_usage_error(&cmd_eval, "unknown --cv '%s'; valid: leave-one-workload-out, "
+				       "leave-one-family-out, by-run, by-run:K (K from 2)", cvs);
+
+	char why[1024] = "";
+	struct pp_dataset *ds;
+	int err = pp_dataset_read_many(dirs, ndirs, &ds, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "powprint eval: %s\n", why[0] ? why : pp_strerror(err));
+		return CLI_EXIT_FAIL;
+	}
+	if (pp_dataset_notes(ds)[0])
+		fprintf(stderr, "%s", pp_dataset_notes(ds));
+	PP_OPTS(pp_train_opts, to, .params = params, .threshold = threshold,
+		.backends = backends);
+	PP_OPTS(pp_eval_opts, eo, .cv = cv, .k = k, .train = &to, .smooth_k = sk,
+		.smooth_n = sn, .progress = cli_isatty(stderr) ? progress : NULL);
+	char *out = NULL;
+	err = pp_model_eval(ds, &eo, &out, why, sizeof(why));
+	pp_dataset_free(ds);
+	if (err) {
+		fprintf(stderr, "powprint eval: %s\n", why[0] ? why : pp_strerror(err));
+		return CLI_EXIT_FAIL;
+	}
+	if (json) {
+		puts(out);
+	} else {
+		cJSON *r = cJSON_Parse(out);
+		print_human(r);
+		cJSON_Delete(r);
+	}
+	free(out);
+	return 0;
+}
+
+const struct cli_cmd cmd_eval = {
+	.name = "eval",
+	.fn = run,
+	.summary = "cross-validate the detector without leakage (splits by workload, family, run)",
+	.usage = "--data DIR[,DIR...] [--cv leave-one-workload-out|leave-one-family-out|by-run[:K]] "
+		 "[--smooth K/N] [--json]",
+	.description = "Every window gets a p(miner) from a model that never saw its run (nor, "
+		       "for leave-one-workload/family-out, its workload or family). Reports per-window "
+		       "TPR, FPR, precision, F1, ROC AUC and the confusion matrix; recall per "
+		       "workload and per knob (duty, threads, soft_aes); and process-level verdicts "
+		       "with K-of-N smoothing and the time to the first miner verdict. Definitions: "
+		       "docs/model.md.",
+	.opts = eval_opts,
+};

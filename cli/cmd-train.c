@@ -1,0 +1,152 @@
+/* powprint train: fits the miner/benign detector on recorded datasets and writes a model
+ * directory (booster.json + model.json, docs/model.md). */
+#include "cli/cli.h"
+
+#include <cjson/cJSON.h>
+#include <powprint/powprint.h>
+#include <powprint/model.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DIRS 64
+
+static const struct cli_opt train_opts[] = {
+	{ "data", 'd', "DIR[,DIR...]", "dataset directories (windows.csv + meta.json)" },
+	{ "out", 'o', "MODEL", "model directory to write" },
+	{ "backends", 'b', "LIST", "use only features these backends produce (e.g. perf-sw,ip-sample,procfs)" },
+	{ "params", 'P', "K=V,...", "xgboost parameters over the defaults; rounds=N for the rounds" },
+	{ "threshold", 't', "P", "decision threshold on p(miner) (default 0.5)" },
+	{ "json", 'j', NULL, "print the model's summary as JSON" },
+	{ 0 },
+};
+
+/* Appends the comma-separated entries of s to dirs (s is modified). */
+static int split(char *s, const char **dirs, int n)
+{
+	char *save = NULL;
+	for (char *d = strtok_r(s, ",", &save); d; d = strtok_r(NULL, ",", &save))
+		if (n < MAX_DIRS)
+			dirs[n++] = d;
+	return n;
+}
+
+static int run(int argc, char **argv)
+{
+	const char *dirs[MAX_DIRS], *out = NULL, *backends = NULL, *params = NULL;
+	int ndirs = 0, c;
+	double threshold = 0;
+	bool json = false;
+	while ((c = cli_getopt(&cmd_train, argc, argv)) != -1) {
+		switch (c) {
+		case 'h':
+			return 0;
+		case 'd':
+			ndirs = split(optarg, dirs, ndirs);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'b':
+			backends = optarg;
+			break;
+		case 'P':
+			params = optarg;
+			break;
+		case 't': {
+			char *end;
+			threshold = strtod(optarg, &end);
+			if (*end || end == optarg || !(threshold > 0 && threshold < 1))
+				return cli_usage_error(&cmd_train, "--threshold expects a probability "
+						       "strictly between 0 and 1, not '%s'",
+						       optarg);
+			break;
+		}
+		case 'j':
+			json = true;
+			break;
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(&cmd_train, "unexpected argument '%s'", argv[optind]);
+	if (!ndirs)
+		return cli_usage_error(&cmd_train, "--data DIR is required (a dataset that "
+				       "`powprint record` wrote)");
+	if (!out)
+		return cli_usage_error(&cmd_train, "--out MODEL is required (the model directory "
+				       "to write)");
+
+	char why[1024] = "";
+	struct pp_dataset *ds;
+	int err = pp_dataset_read_many(dirs, ndirs, &ds, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "powprint train: %s\n", why[0] ? why : pp_strerror(err));
+		return CLI_EXIT_FAIL;
+	}
+	if (pp_dataset_notes(ds)[0])
+		fprintf(stderr, "%s", pp_dataset_notes(ds));
+	PP_OPTS(pp_train_opts, to, .params = params, .threshold = threshold,
+		.backends = backends);
+	struct pp_model *m;
+	err = pp_model_train(ds, &to, &m, why, sizeof(why));
+	if (!err)
+		err = pp_model_save(m, out, why, sizeof(why));
+	else
+		m = NULL;
+	if (err) {
+		fprintf(stderr, "powprint train: %s\n", why[0] ? why : pp_strerror(err));
+		pp_model_free(m);
+		pp_dataset_free(ds);
+		return CLI_EXIT_FAIL;
+	}
+	char *summary = pp_model_summary_json(m);
+	if (json) {
+		puts(summary ? summary : "{}");
+	} else {
+		cJSON *s = cJSON_Parse(summary ? summary : "{}");
+		cJSON *t = cJSON_GetObjectItem(s, "training");
+		cJSON *cls = cJSON_GetObjectItem(t, "classes");
+		printf("trained on %d windows in %d runs: %g miner, %g benign\n",
+		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(t, "rows")),
+		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(t, "runs")),
+		       cJSON_GetNumberValue(cJSON_GetObjectItem(cls, "miner")),
+		       cJSON_GetNumberValue(cJSON_GetObjectItem(cls, "benign")));
+		printf("features  %d:", pp_model_nfeatures(m));
+		for (int j = 0; j < pp_model_nfeatures(m); j++)
+			printf(" %s", pp_model_feature_name(m, j));
+		printf("\nbackends ");
+		for (int i = 0; i < pp_model_nbackends(m); i++)
+			printf(" %s", pp_model_backend(m, i));
+		cJSON *dropped = cJSON_GetObjectItem(t, "dropped_features"), *it;
+		if (cJSON_GetArraySize(dropped)) {
+			printf("\nleft out");
+			cJSON_ArrayForEach(it, dropped)
+				printf(" %s", it->valuestring);
+			printf(" (empty in the data, or from backends outside --backends)");
+		}
+		printf("\nrounds    %d, threshold %g\nwrote     %s/booster.json, %s/model.json\n",
+		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "rounds")),
+		       pp_model_threshold(m), out, out);
+		cJSON_Delete(s);
+	}
+	free(summary);
+	pp_model_free(m);
+	pp_dataset_free(ds);
+	return 0;
+}
+
+const struct cli_cmd cmd_train = {
+	.name = "train",
+	.fn = run,
+	.summary = "train the miner/benign detector on recorded datasets",
+	.usage = "--data DIR[,DIR...] [--backends LIST] [--params K=V,...] [--threshold P] "
+		 "--out MODEL",
+	.description = "Fits gradient-boosted trees (xgboost, binary:logistic) to the f.* columns "
+		       "and computes a fingerprint (median and robust spread of every feature) per "
+		       "workload. Datasets must share the feature-vector version; features not in "
+		       "every directory are left out. MODEL is a directory: booster.json is plain "
+		       "xgboost JSON (Python: xgb.Booster(model_file=\"MODEL/booster.json\")), "
+		       "model.json holds the rest (docs/model.md).",
+	.opts = train_opts,
+};

@@ -1,0 +1,464 @@
+/* The model: train -> save -> load -> classify gives the same answers; booster.json is plain
+ * xgboost JSON (xgboost's own loader reads it, and powprint loads a bare booster); corrupt,
+ * foreign and backend-mismatched models fail clearly; fingerprints and k-of-n smoothing. */
+#include "data/model/synth.h"
+#include "support/testutil.h"
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+#include <powprint/model.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xgboost/c_api.h>
+
+static struct pp_dataset *train_data(void)
+{
+	return synth_dataset(3, 6, 11, 0);
+}
+
+static struct pp_model *train(const struct pp_dataset *ds, const char *params)
+{
+	PP_OPTS(pp_train_opts, o, .params = params ? params : "rounds=30");
+	struct pp_model *m;
+	char why[512] = "";
+	cr_assert_eq(pp_model_train(ds, &o, &m, why, sizeof(why)), 0, "%s", why);
+	return m;
+}
+
+/* p(miner) of every row of ds under m, feature columns bound by name. */
+static double *predict_all(const struct pp_model *m, const struct pp_dataset *ds)
+{
+	int n = pp_dataset_nrows(ds), nf = pp_model_nfeatures(m);
+	int *map = malloc(nf * sizeof(int));
+	double *X = malloc((size_t)n * nf * sizeof(double)), *p = malloc(n * sizeof(double));
+	cr_assert_eq(pp_model_bind(m, ds, map), 0);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < nf; j++)
+			X[(size_t)i * nf + j] = pp_dataset_features(ds, i)[map[j]];
+	cr_assert_eq(pp_model_predict_many(m, X, n, nf, p), 0);
+	free(map);
+	free(X);
+	return p;
+}
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(model, train_separates_the_classes)
+{
+	struct pp_dataset *ds = train_data();
+	struct pp_model *m = train(ds, NULL);
+	/* f.nan is empty everywhere: not a model feature. */
+	cr_assert_eq(pp_model_nfeatures(m), SYNTH_NFEATURES - 1);
+	for (int j = 0; j < pp_model_nfeatures(m); j++)
+		cr_assert_str_neq(pp_model_feature_name(m, j), "f.nan");
+	cr_assert_eq(pp_model_threshold(m), 0.5);
+	double *p = predict_all(m, ds);
+	for (int i = 0; i < pp_dataset_nrows(ds); i++) {
+		bool miner = pp_dataset_row(ds, i)->label == PP_LABEL_MINER;
+		cr_assert(miner ? p[i] > 0.5 : p[i] < 0.5, "row %d (%s): p = %g", i,
+			  pp_dataset_row(ds, i)->workload, p[i]);
+	}
+	free(p);
+	pp_model_free(m);
+	pp_dataset_free(ds);
+}
+
+Test(model, save_load_round_trip)
+{
+	struct pp_dataset *ds = train_data();
+	struct pp_model *m = train(ds, "rounds=40,max_depth=3");
+	char *dir = synth_tmpdir(), path[4200], why[512] = "";
+	snprintf(path, sizeof(path), "%s/model", dir);
+	cr_assert_eq(pp_model_save(m, path, why, sizeof(why)), 0, "%s", why);
+	struct pp_model *l;
+	const char *avail[] = { "perf-sw", "ip-sample", "procfs" };
+	cr_assert_eq(pp_model_load(path, avail, 3, &l, why, sizeof(why)), 0, "%s", why);
+
+	cr_assert_eq(pp_model_nfeatures(l), pp_model_nfeatures(m));
+	for (int j = 0; j < pp_model_nfeatures(m); j++)
+		cr_assert_str_eq(pp_model_feature_name(l, j), pp_model_feature_name(m, j));
+	cr_assert_eq(pp_model_threshold(l), pp_model_threshold(m));
+	cr_assert_eq(pp_model_feature_version(l), 1);
+	cr_assert_eq(pp_model_nfingerprints(l), SYNTH_NWORKLOADS);
+	cr_assert_eq(pp_model_nfingerprints(m), SYNTH_NWORKLOADS);
+	for (int i = 0; i < pp_model_nfingerprints(m); i++) {
+		const char *wa, *wb;
+		const double *ca, *cb, *sa, *sb;
+		pp_model_fingerprint(m, i, &wa, NULL, NULL, &ca, &sa);
+		pp_model_fingerprint(l, i, &wb, NULL, NULL, &cb, &sb);
+		cr_assert_str_eq(wa, wb);
+		for (int j = 0; j < pp_model_nfeatures(m); j++) {
+			cr_assert(ca[j] == cb[j] || (isnan(ca[j]) && isnan(cb[j])));
+			cr_assert(sa[j] == sb[j] || (isnan(sa[j]) && isnan(sb[j])), "%s %d: %.17g %.17g", wa, j, sa[j], sb[j]);
+		}
+	}
+	double *pa = predict_all(m, ds), *pb = predict_all(l, ds);
+	for (int i = 0; i < pp_dataset_nrows(ds); i++)
+		cr_assert_eq(pa[i], pb[i], "row %d: %.9g before saving, %.9g after", i, pa[i],
+			     pb[i]);
+	/* The single-vector call agrees with the batch call, and explains itself. */
+	struct pp_verdict va, vb;
+	int nf = pp_model_nfeatures(m), *map = malloc(nf * sizeof(int));
+	double *x = malloc(nf * sizeof(double));
+	pp_model_bind(m, ds, map);
+	for (int j = 0; j < nf; j++)
+		x[j] = pp_dataset_features(ds, 0)[map[j]];
+	cr_assert_eq(pp_model_predict(m, x, nf, &va), 0);
+	cr_assert_eq(pp_model_predict(l, x, nf, &vb), 0);
+	cr_assert_eq(va.p_miner, pa[0]);
+	cr_assert_eq(vb.p_miner, va.p_miner);
+	cr_assert_eq(va.nearest, vb.nearest);
+	cr_assert_eq(va.distance, vb.distance);
+	cr_assert_eq(va.ntop, vb.ntop);
+	cr_assert_gt(va.ntop, 0);
+	/* Contributions plus the bias are the margin: logit(p). */
+	double margin = va.bias;
+	double *c = malloc((nf + 1) * sizeof(double));
+	cr_assert_eq(pp_model_contribs(m, x, 1, nf, c), 0);
+	for (int j = 0; j < nf; j++)
+		margin += c[j];
+	cr_assert_float_eq(1 / (1 + exp(-margin)), va.p_miner, 1e-5);
+	cr_assert_str_eq(pp_model_feature_name(m, va.top[0].feature), "f.a",
+			 "the class-defining feature contributes most");
+	free(c);
+	free(x);
+	free(map);
+	free(pa);
+	free(pb);
+	pp_model_free(l);
+	pp_model_free(m);
+	pp_dataset_free(ds);
+	synth_rmrf(dir);
+	free(dir);
+}
+
+/* booster.json is what Python's xgb.Booster(model_file=...) reads: xgboost's own loader must
+ * take it and predict the same p, and it must carry the feature names. */
+Test(model, booster_json_is_plain_xgboost)
+{
+	struct pp_dataset *ds = train_data();
+	struct pp_model *m = train(ds, NULL);
+	char *dir = synth_tmpdir(), path[4200], bpath[4300], why[512] = "";
+	snprintf(path, sizeof(path), "%s/model", dir);
+	snprintf(bpath, sizeof(bpath), "%s/booster.json", path);
+	cr_assert_eq(pp_model_save(m, path, why, sizeof(why)), 0, "%s", why);
+
+	BoosterHandle b;
+	cr_assert_eq(XGBoosterCreate(NULL, 0, &b), 0);
+	cr_assert_eq(XGBoosterLoadModel(b, bpath), 0, "%s", XGBGetLastError());
+	bst_ulong nf;
+	cr_assert_eq(XGBoosterGetNumFeature(b, &nf), 0);
+	cr_assert_eq((int)nf, pp_model_nfeatures(m));
+	bst_ulong nn;
+	const char **names;
+	cr_assert_eq(XGBoosterGetStrFeatureInfo(b, "feature_name", &nn, &names), 0);
+	cr_assert_eq((int)nn, pp_model_nfeatures(m));
+	for (int j = 0; j < (int)nn; j++)
+		cr_assert_str_eq(names[j], pp_model_feature_name(m, j));
+
+	int n = pp_dataset_nrows(ds), *map = malloc(nf * sizeof(int));
+	float *X = malloc((size_t)n * nf * sizeof(float));
+	pp_model_bind(m, ds, map);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < (int)nf; j++)
+			X[(size_t)i * nf + j] = (float)pp_dataset_features(ds, i)[map[j]];
+	DMatrixHandle d;
+	cr_assert_eq(XGDMatrixCreateFromMat(X, n, nf, NAN, &d), 0);
+	bst_ulong len;
+	const float *res;
+	cr_assert_eq(XGBoosterPredict(b, d, 0, 0, 0, &len, &res), 0, "%s", XGBGetLastError());
+	cr_assert_eq((int)len, n);
+	double *p = predict_all(m, ds);
+	for (int i = 0; i < n; i++)
+		cr_assert_float_eq(res[i], p[i], 1e-6, "row %d", i);
+	XGDMatrixFree(d);
+	XGBoosterFree(b);
+
+	/* A bare booster, as Python would save it, loads as a model: names from the booster. */
+	struct pp_model *bare;
+	cr_assert_eq(pp_model_load(bpath, NULL, 0, &bare, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_model_nfeatures(bare), (int)nf);
+	cr_assert_eq(pp_model_nfingerprints(bare), 0);
+	cr_assert_eq(pp_model_threshold(bare), 0.5);
+	double *q = predict_all(bare, ds);
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(q[i], p[i]);
+	struct pp_verdict v;
+	double x[SYNTH_NFEATURES];
+	for (int j = 0; j < (int)nf; j++)
+		x[j] = X[j];
+	cr_assert_eq(pp_model_predict(bare, x, nf, &v), 0);
+	cr_assert_eq(v.nearest, -1, "no fingerprints, no nearest one");
+	pp_model_free(bare);
+	free(q);
+	free(p);
+	free(X);
+	free(map);
+	pp_model_free(m);
+	pp_dataset_free(ds);
+	synth_rmrf(dir);
+	free(dir);
+}
+
+Test(model, corrupt_and_foreign_files)
+{
+	struct pp_dataset *ds = train_data();
+	struct pp_model *m = train(ds, "rounds=5");
+	char *dir = synth_tmpdir(), path[4200], mj[4300], bj[4300], why[512];
+	snprintf(path, sizeof(path), "%s/model", dir);
+	snprintf(mj, sizeof(mj), "%s/model.json", path);
+	snprintf(bj, sizeof(bj), "%s/booster.json", path);
+	cr_assert_eq(pp_model_save(m, path, why, sizeof(why)), 0, "%s", why);
+	struct pp_model *l = NULL;
+
+	/* Truncated model.json. */
+	char *text = NULL;
+	size_t len;
+	FILE *f = fopen(mj, "r");
+	cr_assert_not_null(f);
+	cr_assert_gt(getdelim(&text, &len, '\0', f), 100);
+	fclose(f);
+	char *cut = strdup(text);
+	cut[strlen(cut) / 2] = '\0';
+	put(mj, cut);
+	cr_assert_eq(pp_model_load(path, NULL, 0, &l, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "corrupt") && strstr(why, "model.json"), "%s", why);
+
+	/* Some other program's JSON. */
+	put(mj, "{\"name\": \"not a model\", \"version\": 3}");
+	cr_assert_eq(pp_model_load(path, NULL, 0, &l, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "not a powprint model"), "%s", why);
+	put(mj, "{\"format\": \"powprint-dataset\", \"format_version\": 1}");
+	cr_assert_eq(pp_model_load(path, NULL, 0, &l, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "powprint-dataset"), "%s", why);
+
+	/* A model.json with the right format but missing pieces. */
+	put(mj, "{\"format\": \"powprint-model\", \"format_version\": 1, \"features\": []}");
+	cr_assert_eq(pp_model_load(path, NULL, 0, &l, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "features"), "%s", why);
+
+	/* A newer format. */
+	put(mj, "{\"format\": \"powprint-model\", \"format_version\": 99}");
+	cr_assert_eq(pp_model_load(path, NULL, 0, &l, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "upgrade"), "%s", why);
+
+	/* A good model.json with a corrupt booster beside it, then none. */
+	put(mj, text);
+	cr_assert_eq(pp_model_load(path, NULL, 0, &l, why, sizeof(why)), 0, "%s", why);
+	pp_model_free(l);
+	put(bj, "{\"learner\": {\"gradient_booster\": tru");
+	cr_assert_eq(pp_model_load(path, NULL, 0, &l, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "booster.json") && strstr(why, "corrupt"), "%s", why);
+	put(bj, "this is not json at all");
+	cr_assert_eq(pp_model_load(path, NULL, 0, &l, why, sizeof(why)), -EBADMSG);
+	remove(bj);
+	cr_assert_eq(pp_model_load(path, NULL, 0, &l, why, sizeof(why)), -ENOENT);
+	cr_assert(strstr(why, "booster.json"), "%s", why);
+	cr_assert_eq(pp_model_load("/nonexistent/model", NULL, 0, &l, why, sizeof(why)),
+		     -ENOENT);
+
+	/* A foreign file given directly. */
+	snprintf(bj, sizeof(bj), "%s/other.json", dir);
+	put(bj, "[1, 2, 3]");
+	cr_assert_eq(pp_model_load(bj, NULL, 0, &l, why, sizeof(why)), -EBADMSG);
+	free(cut);
+	free(text);
+	pp_model_free(m);
+	pp_dataset_free(ds);
+	synth_rmrf(dir);
+	free(dir);
+}
+
+Test(model, missing_backends_are_named)
+{
+	struct pp_dataset *src = train_data();
+	char *dir = synth_tmpdir(), data[4200], path[4200], why[512] = "";
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(path, sizeof(path), "%s/model", dir);
+	synth_write(src, data, 1, 1);  /* f.e comes from ip-sample, the rest from perf-sw */
+	struct pp_dataset *ds;
+	cr_assert_eq(pp_dataset_read(data, &ds, why, sizeof(why)), 0, "%s", why);
+	struct pp_model *m = train(ds, "rounds=10");
+	cr_assert_eq(pp_model_nbackends(m), 2);
+	cr_assert_eq(pp_model_save(m, path, why, sizeof(why)), 0, "%s", why);
+
+	struct pp_model *l = NULL;
+	const char *only_sw[] = { "perf-sw", "procfs" };
+	cr_assert_eq(pp_model_load(path, only_sw, 2, &l, why, sizeof(why)), -EOPNOTSUPP);
+	cr_assert(strstr(why, "ip-sample"), "the missing backend is named: %s", why);
+	cr_assert(!strstr(why, "perf-sw,") && !strstr(why, "perf-sw "), "%s", why);
+	cr_assert_null(l);
+
+	/* Trained for perf-sw only, the model leaves f.e out and loads there. */
+	PP_OPTS(pp_train_opts, o, .params = "rounds=10", .backends = "perf-sw");
+	struct pp_model *sw;
+	cr_assert_eq(pp_model_train(ds, &o, &sw, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_model_nbackends(sw), 1);
+	cr_assert_str_eq(pp_model_backend(sw, 0), "perf-sw");
+	for (int j = 0; j < pp_model_nfeatures(sw); j++)
+		cr_assert_str_neq(pp_model_feature_name(sw, j), "f.e");
+	cr_assert_eq(pp_model_save(sw, path, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_model_load(path, only_sw, 2, &l, why, sizeof(why)), 0, "%s", why);
+	pp_model_free(l);
+
+	/* Nothing the allowed backends produce. */
+	PP_OPTS(pp_train_opts, none, .backends = "perf-hw");
+	cr_assert_eq(pp_model_train(ds, &none, &l, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "--backends"), "%s", why);
+	pp_model_free(sw);
+	pp_model_free(m);
+	pp_dataset_free(ds);
+	pp_dataset_free(src);
+	synth_rmrf(dir);
+	free(dir);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+Test(model, fingerprints_are_medians_and_distances_skip_nan)
+{
+	struct pp_dataset *ds = train_data();
+	struct pp_model *m = train(ds, "rounds=5");
+	int fa = -1;
+	for (int j = 0; j < pp_model_nfeatures(m); j++)
+		if (!strcmp(pp_model_feature_name(m, j), "f.a"))
+			fa = j;
+	cr_assert_geq(fa, 0);
+	int col = pp_dataset_feature_index(ds, "f.a");
+	for (int i = 0; i < pp_model_nfingerprints(m); i++) {
+		const char *w, *fam;
+		bool miner;
+		const double *c, *s;
+		pp_model_fingerprint(m, i, &w, &fam, &miner, &c, &s);
+		/* The median, computed here from the rows of that workload. */
+		double v[1024];
+		int n = 0;
+		for (int r = 0; r < pp_dataset_nrows(ds); r++)
+			if (!strcmp(pp_dataset_row(ds, r)->workload, w))
+				v[n++] = pp_dataset_features(ds, r)[col];
+		cr_assert_eq(n, 3 * 6);
+		qsort(v, n, sizeof(double), cmp_d);
+		cr_assert_float_eq(c[fa], (v[n / 2 - 1] + v[n / 2]) / 2, 1e-12, "%s", w);
+		cr_assert_gt(s[fa], 0);
+		for (int k = 0; k < SYNTH_NWORKLOADS; k++)
+			if (!strcmp(synth_workloads[k].name, w)) {
+				cr_assert_str_eq(fam, synth_workloads[k].family);
+				cr_assert_eq(miner, synth_workloads[k].miner);
+			}
+	}
+	/* A fingerprint's own centre is at distance 0 from it. */
+	int nf = pp_model_nfeatures(m), idx, used;
+	double d;
+	const double *c3, *s3;
+	const char *w3;
+	pp_model_fingerprint(m, 3, &w3, NULL, NULL, &c3, &s3);
+	cr_assert_eq(pp_model_nearest(m, c3, nf, &idx, &d, &used), 0);
+	cr_assert_eq(idx, 3);
+	cr_assert_eq(d, 0);
+	/* Only f.a known: the distance is |z| of f.a alone. */
+	double x[SYNTH_NFEATURES];
+	for (int j = 0; j < nf; j++)
+		x[j] = NAN;
+	x[fa] = c3[fa] + 2 * s3[fa];
+	cr_assert_eq(pp_model_nearest(m, x, nf, &idx, &d, &used), 0);
+	cr_assert_eq(used, 1);
+	const double *ci, *si;
+	pp_model_fingerprint(m, idx, NULL, NULL, NULL, &ci, &si);
+	cr_assert_float_eq(d, fabs(x[fa] - ci[fa]) / si[fa], 1e-12);
+	cr_assert_leq(d, 2 + 1e-12, "fingerprint 3 is at 2 spreads; the nearest is no farther");
+	pp_model_free(m);
+	pp_dataset_free(ds);
+}
+
+Test(model, explain_a_run)
+{
+	struct pp_dataset *ds = train_data();
+	struct pp_model *m = train(ds, "rounds=30");
+	int nf = pp_model_nfeatures(m), *map = malloc(nf * sizeof(int));
+	pp_model_bind(m, ds, map);
+	/* The rows of the first rx/0 run. */
+	double X[64 * SYNTH_NFEATURES];
+	int n = 0, run = -1;
+	for (int i = 0; i < pp_dataset_nrows(ds); i++) {
+		const struct pp_dataset_row *r = pp_dataset_row(ds, i);
+		if (strcmp(r->workload, "rx/0") || (run >= 0 && r->run != run))
+			continue;
+		run = r->run;
+		for (int j = 0; j < nf; j++)
+			X[n * nf + j] = pp_dataset_features(ds, i)[map[j]];
+		n++;
+	}
+	cr_assert_eq(n, 6);
+	struct pp_verdict v;
+	cr_assert_eq(pp_model_explain(m, X, n, nf, &v), 0);
+	cr_assert(v.miner);
+	cr_assert_gt(v.p_miner, 0.5);
+	cr_assert_str_eq(v.nearest_workload, "rx/0");
+	cr_assert_str_eq(v.nearest_family, "randomx");
+	cr_assert(v.nearest_miner);
+	cr_assert_gt(v.top[0].contrib, 0, "the top contribution pushes towards miner");
+	for (int t = 1; t < v.ntop; t++)
+		cr_assert_geq(fabs(v.top[t - 1].contrib), fabs(v.top[t].contrib));
+	free(map);
+	pp_model_free(m);
+	pp_dataset_free(ds);
+}
+
+Test(model, bad_training_input)
+{
+	struct pp_dataset *ds = train_data();
+	struct pp_model *m = NULL;
+	char why[512] = "";
+	PP_OPTS(pp_train_opts, a, .params = "max_depth");
+	cr_assert_eq(pp_model_train(ds, &a, &m, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "key=value"), "%s", why);
+	PP_OPTS(pp_train_opts, b, .params = "rounds=zero");
+	cr_assert_eq(pp_model_train(ds, &b, &m, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "rounds"), "%s", why);
+	PP_OPTS(pp_train_opts, c, .params = "max_depth=deep,rounds=2");
+	cr_assert_eq(pp_model_train(ds, &c, &m, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "xgboost"), "%s", why);
+	PP_OPTS(pp_train_opts, d, .threshold = 1.5);
+	cr_assert_eq(pp_model_train(ds, &d, &m, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "threshold"), "%s", why);
+	PP_OPTS(pp_train_opts, e, .params = "objective=reg:squarederror");
+	cr_assert_eq(pp_model_train(ds, &e, &m, why, sizeof(why)), -EINVAL);
+	/* Miners only. */
+	int rows[6] = { 0, 1, 2, 3, 4, 5 };
+	PP_OPTS(pp_train_opts, f, .rows = rows, .nrows = 6);
+	cr_assert_eq(pp_model_train(ds, &f, &m, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "no benign"), "%s", why);
+	cr_assert_null(m);
+	pp_dataset_free(ds);
+}
+
+Test(model, kofn_smoothing)
+{
+	struct pp_kofn *s;
+	cr_assert_eq(pp_kofn_new(4, 3, &s), -EINVAL);
+	cr_assert_eq(pp_kofn_new(0, 3, &s), -EINVAL);
+	cr_assert_eq(pp_kofn_new(3, 5, &s), 0);
+	/* Worked by hand: the window holds the last 5 verdicts; miner once 3 are. */
+	static const int in[] = { 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 1 };
+	static const int want[] = { 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 };
+	for (int i = 0; i < 12; i++)
+		cr_assert_eq(pp_kofn_push(s, in[i]), want[i], "step %d", i);
+	pp_kofn_reset(s);
+	cr_assert_eq(pp_kofn_push(s, 1), 0);
+	cr_assert_eq(pp_kofn_push(s, 1), 0);
+	cr_assert_eq(pp_kofn_push(s, 1), 1);
+	pp_kofn_free(s);
+}
