@@ -68,8 +68,9 @@ struct pp_cn_ctx {
 	size_t memory;
 	struct pp_mapping map;
 	enum pp_aes_backend aes;
-	bool prog_valid; /* prog holds cn/r's program for prog.height */
+	bool prog_valid; /* prog/code hold cn/r's program for prog.height */
 	struct pp_cnr_program prog;
+	struct pp_cnr_code code;
 };
 
 int pp_cn_ctx_new(size_t memory, enum pp_pages pages, bool soft_aes, struct pp_cn_ctx **out)
@@ -395,7 +396,7 @@ struct cn_loop_args {
 	uint8_t *l;
 	uint64_t *h;
 	uint64_t tweak1_2;
-	const struct pp_cnr_program *prog;
+	const struct pp_cnr_code *prog;
 	uint32_t mask, iterations;
 };
 
@@ -405,7 +406,7 @@ CN_INLINE void cn_main_loop(const struct cn_loop_args *args, const int aes, cons
 	uint8_t *const l = args->l;
 	const uint64_t *h = args->h;
 	const uint64_t mask = args->mask, tweak1_2 = args->tweak1_2;
-	const struct pp_cnr_program *prog = args->prog;
+	const struct pp_cnr_code *prog = args->prog;
 
 	cn_v a = { h[0] ^ h[4], h[1] ^ h[5] };
 	cn_v b0 = { h[2] ^ h[6], h[3] ^ h[7] };
@@ -454,7 +455,7 @@ CN_INLINE void cn_main_loop(const struct cn_loop_args *args, const int aes, cons
 			r[6] = (uint32_t)b0[0];
 			r[7] = (uint32_t)b1[0];
 			r[8] = (uint32_t)b1[1];
-			pp_cnr_run(prog, r);
+			pp_cnr_exec(prog, r);
 			a[0] ^= r[2] | (uint64_t)r[3] << 32;
 			a[1] ^= r[0] | (uint64_t)r[1] << 32;
 		}
@@ -619,9 +620,10 @@ int pp_cn_hash(struct pp_cn_ctx *ctx, const struct pp_cn_variant *v, const void 
 	if (v->flags & PP_CNF_R) {
 		if (!ctx->prog_valid || ctx->prog.height != height) {
 			pp_cnr_generate(height, &ctx->prog);
+			pp_cnr_compile(&ctx->prog, &ctx->code);
 			ctx->prog_valid = true;
 		}
-		args.prog = &ctx->prog;
+		args.prog = &ctx->code;
 	}
 	loop(&args);
 

@@ -38,7 +38,21 @@ struct pp_cnr_program {
 /* Generates the program for `height` exactly as Monero's consensus code does. */
 void pp_cnr_generate(uint64_t height, struct pp_cnr_program *p);
 
-/* Runs p on r[0..8]; r0..r3 are updated. */
+/* The program prepared for the fast interpreter (cn-r-interp.c): one pre-resolved handler
+ * per instruction. Same results as pp_cnr_run. */
+struct pp_cnr_code_op {
+	int32_t off; /* handler, relative to the interpreter's RET */
+	uint32_t c;
+};
+struct pp_cnr_code {
+	int n;
+	struct pp_cnr_code_op op[PP_CNR_MAX_INSNS + 1];
+};
+void pp_cnr_compile(const struct pp_cnr_program *p, struct pp_cnr_code *out);
+void pp_cnr_exec(const struct pp_cnr_code *code, uint32_t r[PP_CNR_REGS]);
+
+/* The reference interpreter: runs p on r[0..8]; r0..r3 are updated. Simple and slow (a
+ * switch per instruction); the main loop uses pp_cnr_exec. */
 static inline void pp_cnr_run(const struct pp_cnr_program *p, uint32_t r[PP_CNR_REGS])
 {
 	for (const struct pp_cnr_insn *i = p->insn;; i++) {
