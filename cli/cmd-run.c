@@ -120,6 +120,7 @@ static void print_json(const struct pp_workload *w, int rc, const struct pp_work
 		cJSON_AddNumberToObject(j, "seconds", r->seconds);
 		cJSON_AddNumberToObject(j, "setup_seconds", r->setup_seconds);
 		cJSON_AddNumberToObject(j, "cpu_seconds", r->cpu_seconds);
+		cJSON_AddNumberToObject(j, "busy_seconds", r->busy_seconds);
 		cJSON_AddNumberToObject(j, "threads", r->threads);
 		cJSON_AddBoolToObject(j, "verified", r->verified);
 		cJSON_AddStringToObject(j, "verify", r->verify_msg);

@@ -87,6 +87,10 @@ struct pp_workload_result {
 	double seconds;            /* wall time of the measured phase */
 	double setup_seconds;
 	double cpu_seconds;        /* this process's CPU time in the measured phase */
+	/* Wall time spent working (not sleeping for duty or bursts), summed over the harness's
+	 * threads: busy_seconds / (seconds * threads) is the duty achieved, whatever else the
+	 * machine runs. 0 for the miners (pp_mine_run does its own throttling). */
+	double busy_seconds;
 	int threads;
 	pid_t child_pid;           /* node-jit's node process, else 0 */
 	bool verified;

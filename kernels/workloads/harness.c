@@ -30,7 +30,7 @@ struct worker {
 	struct run_state *rs;
 	int t;
 	pthread_t tid;
-	double work;
+	double work, busy;
 	int err;
 };
 
@@ -101,6 +101,7 @@ static void work_loop(struct worker *wk)
 		}
 		set_paused(ctx, &paused, false);
 		int rc = ctx->w->run(ctx, wk->t, &wk->work);
+		wk->busy += wl_now() - now;
 		if (rc) {
 			wk->err = rc;
 			atomic_store(&rs->failed, 1);
@@ -129,7 +130,7 @@ static void *worker_main(void *arg)
 }
 
 /* Runs the measured phase on ctx->threads workers (one for own_threads workloads). */
-static int run_threads(struct wl_ctx *ctx, double *work, double *seconds)
+static int run_threads(struct wl_ctx *ctx, double *work, double *seconds, double *busy)
 {
 	int n = ctx->w->own_threads ? 1 : ctx->threads;
 	struct run_state rs = { .ctx = ctx };
@@ -154,10 +155,11 @@ static int run_threads(struct wl_ctx *ctx, double *work, double *seconds)
 	rs.go = true;
 	pthread_cond_broadcast(&rs.cv);
 	pthread_mutex_unlock(&rs.mu);
-	*work = 0;
+	*work = *busy = 0;
 	for (int i = 0; i < started; i++) {
 		pthread_join(wk[i].tid, NULL);
 		*work += wk[i].work;
+		*busy += wk[i].busy;
 		if (wk[i].err && !rc) {
 			rc = wk[i].err;
 			if (rc == -EACCES || rc == -EPERM)
@@ -270,7 +272,7 @@ int pp_workload_run(const struct pp_workload *w, const struct pp_workload_run_op
 		if (rc && !res->error[0])
 			wl_fail(&ctx, rc, "%s failed: %s", w->name, strerror(-rc));
 	} else {
-		rc = run_threads(&ctx, &work, &secs);
+		rc = run_threads(&ctx, &work, &secs, &res->busy_seconds);
 	}
 	res->cpu_seconds = cpu_now() - cpu0;
 	res->seconds = secs;
