@@ -318,6 +318,9 @@ int pp_model_load(const char *path, const char *const *available, int navailable
 	char *buf;
 	size_t n;
 	int err = pp_read_file(mpath, &buf, &n);
+	if (err == -ENOENT && S_ISDIR(st.st_mode))
+		return pp_why(why, len, err, "%s is not a model directory: it has no model.json "
+			      "(`powprint train --out` writes one)", path);
 	if (err)
 		return pp_why(why, len, err, "cannot read %s: %s", mpath, strerror(-err));
 	cJSON *j = cJSON_ParseWithLength(buf, n);
