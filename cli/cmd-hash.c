@@ -89,6 +89,35 @@ static void progress(void *arg, const struct pp_mine_status *st)
 	fflush(stderr);
 }
 
+/* RandomX dataset init (fast mode: minutes) on stderr, only when it is a terminal. */
+static void init_progress(void *arg, const char *what, uint64_t done, uint64_t total)
+{
+	(void)arg;
+	fprintf(stderr, "\r%s init: %5.1f%%", what,
+		total ? 100.0 * (double)done / (double)total : 100.0);
+	if (done >= total)
+		fprintf(stderr, "\n");
+	fflush(stderr);
+}
+
+static bool is_randomx(const char *algo)
+{
+	return strncmp(algo, "rx/", 3) == 0;
+}
+
+/* What to do when RandomX could not set up. */
+static void randomx_hint(const char *algo, const struct pp_hash_opts *o, int err)
+{
+	if (!is_randomx(algo))
+		return;
+	if (err == -ENOMEM && o->rx_mode == PP_RX_FAST)
+		fprintf(stderr, "(fast mode needs 2080 MiB for the dataset, plus the 256 MiB cache "
+			"while it is built, and they could not be allocated: free memory, or use "
+			"--mode light, which needs 256 MiB)\n");
+	else if (err == -ENOMEM)
+		fprintf(stderr, "(light mode needs 256 MiB for the cache and 2 MiB per thread)\n");
+}
+
 struct args {
 	const char *algo, *input_hex, *key_hex;
 	uint64_t height;
@@ -127,6 +156,7 @@ static int one_hash(struct args *a)
 		rc = CLI_EXIT_USAGE;
 	} else if (err) {
 		fprintf(stderr, "powprint hash: %s failed: %s\n", a->algo, pp_strerror(err));
+		randomx_hint(a->algo, &a->mine.hash, err);
 		rc = CLI_EXIT_FAIL;
 	} else {
 		char hex[65];
@@ -175,6 +205,7 @@ static int miner(struct args *a)
 	if (err) {
 		fprintf(stderr, "powprint hash: mining with %s failed: %s\n", a->algo,
 			pp_strerror(err));
+		randomx_hint(a->algo, &o->hash, err);
 		if (err == -ENOMEM && o->hash.pages == PP_PAGES_ON)
 			fprintf(stderr, "(no hugetlb pages reserved and no THP: try --huge-pages "
 				"auto, or reserve pages in /proc/sys/vm/nr_hugepages)\n");
@@ -207,6 +238,9 @@ static int miner(struct args *a)
 		printf("%s: %d thread%s, AES %s, %s pages, %zu KiB scratchpad each\n",
 		       res->info.algo, res->threads, res->threads == 1 ? "" : "s",
 		       res->info.aes_backend, res->info.pages, res->info.scratchpad_bytes >> 10);
+		if (is_randomx(res->info.algo))
+			printf("init (cache%s): %.2f s, not counted in H/s\n",
+			       o->hash.rx_mode == PP_RX_FAST ? " + dataset" : "", res->info.init_seconds);
 		for (int i = 0; i < res->threads; i++)
 			printf("  thread %d: %.2f H/s\n", i, res->thread_hps[i]);
 		printf("total: %.2f H/s (%llu hashes in %.2f s)%s\n", res->hps,
@@ -353,6 +387,13 @@ static int run(int argc, char **argv)
 		list_algos(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (is_randomx(a.algo)) {
+		if (a.mine.hash.key_len > 60)
+			return cli_usage_error(&cmd_hash, "a RandomX key is 0 to 60 bytes, not %zu",
+					       a.mine.hash.key_len);
+		if (cli_isatty(stderr) && !a.json)
+			a.mine.hash.progress = init_progress;
+	}
 	a.mine.algo = a.algo;
 	return a.input_hex ? one_hash(&a) : miner(&a);
 }
@@ -361,7 +402,8 @@ const struct cli_cmd cmd_hash = {
 	.name = "hash",
 	.fn = run,
 	.summary = "compute proof-of-work hashes: one input, or a miner-like run with H/s",
-	.usage = "--algo NAME (--input HEX [--height H] | [--threads N] [--seconds S | --hashes N] "
+	.usage = "--algo NAME [--mode light|fast] [--key TEXT | --key-hex HEX] "
+		 "(--input HEX [--height H] | [--threads N] [--seconds S | --hashes N] "
 		 "[--huge-pages auto|on|off] [--soft-aes] [--duty PCT] [--burst ON/OFF] [--nice N]) "
 		 "[--json]",
 	.description =
