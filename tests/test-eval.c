@@ -1,0 +1,338 @@
+/* Evaluation: folds never split a run (checked on the fold assignment itself), metrics against
+ * values worked out by hand, eval's report, and the train / eval / classify commands. */
+#include "data/model/synth.h"
+#include "support/testutil.h"
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+#include <powprint/model.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Two sources whose run_ids collide, so "run" must mean (source, run_id). */
+static struct pp_dataset *two_sources(char **d1, char **d2)
+{
+	struct pp_dataset *a = synth_dataset(4, 3, 1, 0), *b = synth_dataset(3, 4, 2, 0), *ds;
+	*d1 = synth_tmpdir();
+	*d2 = synth_tmpdir();
+	synth_write(a, *d1, 1, 0);
+	synth_write(b, *d2, 1, 0);
+	pp_dataset_free(a);
+	pp_dataset_free(b);
+	const char *dirs[] = { *d1, *d2 };
+	char why[512] = "";
+	cr_assert_eq(pp_dataset_read_many(dirs, 2, &ds, why, sizeof(why)), 0, "%s", why);
+	return ds;
+}
+
+static void cleanup(char *d1, char *d2)
+{
+	synth_rmrf(d1);
+	synth_rmrf(d2);
+	free(d1);
+	free(d2);
+}
+
+/* Every run lies in exactly one fold; returns the fold of each run. */
+static int *check_runs_not_split(const struct pp_dataset *ds, const int *fold, int nfolds)
+{
+	int nr = pp_dataset_nruns(ds);
+	int *of = malloc(nr * sizeof(int));
+	for (int r = 0; r < nr; r++)
+		of[r] = -1;
+	for (int i = 0; i < pp_dataset_nrows(ds); i++) {
+		const struct pp_dataset_row *r = pp_dataset_row(ds, i);
+		cr_assert(fold[i] >= 0 && fold[i] < nfolds, "row %d: fold %d", i, fold[i]);
+		if (of[r->run] < 0)
+			of[r->run] = fold[i];
+		cr_assert_eq(of[r->run], fold[i], "run %ld of source %d is on both sides (folds %d "
+			     "and %d)", r->run_id, r->source, of[r->run], fold[i]);
+	}
+	return of;
+}
+
+Test(eval, leave_one_workload_out_folds)
+{
+	char *d1, *d2;
+	struct pp_dataset *ds = two_sources(&d1, &d2);
+	int n = pp_dataset_nrows(ds), *fold = malloc(n * sizeof(int)), nf;
+	const char **names;
+	cr_assert_eq(pp_cv_assign(ds, PP_CV_WORKLOAD, 0, fold, &nf, &names), 0);
+	cr_assert_eq(nf, SYNTH_NWORKLOADS);
+	free(check_runs_not_split(ds, fold, nf));
+	for (int i = 0; i < n; i++)
+		cr_assert_str_eq(names[fold[i]], pp_dataset_row(ds, i)->workload,
+				 "a fold holds exactly one workload");
+	free(names);
+	free(fold);
+	pp_dataset_free(ds);
+	cleanup(d1, d2);
+}
+
+Test(eval, leave_one_family_out_folds)
+{
+	char *d1, *d2;
+	struct pp_dataset *ds = two_sources(&d1, &d2);
+	int n = pp_dataset_nrows(ds), *fold = malloc(n * sizeof(int)), nf;
+	const char **names;
+	cr_assert_eq(pp_cv_assign(ds, PP_CV_FAMILY, 0, fold, &nf, &names), 0);
+	cr_assert_eq(nf, 4, "cryptonight, randomx, crypto, memory");
+	free(check_runs_not_split(ds, fold, nf));
+	for (int i = 0; i < n; i++)
+		cr_assert_str_eq(names[fold[i]], pp_dataset_row(ds, i)->family);
+	free(names);
+	free(fold);
+	pp_dataset_free(ds);
+	cleanup(d1, d2);
+}
+
+Test(eval, by_run_folds)
+{
+	char *d1, *d2;
+	struct pp_dataset *ds = two_sources(&d1, &d2);
+	int n = pp_dataset_nrows(ds), *fold = malloc(n * sizeof(int)), nf;
+	for (int k = 2; k <= 7; k++) {
+		cr_assert_eq(pp_cv_assign(ds, PP_CV_RUN, k, fold, &nf, NULL), 0);
+		cr_assert_eq(nf, k);
+		int *of = check_runs_not_split(ds, fold, nf);
+		/* Each fold holds whole runs of both classes, and fold sizes differ by at most
+		 * one run per class. */
+		for (int f = 0; f < k; f++) {
+			int cls[2] = { 0, 0 };
+			for (int r = 0; r < pp_dataset_nruns(ds); r++)
+				if (of[r] == f)
+					for (int i = 0; i < n; i++)
+						if (pp_dataset_row(ds, i)->run == r) {
+							cls[pp_dataset_row(ds, i)->label]++;
+							break;
+						}
+			cr_assert_gt(cls[0], 0, "k=%d fold %d has no benign run", k, f);
+			cr_assert_gt(cls[1], 0, "k=%d fold %d has no miner run", k, f);
+		}
+		free(of);
+	}
+	cr_assert_eq(pp_cv_assign(ds, PP_CV_RUN, pp_dataset_nruns(ds) + 1, fold, &nf, NULL),
+		     -EINVAL);
+	free(fold);
+	pp_dataset_free(ds);
+	cleanup(d1, d2);
+}
+
+Test(eval, cv_parse)
+{
+	enum pp_cv cv;
+	int k;
+	cr_assert_eq(pp_cv_parse("leave-one-workload-out", &cv, &k), 0);
+	cr_assert_eq(cv, PP_CV_WORKLOAD);
+	cr_assert_eq(pp_cv_parse("leave-one-family-out", &cv, &k), 0);
+	cr_assert_eq(cv, PP_CV_FAMILY);
+	cr_assert_eq(pp_cv_parse("by-run", &cv, &k), 0);
+	cr_assert_eq(cv, PP_CV_RUN);
+	cr_assert_eq(k, 5);
+	cr_assert_eq(pp_cv_parse("by-run:3", &cv, &k), 0);
+	cr_assert_eq(k, 3);
+	cr_assert_eq(pp_cv_parse("by-run:1", &cv, &k), -EINVAL);
+	cr_assert_eq(pp_cv_parse("by-run:x", &cv, &k), -EINVAL);
+	cr_assert_eq(pp_cv_parse("random", &cv, &k), -EINVAL);
+}
+
+/* Scores and labels small enough to work out by hand. */
+Test(eval, metrics_by_hand)
+{
+	/* miners score 0.9 0.8 0.6 0.3; benign 0.7 0.4 0.2. */
+	const double p[] = { 0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, NAN };
+	const int label[] = { 1, 1, 0, 1, 0, 1, 0, 1 };
+	struct pp_confusion c;
+	pp_confusion_compute(p, label, 8, 0.5, &c);
+	/* At 0.5: miners 0.9 0.8 0.6 flagged, 0.3 missed; benign 0.7 flagged. NaN not scored. */
+	cr_assert_eq(c.tp, 3);
+	cr_assert_eq(c.fn, 1);
+	cr_assert_eq(c.fp, 1);
+	cr_assert_eq(c.tn, 2);
+	cr_assert_float_eq(c.tpr, 3.0 / 4, 1e-12);
+	cr_assert_float_eq(c.fpr, 1.0 / 3, 1e-12);
+	cr_assert_float_eq(c.precision, 3.0 / 4, 1e-12);
+	cr_assert_float_eq(c.f1, 2 * 0.75 * 0.75 / 1.5, 1e-12);
+	cr_assert_float_eq(c.accuracy, 5.0 / 7, 1e-12);
+	/* AUC: of the 4 x 3 miner/benign pairs, the miner scores higher in 3 + 3 + 2 + 1. */
+	cr_assert_float_eq(pp_roc_auc(p, label, 8), 9.0 / 12, 1e-12);
+	/* Ties count half: one tied pair and one won pair out of two. */
+	const double q[] = { 0.5, 0.5, 0.1 };
+	const int lq[] = { 1, 0, 0 };
+	cr_assert_float_eq(pp_roc_auc(q, lq, 3), (0.5 + 1) / 2, 1e-12);
+	/* Perfect and inverted rankings; one class only is undefined. */
+	const double r[] = { 0.1, 0.2, 0.8, 0.9 };
+	const int lr[] = { 0, 0, 1, 1 }, li[] = { 1, 1, 0, 0 }, l1[] = { 1, 1, 1, 1 };
+	cr_assert_eq(pp_roc_auc(r, lr, 4), 1.0);
+	cr_assert_eq(pp_roc_auc(r, li, 4), 0.0);
+	cr_assert(isnan(pp_roc_auc(r, l1, 4)));
+	pp_confusion_compute(r, l1, 4, 0.5, &c);
+	cr_assert(isnan(c.fpr), "no benign window: FPR undefined, not 0");
+}
+
+static cJSON *run_eval(const struct pp_dataset *ds, enum pp_cv cv, int k)
+{
+	PP_OPTS(pp_train_opts, to, .params = "rounds=20");
+	PP_OPTS(pp_eval_opts, eo, .cv = cv, .k = k, .train = &to);
+	char *json, why[512] = "";
+	cr_assert_eq(pp_model_eval(ds, &eo, &json, why, sizeof(why)), 0, "%s", why);
+	cJSON *r = cJSON_Parse(json);
+	cr_assert_not_null(r);
+	free(json);
+	return r;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, k);
+	cr_assert(cJSON_IsNumber(v), "%s is not a number", k);
+	return v->valuedouble;
+}
+
+Test(eval, report_on_synthetic_data)
+{
+	char *d1, *d2;
+	struct pp_dataset *ds = two_sources(&d1, &d2);
+	cJSON *r = run_eval(ds, PP_CV_WORKLOAD, 0);
+	int n = pp_dataset_nrows(ds);
+	cr_assert_eq(num(r, "rows"), n);
+	cr_assert_eq(num(r, "rows_scored"), n, "every window is scored exactly once");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "fold_results")), SYNTH_NWORKLOADS);
+	const cJSON *w = cJSON_GetObjectItem(r, "window");
+	cr_assert_eq(num(w, "tp") + num(w, "fn") + num(w, "fp") + num(w, "tn"), n);
+	cr_assert_gt(num(w, "tpr"), 0.9, "the synthetic classes are well apart");
+	cr_assert_lt(num(w, "fpr"), 0.1);
+	cr_assert_gt(num(w, "roc_auc"), 0.95);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r, "per_workload")), SYNTH_NWORKLOADS);
+	const cJSON *duty = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "per_knob"), "duty");
+	cr_assert_eq(cJSON_GetArraySize(duty), 2, "duty 20 and 100");
+	cr_assert_eq(num(cJSON_GetArrayItem(duty, 0), "value"), 20);
+	const cJSON *p = cJSON_GetObjectItem(r, "process");
+	/* 8 workloads x (4 runs in one source + 3 in the other), half of them miners. */
+	cr_assert_eq(num(p, "miner_runs"), 4 * 7);
+	cr_assert_eq(num(p, "benign_runs"), 4 * 7);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(p, "runs")), 8 * 7);
+	/* With 3 or 4 windows a run, 3-of-5 can only fire at the third window (t_end 3). */
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(p, "runs"))
+		if (cJSON_IsTrue(cJSON_GetObjectItem(it, "flagged")))
+			cr_assert_geq(num(it, "first_miner_s"), 3.0);
+	cJSON_Delete(r);
+
+	/* Leave-one-family-out: a held-out family is unseen; still one score per window. */
+	r = run_eval(ds, PP_CV_FAMILY, 0);
+	cr_assert_eq(num(r, "rows_scored"), n);
+	cr_assert_eq(num(r, "folds"), 4);
+	cJSON_Delete(r);
+	r = run_eval(ds, PP_CV_RUN, 3);
+	cr_assert_eq(num(r, "rows_scored"), n);
+	cJSON_Delete(r);
+	pp_dataset_free(ds);
+	cleanup(d1, d2);
+}
+
+/* A fold whose removal leaves one class is reported as skipped, not scored. */
+Test(eval, one_class_left_is_skipped)
+{
+	const char *names[] = { "f.a" };
+	struct pp_dataset *ds;
+	cr_assert_eq(pp_dataset_new(names, 1, NULL, 0, &ds), 0);
+	for (int r = 0; r < 4; r++)
+		for (int k = 0; k < 3; k++) {
+			struct pp_dataset_row row = { .run_id = r, .workload = r < 3 ? "m" : "b",
+						      .family = r < 3 ? "fm" : "fb",
+						      .label = r < 3 ? PP_LABEL_MINER : PP_LABEL_BENIGN,
+						      .window = k, .t_end = k + 1, .duty = -1,
+						      .threads = -1, .soft_aes = -1 };
+			double x = (r < 3 ? 5 : 0) + 0.1 * k;
+			cr_assert_eq(pp_dataset_add_row(ds, &row, &x, NULL), 0);
+		}
+	cJSON *r = run_eval(ds, PP_CV_FAMILY, 0);
+	cr_assert_eq(num(r, "rows_scored"), 0);
+	const cJSON *it;
+	int skipped = 0;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "fold_results"))
+		skipped += cJSON_GetStringValue(cJSON_GetObjectItem(it, "skipped")) != NULL;
+	cr_assert_eq(skipped, 2);
+	cJSON_Delete(r);
+	pp_dataset_free(ds);
+}
+
+Test(eval, cli_train_eval_classify)
+{
+	struct pp_dataset *a = synth_dataset(3, 5, 3, 0);
+	char *dir = synth_tmpdir(), args[4096], data[1024], model[1024];
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(model, sizeof(model), "%s/model", dir);
+	synth_write(a, data, 1, 1);
+	pp_dataset_free(a);
+	char *out, *err;
+
+	snprintf(args, sizeof(args), "train --data '%s' --params rounds=20 --out '%s'", data,
+		 model);
+	cr_assert_eq(pp_cli_run(args, &out, &err), 0, "%s", err);
+	cr_assert(strstr(out, "booster.json") && strstr(out, "f.a"), "%s", out);
+	free(out);
+	free(err);
+
+	snprintf(args, sizeof(args), "eval --data '%s' --cv by-run:3 --params rounds=10 --json",
+		 data);
+	cr_assert_eq(pp_cli_run(args, &out, &err), 0, "%s", err);
+	cJSON *r = cJSON_Parse(out);
+	cr_assert_not_null(r, "%s", out);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(r, "cv")), "by-run");
+	cr_assert_eq(num(r, "rows_scored"), 8 * 3 * 5);
+	cJSON_Delete(r);
+	free(out);
+	free(err);
+
+	snprintf(args, sizeof(args), "eval --data '%s' --cv leave-one-family-out --params "
+		 "rounds=10", data);
+	cr_assert_eq(pp_cli_run(args, &out, &err), 0, "%s", err);
+	cr_assert(strstr(out, "ROC AUC") && strstr(out, "process level"), "%s", out);
+	free(out);
+	free(err);
+
+	snprintf(args, sizeof(args), "classify --model '%s' --data '%s' --json", model, data);
+	cr_assert_eq(pp_cli_run(args, &out, &err), 0, "%s", err);
+	r = cJSON_Parse(out);
+	cr_assert_not_null(r, "%s", out);
+	const cJSON *runs = cJSON_GetObjectItem(r, "runs"), *it;
+	cr_assert_eq(cJSON_GetArraySize(runs), 8 * 3);
+	cJSON_ArrayForEach(it, runs) {
+		const char *label = cJSON_GetStringValue(cJSON_GetObjectItem(it, "label"));
+		const char *verdict = cJSON_GetStringValue(cJSON_GetObjectItem(it, "verdict"));
+		cr_assert_str_eq(verdict, label, "run %g of %s", num(it, "run_id"),
+				 cJSON_GetStringValue(cJSON_GetObjectItem(it, "workload")));
+		cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(it, "windows")), 5);
+		const cJSON *nr = cJSON_GetObjectItem(it, "nearest");
+		cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(nr, "workload")),
+				 cJSON_GetStringValue(cJSON_GetObjectItem(it, "workload")),
+				 "a training run is nearest its own workload's fingerprint");
+		cr_assert_gt(cJSON_GetArraySize(cJSON_GetObjectItem(it, "top_features")), 0);
+	}
+	cJSON_Delete(r);
+	free(out);
+	free(err);
+
+	/* Usage errors (exit 2) and failures (exit 1) say what to do. */
+	cr_assert_eq(pp_cli_run("eval --data x --cv random", NULL, &err), 2);
+	cr_assert(strstr(err, "leave-one-workload-out"), "%s", err);
+	free(err);
+	cr_assert_eq(pp_cli_run("train --data x", NULL, &err), 2);
+	cr_assert(strstr(err, "--out"), "%s", err);
+	free(err);
+	snprintf(args, sizeof(args), "classify --model '%s' --data '%s'", data, data);
+	cr_assert_eq(pp_cli_run(args, NULL, &err), 1);
+	cr_assert(strstr(err, "not a model directory"), "%s", err);
+	free(err);
+	snprintf(args, sizeof(args), "train --data '%s/nope' --out '%s'", dir, model);
+	cr_assert_eq(pp_cli_run(args, NULL, &err), 1);
+	cr_assert(strstr(err, "meta.json"), "%s", err);
+	free(err);
+	synth_rmrf(dir);
+	free(dir);
+}
