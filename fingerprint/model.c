@@ -19,8 +19,57 @@ static bool in_list(const char *const *v, int n, const char *s)
 	return false;
 }
 
-/* Backends feature j needs: the dataset's mapping, else every backend its sources had. */
-static int needed_backends(const struct pp_dataset *ds, int j, const char **out, int max)
+static const char *const known_backends[] = { "perf-hw", "perf-sw", "ip-sample", "procfs" };
+
+static bool data_has_backend(const struct pp_dataset *ds, const char *b)
+{
+	for (int s = 0; s < pp_dataset_nsources(ds); s++) {
+		const struct pp_dataset_source *src = pp_dataset_source(ds, s);
+		if (in_list(src->backends, src->nbackends, b))
+			return true;
+	}
+	return false;
+}
+
+/* The backend a feature of the feature table needs. Its source may list alternatives
+ * ("perf-sw|procfs": either one computes it); the first one that --backends allows and the
+ * data had is chosen. Returns NULL when the feature is not in the table. */
+static const char *table_backend(const struct pp_dataset *ds, int j, const char *const *allowed,
+				 int nallowed)
+{
+	const char *name = pp_dataset_feature_name(ds, j);
+	int f = strncmp(name, "f.", 2) == 0 ? pp_feature_find(name + 2) : -ENOENT;
+	const struct pp_feature_info *fi = f >= 0 ? pp_feature_info(f) : NULL;
+	if (!fi || !fi->source || pp_dataset_feature_version(ds) != PP_FEATURES_VERSION)
+		return NULL;
+	/* Best: allowed and present in the data; then allowed; then the first listed. */
+	const char *first = NULL, *allowed_any = NULL, *ok = NULL;
+	for (const char *a = fi->source; *a && !ok;) {
+		size_t l = strcspn(a, "|");
+		for (size_t k = 0; k < sizeof(known_backends) / sizeof(known_backends[0]); k++) {
+			const char *b = known_backends[k];
+			if (strlen(b) != l || strncmp(a, b, l))
+				continue;
+			if (!first)
+				first = b;
+			if (allowed && !in_list(allowed, nallowed, b))
+				continue;
+			if (!allowed_any)
+				allowed_any = b;
+			if (data_has_backend(ds, b) || !pp_dataset_nsources(ds))
+				ok = b;
+		}
+		a += l + (a[l] == '|');
+	}
+	if (!ok)
+		ok = allowed_any;
+	return ok ? ok : first;
+}
+
+/* Backends feature j needs: the dataset's mapping, else the feature table's source for a
+ * feature this code computes, else every backend its sources had (the safe assumption). */
+static int needed_backends(const struct pp_dataset *ds, int j, const char *const *allowed,
+			   int nallowed, const char **out, int max)
 {
 	const char *const *names;
 	int n = pp_dataset_feature_backends(ds, j, &names), k = 0;
@@ -29,6 +78,11 @@ static int needed_backends(const struct pp_dataset *ds, int j, const char **out,
 			if (!in_list(out, k, names[i]))
 				out[k++] = names[i];
 		return k;
+	}
+	const char *tb = table_backend(ds, j, allowed, nallowed);
+	if (tb && max > 0) {
+		out[0] = tb;
+		return 1;
 	}
 	for (int s = 0; s < pp_dataset_nsources(ds); s++) {
 		const struct pp_dataset_source *src = pp_dataset_source(ds, s);
@@ -192,7 +246,8 @@ int pp_model_train(const struct pp_dataset *ds, const struct pp_train_opts *opts
 	/* Features: those the allowed backends produce and that have a value somewhere. */
 	for (int j = 0; j < nf; j++) {
 		const char *need[PP_MODEL_MAX_BACKENDS];
-		int nn = needed_backends(ds, j, need, PP_MODEL_MAX_BACKENDS);
+		int nn = needed_backends(ds, j, blist ? allowed : NULL, nallowed, need,
+					 PP_MODEL_MAX_BACKENDS);
 		bool ok = true;
 		for (int i = 0; blist && i < nn; i++)
 			ok = ok && in_list(allowed, nallowed, need[i]);

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
+#include <powprint/features.h>
 #include <powprint/model.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -461,4 +462,40 @@ Test(model, kofn_smoothing)
 	cr_assert_eq(pp_kofn_push(s, 1), 0);
 	cr_assert_eq(pp_kofn_push(s, 1), 1);
 	pp_kofn_free(s);
+}
+
+/* Without "feature_backends" in meta.json, a feature of the feature table needs its source
+ * backend; one computable by either of two backends needs whichever --backends allows. */
+Test(model, backends_from_the_feature_table)
+{
+	const char *names[] = { "f.cpu_util", "f.ip_aes" };
+	struct pp_dataset *src;
+	cr_assert_eq(pp_dataset_new(names, 2, NULL, 0, &src), 0);
+	for (int r = 0; r < 6; r++)
+		for (int k = 0; k < 4; k++) {
+			struct pp_dataset_row row = { .run_id = r, .workload = r < 3 ? "cn/r" : "aes",
+						      .label = r < 3 ? PP_LABEL_MINER : PP_LABEL_BENIGN,
+						      .window = k, .duty = -1, .threads = -1,
+						      .soft_aes = -1 };
+			double x[2] = { 1 + 0.01 * k, r < 3 ? 0.3 + 0.01 * r : 0.05 * k };
+			cr_assert_eq(pp_dataset_add_row(src, &row, x, NULL), 0);
+		}
+	char *dir = synth_tmpdir(), why[512] = "";
+	synth_write(src, dir, PP_FEATURES_VERSION, 0);  /* perf-sw and ip-sample available */
+	struct pp_dataset *ds;
+	cr_assert_eq(pp_dataset_read(dir, &ds, why, sizeof(why)), 0, "%s", why);
+	struct pp_model *m = train(ds, "rounds=3");
+	cr_assert_eq(pp_model_nbackends(m), 2);
+	cr_assert_str_eq(pp_model_backend(m, 0), "perf-sw", "cpu_util: perf-sw, not procfs");
+	cr_assert_str_eq(pp_model_backend(m, 1), "ip-sample");
+	pp_model_free(m);
+	PP_OPTS(pp_train_opts, o, .params = "rounds=3", .backends = "procfs,ip-sample");
+	cr_assert_eq(pp_model_train(ds, &o, &m, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_model_nfeatures(m), 2);
+	cr_assert_str_eq(pp_model_backend(m, 0), "procfs", "procfs computes cpu_util too");
+	pp_model_free(m);
+	pp_dataset_free(ds);
+	pp_dataset_free(src);
+	synth_rmrf(dir);
+	free(dir);
 }
