@@ -50,6 +50,7 @@ extern const struct cli_cmd cmd_info;
 extern const struct cli_cmd cmd_list;
 extern const struct cli_cmd cmd_run;
 extern const struct cli_cmd cmd_stat;
+extern const struct cli_cmd cmd_record;
 extern const struct cli_cmd cmd_hash;
 extern const struct cli_cmd cmd_selftest;
 extern const struct cli_cmd cmd_train;

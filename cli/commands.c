@@ -9,6 +9,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_list,
 	&cmd_run,
 	&cmd_stat,
+	&cmd_record,
 	&cmd_hash,
 	&cmd_selftest,
 	&cmd_train,
