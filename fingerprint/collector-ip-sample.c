@@ -36,11 +36,17 @@ struct ring {
 	bool hup;                  /* its thread exited: no longer worth polling */
 };
 
-struct sample {
+/* One distinct (pid, IP) of the current window: samples are counted here as they are
+ * drained, so the per-sample cost is one hash probe; classes are looked up per distinct IP. */
+struct wslot {
 	uint64_t ip;
 	uint32_t pid;
-	uint32_t n;                /* after folding: samples at this (pid, ip) */
+	uint32_t n;                /* samples; 0 = empty slot */
+	uint8_t done;              /* cls and loc are known */
+	uint8_t cls;               /* enum pp_iclass, or CLS_UNREADABLE */
+	uint8_t loc;               /* enum pp_loc */
 };
+#define CLS_UNREADABLE 255
 
 struct proc {
 	pid_t pid;
@@ -63,11 +69,12 @@ struct ips_priv {
 	int *fds;                  /* every event fd: tasks x CPUs */
 	int nfds;
 	struct pp_decoder *dec;
-	struct sample *samp;
-	size_t nsamp, capsamp;
-	size_t resolved;           /* samp[0..resolved) are counted in the accumulators */
+	struct wslot *wtab;        /* this window's distinct IPs, open addressing */
+	size_t wcap, wused;        /* wcap a power of two */
+	uint64_t nsamp;            /* samples this window */
+	uint64_t *pend;            /* wtab slots not yet classified (indices) */
+	size_t npend, cappend;
 	uint64_t lost;
-	double acc_cls[PP_IC_COUNT], acc_loc[PP_LOC_COUNT], acc_unreadable;
 	struct proc procs[MAX_PROCS];
 	int nprocs;
 	uint32_t window;
@@ -317,19 +324,65 @@ static int ips_enable(void *priv)
 	return 0;
 }
 
+static size_t wslot_hash(uint64_t ip, uint32_t pid, size_t cap)
+{
+	uint64_t h = (ip ^ ((uint64_t)pid << 40)) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> 32) & (cap - 1);
+}
+
+static bool wtab_grow(struct ips_priv *p)
+{
+	size_t cap = p->wcap ? 2 * p->wcap : 1024;
+	struct wslot *t = calloc(cap, sizeof(*t));
+	if (!t)
+		return false;
+	for (size_t i = 0; i < p->wcap; i++) {
+		if (!p->wtab[i].n)
+			continue;
+		size_t j = wslot_hash(p->wtab[i].ip, p->wtab[i].pid, cap);
+		while (t[j].n)
+			j = (j + 1) & (cap - 1);
+		t[j] = p->wtab[i];
+	}
+	free(p->wtab);
+	p->wtab = t;
+	p->wcap = cap;
+	p->npend = 0; /* indices moved: find the unclassified slots again */
+	for (size_t i = 0; i < cap; i++)
+		if (t[i].n && !t[i].done && p->npend < p->cappend)
+			p->pend[p->npend++] = i;
+	return true;
+}
+
 static void add_sample(struct ips_priv *p, uint64_t ip, uint32_t pid)
 {
-	if (p->nsamp == p->capsamp) {
-		size_t cap = p->capsamp ? 2 * p->capsamp : 4096;
-		struct sample *ns = realloc(p->samp, cap * sizeof(*ns));
-		if (!ns) {
+	if ((p->wused + 1) * 2 > p->wcap || p->npend == p->cappend) {
+		if (p->npend == p->cappend) {
+			size_t c = p->cappend ? 2 * p->cappend : 1024;
+			uint64_t *np = realloc(p->pend, c * sizeof(*np));
+			if (!np) {
+				p->lost++;
+				return;
+			}
+			p->pend = np;
+			p->cappend = c;
+		}
+		if ((p->wused + 1) * 2 > p->wcap && !wtab_grow(p)) {
 			p->lost++;
 			return;
 		}
-		p->samp = ns;
-		p->capsamp = cap;
 	}
-	p->samp[p->nsamp++] = (struct sample){ .ip = ip, .pid = pid, .n = 1 };
+	size_t i = wslot_hash(ip, pid, p->wcap);
+	while (p->wtab[i].n && (p->wtab[i].ip != ip || p->wtab[i].pid != pid))
+		i = (i + 1) & (p->wcap - 1);
+	struct wslot *e = &p->wtab[i];
+	if (!e->n) {
+		*e = (struct wslot){ .ip = ip, .pid = pid };
+		p->wused++;
+		p->pend[p->npend++] = i;
+	}
+	e->n++;
+	p->nsamp++;
 }
 
 /* Moves every complete record out of one ring. */
@@ -366,35 +419,23 @@ static void drain(struct ips_priv *p, struct ring *r)
 	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
 }
 
-static void classify(struct ips_priv *p, struct sample *s0, size_t n);
-static size_t fold(struct sample *s, size_t n);
+static void classify_pending(struct ips_priv *p);
 
-/* Drains the rings and classifies the new samples at once, while the target still runs: once
- * it exits, its memory can no longer be read. */
-static void ips_service(void *priv)
+/* Drains the rings and classifies new IPs at once, while the target still runs (JIT code
+ * can no longer be read once it has exited). fds: this backend's poll results, or NULL. */
+static void ips_service(void *priv, const struct pollfd *fds, int nfds)
 {
 	struct ips_priv *p = priv;
-	for (int i = 0; i < p->nrings; i++) {
-		struct ring *r = &p->rings[i];
-		if (!r->base)
-			continue;
-		drain(p, r);
-		if (!r->hup) {
-			struct pollfd pf = { .fd = r->fd, .events = POLLIN };
-			if (poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
-				r->hup = true;
-		}
-	}
-	size_t n = p->nsamp - p->resolved;
-	if (!n)
-		return;
-	struct sample *tmp = malloc(n * sizeof(*tmp));
-	if (!tmp)
-		return; /* try again at the next service */
-	memcpy(tmp, p->samp + p->resolved, n * sizeof(*tmp));
-	classify(p, tmp, fold(tmp, n));
-	free(tmp);
-	p->resolved = p->nsamp;
+	for (int i = 0; i < p->nrings; i++)
+		if (p->rings[i].base)
+			drain(p, &p->rings[i]);
+	/* A ring's thread has exited: polling it would return at once, forever. */
+	for (int k = 0; fds && k < nfds; k++)
+		if (fds[k].revents & (POLLHUP | POLLERR))
+			for (int i = 0; i < p->nrings; i++)
+				if (p->rings[i].base && p->rings[i].fd == fds[k].fd)
+					p->rings[i].hup = true;
+	classify_pending(p);
 }
 
 static int ips_pollfds(void *priv, struct pollfd *fds, int max)
@@ -405,14 +446,6 @@ static int ips_pollfds(void *priv, struct pollfd *fds, int max)
 		if (p->rings[i].base && !p->rings[i].hup)
 			fds[n++] = (struct pollfd){ .fd = p->rings[i].fd, .events = POLLIN };
 	return n;
-}
-
-static int cmp_sample(const void *a, const void *b)
-{
-	const struct sample *x = a, *y = b;
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return (x->ip > y->ip) - (x->ip < y->ip);
 }
 
 static void reload_maps(struct ips_priv *p, struct proc *pr);
@@ -455,13 +488,12 @@ static struct centry *cache_slot(struct ips_priv *p, uint32_t pid, uint64_t ip)
 	}
 }
 
-/* One distinct (pid, ip) of the window, waiting for its class. */
+/* A distinct IP of the window whose code must be read. */
 struct pending {
-	struct sample *s;
+	struct wslot *e;
 	struct proc *pr;
 	const struct pp_map *map;
 	size_t back;               /* code bytes before the IP we can read */
-	uint8_t loc, cls;
 };
 
 /* The process has gone (a zombie has no memory left): read file-backed code from the file. */
@@ -479,7 +511,7 @@ static void read_from_files(struct pending *pd, int n, uint8_t (*code)[PP_DECODE
 			fd = open(m->path, O_RDONLY | O_CLOEXEC);
 			open_path = m->path;
 		}
-		off_t at = (off_t)(m->offset + (pd[j].s->ip - pd[j].back - m->start));
+		off_t at = (off_t)(m->offset + (pd[j].e->ip - pd[j].back - m->start));
 		if (fd >= 0 && pread(fd, code[j], pd[j].back, at) == (ssize_t)pd[j].back)
 			ok[j] = true;
 	}
@@ -502,7 +534,7 @@ static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*c
 			if (!pd[j].back || pd[j].pr->denied)
 				continue;
 			l[k] = (struct iovec){ code[j], pd[j].back };
-			r[k] = (struct iovec){ (void *)(uintptr_t)(pd[j].s->ip - pd[j].back), pd[j].back };
+			r[k] = (struct iovec){ (void *)(uintptr_t)(pd[j].e->ip - pd[j].back), pd[j].back };
 			idx[k++] = j;
 			i = j + 1;
 		}
@@ -542,45 +574,6 @@ static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*c
 	}
 }
 
-/* Sorts by (pid, ip) and folds duplicates into counts; returns the number of distinct IPs. */
-static size_t fold(struct sample *s, size_t n)
-{
-	size_t k = 0;
-	qsort(s, n, sizeof(*s), cmp_sample);
-	for (size_t i = 0; i < n; i++) {
-		if (k && s[k - 1].ip == s[i].ip && s[k - 1].pid == s[i].pid)
-			s[k - 1].n += s[i].n;
-		else
-			s[k++] = s[i];
-	}
-	return k;
-}
-
-/* Hot-IP concentration over folded samples: the top 16 IPs' samples, and the entropy (bits)
- * of the IP histogram. */
-static void concentration(const struct sample *s, size_t n, double total, double *top,
-			  double *entropy)
-{
-	uint32_t best[TOP_N] = { 0 };
-	double h = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t c = s[i].n;
-		double q = c / total;
-		h -= q * log2(q);
-		for (int j = 0; j < TOP_N; j++)
-			if (c > best[j]) {
-				memmove(best + j + 1, best + j, (TOP_N - 1 - j) * sizeof(*best));
-				best[j] = c;
-				break;
-			}
-	}
-	double topsum = 0;
-	for (int j = 0; j < TOP_N; j++)
-		topsum += best[j];
-	*top = topsum;
-	*entropy = n ? h : NAN;
-}
-
 /* Re-reads a process's maps; a zombie has none left, so keep the last ones: cached IPs in
  * them still resolve after the target exits. */
 static void reload_maps(struct ips_priv *p, struct proc *pr)
@@ -596,81 +589,101 @@ static void reload_maps(struct ips_priv *p, struct proc *pr)
 	}
 }
 
-/* Classifies folded samples s[0..n) into the window's accumulators. */
-static void classify(struct ips_priv *p, struct sample *s0, size_t n)
+static int cmp_pending(const void *a, const void *b)
 {
-	double *cls = p->acc_cls, *loc = p->acc_loc, *unreadable = &p->acc_unreadable;
-	if (p->ncache > CACHE_CAP * 3 / 4) {
-		memset(p->cache, 0, CACHE_CAP * sizeof(*p->cache));
-		p->ncache = 0;
+	pid_t x = ((const struct pending *)a)->pr->pid, y = ((const struct pending *)b)->pr->pid;
+	return (x > y) - (x < y);
+}
+
+static void set_class(struct ips_priv *p, struct wslot *e, struct proc *pr, uint64_t hash,
+		      enum pp_iclass c)
+{
+	e->cls = (uint8_t)c;
+	e->done = 1;
+	struct centry *ce = cache_slot(p, e->pid, e->ip);
+	if (!ce->used) {
+		if (p->ncache >= CACHE_CAP * 7 / 8)
+			return; /* full until the next window clears it */
+		p->ncache++;
 	}
-	struct pending *pd = malloc(n * sizeof(*pd));
-	uint8_t(*code)[PP_DECODE_BACK] = malloc(n * PP_DECODE_BACK);
-	bool *ok = malloc(n);
-	if (!pd || !code || !ok) {
-		free(pd);
-		free(code);
-		free(ok);
-		for (size_t i = 0; i < n; i++)
-			*unreadable += s0[i].n;
+	*ce = (struct centry){ .ip = e->ip, .hash = hash, .pid = e->pid, .gen = pr->gen,
+			       .window = p->window, .cls = (uint8_t)c, .used = 1 };
+}
+
+/* Gives every new IP of the window its location and class: from the cache when the code is
+ * known (file-backed code, or JIT code seen this window), else by reading and decoding it. */
+static void classify_pending(struct ips_priv *p)
+{
+	if (!p->npend)
 		return;
-	}
+	struct pending *pd = malloc(p->npend * sizeof(*pd));
 	int np = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct sample *s = &s0[i];
-		struct proc *pr = get_proc(p, (pid_t)s->pid);
-		const struct pp_map *m = pp_maps_find(&pr->maps, s->ip);
+	for (size_t k = 0; k < p->npend; k++) {
+		struct wslot *e = &p->wtab[p->pend[k]];
+		if (e->done || !e->n)
+			continue;
+		struct proc *pr = get_proc(p, (pid_t)e->pid);
+		const struct pp_map *m = pp_maps_find(&pr->maps, e->ip);
 		if (!m && pr->reloaded_window != p->window) { /* new code since we looked */
 			reload_maps(p, pr);
-			m = pp_maps_find(&pr->maps, s->ip);
+			m = pp_maps_find(&pr->maps, e->ip);
 		}
-		enum pp_loc l = m ? m->loc : PP_LOC_UNMAPPED;
-		loc[l] += s->n;
+		e->loc = (uint8_t)(m ? m->loc : PP_LOC_UNMAPPED);
 		if (!m) {
-			*unreadable += s->n;
+			e->cls = CLS_UNREADABLE;
+			e->done = 1;
 			continue;
 		}
-		struct centry *e = cache_slot(p, s->pid, s->ip);
-		if (e->used && e->gen == pr->gen && (l != PP_LOC_JIT || e->window == p->window)) {
-			cls[e->cls] += s->n;
+		struct centry *ce = cache_slot(p, e->pid, e->ip);
+		if (ce->used && ce->gen == pr->gen &&
+		    (m->loc != PP_LOC_JIT || ce->window == p->window)) {
+			e->cls = ce->cls;
+			e->done = 1;
 			continue;
 		}
-		size_t back = s->ip - m->start;
-		pd[np++] = (struct pending){ s, pr, m, back < PP_DECODE_BACK ? back : PP_DECODE_BACK,
-					     (uint8_t)l, 0 };
+		if (!pd) { /* no memory: try again at the next service */
+			e->done = 0;
+			continue;
+		}
+		size_t back = e->ip - m->start;
+		pd[np++] = (struct pending){ e, pr, m, back < PP_DECODE_BACK ? back : PP_DECODE_BACK };
 	}
+	p->npend = 0;
+	if (!pd)
+		return;
 
-	/* Pending IPs are sorted by pid: read each process's code in batches. */
-	for (int i = 0; i < np;) {
+	uint8_t(*code)[PP_DECODE_BACK] = malloc((size_t)(np ? np : 1) * PP_DECODE_BACK);
+	bool *ok = malloc((size_t)(np ? np : 1));
+	if (!code || !ok) {
+		for (int k = 0; k < np; k++) {
+			pd[k].e->cls = CLS_UNREADABLE;
+			pd[k].e->done = 1;
+		}
+		np = 0;
+	}
+	qsort(pd, (size_t)np, sizeof(*pd), cmp_pending);
+	for (int i = 0; i < np;) { /* one process at a time: process_vm_readv is per pid */
 		int j = i;
 		while (j < np && pd[j].pr == pd[i].pr)
 			j++;
 		read_code(p, pd + i, j - i, code + i, ok + i);
 		for (int k = i; k < j; k++) {
-			struct sample *s = pd[k].s;
+			struct wslot *e = pd[k].e;
 			if (!ok[k] && pd[k].back) {
-				*unreadable += s->n;
+				e->cls = CLS_UNREADABLE;
+				e->done = 1;
 				continue;
 			}
 			uint64_t hb = hash_bytes(code[k], pd[k].back);
-			struct centry *e = cache_slot(p, s->pid, s->ip);
+			struct centry *ce = cache_slot(p, e->pid, e->ip);
 			enum pp_iclass c;
-			if (e->used && e->gen == pd[k].pr->gen && e->hash == hb)
-				c = e->cls; /* JIT code unchanged since an earlier window */
+			if (ce->used && ce->gen == pd[k].pr->gen && ce->hash == hb)
+				c = ce->cls; /* JIT code unchanged since an earlier window */
+			else if (pd[k].back)
+				c = pp_decode_ending_at(p->dec, code[k], pd[k].back, NULL);
 			else
-				c = pd[k].back ? pp_decode_ending_at(p->dec, code[k], pd[k].back, NULL)
-					       : PP_IC_UNDECODABLE; /* IP at a mapping's start */
-			if (!e->used) {
-				if (p->ncache >= CACHE_CAP * 7 / 8) { /* full until the next window */
-					cls[c] += s->n;
-					continue;
-				}
-				p->ncache++;
-			}
-			*e = (struct centry){ .ip = s->ip, .hash = hb, .pid = s->pid,
-					      .gen = pd[k].pr->gen, .window = p->window,
-					      .cls = (uint8_t)c, .used = 1 };
-			cls[c] += s->n;
+				c = PP_IC_UNDECODABLE; /* IP at a mapping's start */
+			set_class(p, e, pd[k].pr, hb, c);
 		}
 		i = j;
 	}
@@ -682,14 +695,39 @@ static void classify(struct ips_priv *p, struct sample *s0, size_t n)
 static int ips_read(void *priv, struct pp_window *w)
 {
 	struct ips_priv *p = priv;
-	ips_service(p);
-	double *cls = p->acc_cls, *loc = p->acc_loc, unreadable = p->acc_unreadable;
-	double top = 0, entropy = NAN, distinct = 0;
-	if (p->nsamp) {
-		size_t n = fold(p->samp, p->nsamp);
-		distinct = (double)n;
-		concentration(p->samp, n, (double)p->nsamp, &top, &entropy);
+	ips_service(p, NULL, 0);
+	if (p->ncache > CACHE_CAP * 3 / 4) { /* between windows: no cache pointers are held */
+		memset(p->cache, 0, CACHE_CAP * sizeof(*p->cache));
+		p->ncache = 0;
 	}
+
+	/* Classes, locations, and hot-IP concentration: the 16 most sampled IPs' share and the
+	 * entropy (bits) of the IP histogram. */
+	double cls[PP_IC_COUNT] = { 0 }, loc[PP_LOC_COUNT] = { 0 }, unreadable = 0;
+	double total = (double)p->nsamp, h = 0, distinct = 0, top = 0;
+	uint32_t best[TOP_N] = { 0 };
+	for (size_t i = 0; i < p->wcap; i++) {
+		const struct wslot *e = &p->wtab[i];
+		if (!e->n)
+			continue;
+		distinct++;
+		if (!e->done || e->cls == CLS_UNREADABLE)
+			unreadable += e->n;
+		else
+			cls[e->cls] += e->n;
+		loc[e->done ? e->loc : PP_LOC_UNMAPPED] += e->n;
+		double q = e->n / total;
+		h -= q * log2(q);
+		for (int j = 0; j < TOP_N; j++)
+			if (e->n > best[j]) {
+				memmove(best + j + 1, best + j, (TOP_N - 1 - j) * sizeof(*best));
+				best[j] = e->n;
+				break;
+			}
+	}
+	for (int j = 0; j < TOP_N; j++)
+		top += best[j];
+	double entropy = p->nsamp ? h : NAN;
 
 	char name[56];
 	pp_window_add(w, B, "ip.samples", (double)p->nsamp, 1, false);
@@ -706,11 +744,12 @@ static int ips_read(void *priv, struct pp_window *w)
 	pp_window_add(w, B, "ip.top16", top, 1, false);
 	pp_window_add(w, B, "ip.entropy_bits", entropy, 1, true);
 	pp_window_add(w, B, "ip.distinct", distinct, 1, false);
-	p->nsamp = p->resolved = 0;
+	if (p->wtab)
+		memset(p->wtab, 0, p->wcap * sizeof(*p->wtab));
+	p->wused = 0;
+	p->nsamp = 0;
+	p->npend = 0;
 	p->lost = 0;
-	memset(p->acc_cls, 0, sizeof(p->acc_cls));
-	memset(p->acc_loc, 0, sizeof(p->acc_loc));
-	p->acc_unreadable = 0;
 	p->window++;
 	return 0;
 }
@@ -722,7 +761,8 @@ static void ips_close(void *priv)
 	for (int i = 0; i < p->nprocs; i++)
 		pp_maps_free(&p->procs[i].maps);
 	pp_decoder_free(p->dec);
-	free(p->samp);
+	free(p->wtab);
+	free(p->pend);
 	free(p->cache);
 }
 

@@ -21,8 +21,9 @@
 
 #define MAX_POLLFDS 256
 /* Backends with rings are serviced at least this often, so samples are decoded while the
- * target still runs (its code cannot be read once it has exited). */
-#define SERVICE_MS 100
+ * target still runs (JIT code cannot be read once it has exited; file-backed code is re-read
+ * from the file). Each wake-up costs a context switch: not more often. */
+#define SERVICE_MS 250
 
 struct active {
 	const struct pp_backend_ops *ops;
@@ -524,11 +525,13 @@ static bool target_gone(struct pp_collector *c)
 	return c->exited;
 }
 
-static void service_all(struct pp_collector *c)
+static void service_all(struct pp_collector *c, const struct pollfd *fds, const int *off,
+			const int *cnt)
 {
 	for (int i = 0; i < c->nb; i++)
 		if (c->b[i].ops->service)
-			c->b[i].ops->service(c->b[i].priv);
+			c->b[i].ops->service(c->b[i].priv, fds ? fds + off[i] : NULL,
+					     fds ? cnt[i] : 0);
 }
 
 /* Waits for the deadline or the target's exit, draining ring buffers as they fill. */
@@ -541,12 +544,15 @@ static int wait_window(struct pp_collector *c)
 		double left = c->deadline - now_mono();
 		if (left <= 0)
 			return 0;
-		int n = 0;
+		int n = 0, off[PP_BACKEND_MAX] = { 0 }, cnt[PP_BACKEND_MAX] = { 0 };
 		if (c->pidfd >= 0)
 			fds[n++] = (struct pollfd){ .fd = c->pidfd, .events = POLLIN };
-		for (int i = 0; i < c->nb; i++)
+		for (int i = 0; i < c->nb; i++) {
+			off[i] = n;
 			if (c->b[i].ops->pollfds)
-				n += c->b[i].ops->pollfds(c->b[i].priv, fds + n, MAX_POLLFDS - n);
+				n += cnt[i] = c->b[i].ops->pollfds(c->b[i].priv, fds + n,
+								   MAX_POLLFDS - n);
+		}
 		int ms = (int)(left * 1000.0 + 0.999);
 		if (c->pidfd < 0 && ms > 50)
 			ms = 50; /* no pidfd: notice the exit by polling */
@@ -559,7 +565,7 @@ static int wait_window(struct pp_collector *c)
 			return -errno;
 		}
 		if (r >= 0)
-			service_all(c);
+			service_all(c, fds, off, cnt);
 	}
 }
 
@@ -577,7 +583,6 @@ static int finish_window(struct pp_collector *c, struct pp_window *w, bool on_de
 	w->tasks = c->tgt.ntids;
 	w->partial = on_demand || gone;
 	w->target_exited = gone;
-	service_all(c);
 	for (int i = 0; i < c->nb; i++)
 		c->b[i].ops->read(c->b[i].priv, w);
 

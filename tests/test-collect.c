@@ -362,8 +362,9 @@ Test(collect, perf_sw_and_procfs_agree_with_proc)
 	double ut = pp_window_count(&win, "proc.utime_s") + pp_window_count(&win, "proc.stime_s");
 	cr_assert_gt(tc, 0.1, "task-clock %.3f s: the busy child barely ran", tc);
 	cr_expect_eq(win.task_clock_s, tc);
-	/* The scheduler's run time is the same clock as task-clock. */
-	cr_expect_lt(fabs(run - tc), 0.05 * tc + 0.01, "schedstat %.3f s vs task-clock %.3f s",
+	/* The scheduler's run time is the same clock as task-clock, but /proc shows a running
+	 * task's time only up to its last tick or switch. */
+	cr_expect_lt(fabs(run - tc), 0.15 * tc + 0.02, "schedstat %.3f s vs task-clock %.3f s",
 		     run, tc);
 	/* /proc/PID/stat ticks, read by us around the window (which they contain). */
 	cr_expect_lt(tc, after - before + 0.05, "task-clock %.3f s, /proc %.3f s", tc,
