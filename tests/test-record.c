@@ -1,0 +1,329 @@
+/* The recorder: CSV and meta.json shapes, appending, interruption, external programs, the
+ * seeded plan. Recordings here are short (0.6 s runs of 200 ms windows) to keep CI quick. */
+#include "bench/lib/record-priv.h"
+#include "core/file.h"
+#include "support/testutil.h"
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const fixed_columns[] = {
+	"run_id", "workload", "class", "family", "variant", "threads", "duty", "soft_aes",
+	"huge_pages", "window", "t_start", "t_end", "task_clock_s", "partial",
+};
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/pp-record-XXXXXX");
+	cr_assert_not_null(mkdtemp(d));
+	return d;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+	char path[512], *buf;
+	size_t n;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	cr_assert_eq(pp_file_read(path, &buf, &n), 0, "cannot read %s", path);
+	return buf;
+}
+
+static cJSON *meta_of(const char *dir)
+{
+	char *s = slurp(dir, "meta.json");
+	cJSON *m = cJSON_Parse(s);
+	cr_assert_not_null(m, "meta.json is not JSON: %.200s", s);
+	free(s);
+	return m;
+}
+
+static int record(const char *dir, const char *args, char **out, char **err)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "record --interval 200 --seconds 0.6 --out %s %s", dir, args);
+	return pp_cli_run(cmd, out, err);
+}
+
+static int count_ok_runs(cJSON *meta)
+{
+	int n = 0;
+	cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(meta, "runs"))
+		n += !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "status")), "ok");
+	return n;
+}
+
+Test(record, two_workloads_csv_and_meta_shape, .timeout = 120)
+{
+	char *dir = tmpdir(), *err;
+	int rc = record(dir, "--workloads idle,sha256", NULL, &err);
+	cr_assert_eq(rc, 0, "record failed: %s", err);
+	free(err);
+
+	/* The header: the fixed columns in order, then raw.*, then f.* */
+	char *csv = slurp(dir, "windows.csv");
+	char *nl = strchr(csv, '\n');
+	cr_assert_not_null(nl);
+	*nl = '\0';
+	char *save, *col = strtok_r(csv, ",", &save);
+	size_t i = 0;
+	for (; i < sizeof(fixed_columns) / sizeof(*fixed_columns); i++, col = strtok_r(NULL, ",", &save)) {
+		cr_assert_not_null(col);
+		cr_assert_str_eq(col, fixed_columns[i], "column %zu", i);
+	}
+	int nraw = 0, nf = 0;
+	bool seen_f = false;
+	for (; col; col = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(col, "raw.", 4)) {
+			cr_assert(!seen_f, "raw column %s after the features", col);
+			nraw++;
+		} else {
+			cr_assert(!strncmp(col, "f.", 2), "unexpected column %s", col);
+			seen_f = true;
+			nf++;
+		}
+	}
+	cr_assert_eq(nf, PP_F_COUNT, "one column per feature");
+	cr_assert_gt(nraw, 0);
+	free(csv);
+
+	/* The rows, read back through the dataset reader the trainer uses. */
+	struct pp_dataset *ds;
+	char why[512];
+	cr_assert_eq(pp_dataset_read(dir, &ds, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_dataset_nruns(ds), 2);
+	cr_assert_eq(pp_dataset_nrows(ds), 6, "3 windows of 200 ms per 0.6 s run");
+	for (int r = 0; r < pp_dataset_nrows(ds); r++) {
+		const struct pp_dataset_row *row = pp_dataset_row(ds, r);
+		cr_assert_eq(row->label, PP_LABEL_BENIGN);
+		cr_assert(!strcmp(row->workload, "idle") || !strcmp(row->workload, "sha256"));
+		cr_assert_eq(row->threads, 1);
+		cr_assert_eq(row->duty, 100);
+		cr_assert_gt(row->t_end, row->t_start);
+		cr_assert_geq(row->task_clock_s, 0);
+		/* sha256 keeps a core busy; idle barely runs. */
+		int j = pp_dataset_feature_index(ds, "f.cpu_util");
+		double util = pp_dataset_features(ds, r)[j];
+		if (!strcmp(row->workload, "idle"))
+			cr_assert_lt(util, 0.2, "idle at %g CPUs", util);
+		else
+			cr_assert_gt(util, 0.1, "sha256 at %g CPUs", util);
+	}
+	pp_dataset_free(ds);
+
+	cJSON *m = meta_of(dir);
+	static const char *const keys[] = { "format", "powprint_version", "git", "feature_version",
+		"interval_ms", "sample_hz", "host", "backends", "commands", "runs", "features" };
+	for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+		cr_assert(cJSON_HasObjectItem(m, keys[k]), "meta.json lacks %s", keys[k]);
+	cr_assert_eq(cJSON_GetObjectItem(m, "interval_ms")->valueint, 200);
+	cr_assert_eq(cJSON_GetObjectItem(m, "feature_version")->valueint, PP_FEATURES_VERSION);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m, "features")), PP_F_COUNT);
+	cr_assert(cJSON_IsObject(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "host"), "cpu")));
+	cr_assert_eq(count_ok_runs(m), 2);
+	cJSON *cmd = cJSON_GetArrayItem(cJSON_GetObjectItem(m, "commands"), 0);
+	cr_assert(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(cmd, "command")), "--workloads"));
+	cJSON_Delete(m);
+	free(dir);
+}
+
+Test(record, append_keeps_old_rows_and_adds_new_run_ids, .timeout = 120)
+{
+	char *dir = tmpdir(), *err;
+	cr_assert_eq(record(dir, "--workloads idle", NULL, &err), 0, "%s", err);
+	free(err);
+	char *before = slurp(dir, "windows.csv");
+	cr_assert_eq(record(dir, "--workloads idle --duty 50", NULL, &err), 0, "%s", err);
+	free(err);
+	char *after = slurp(dir, "windows.csv");
+	cr_assert_eq(strncmp(before, after, strlen(before)), 0, "the old rows changed");
+	cr_assert_gt(strlen(after), strlen(before));
+
+	struct pp_dataset *ds;
+	char why[512];
+	cr_assert_eq(pp_dataset_read(dir, &ds, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_dataset_nruns(ds), 2);
+	const struct pp_dataset_row *first = pp_dataset_row(ds, 0);
+	const struct pp_dataset_row *last = pp_dataset_row(ds, pp_dataset_nrows(ds) - 1);
+	cr_assert_neq(first->run_id, last->run_id);
+	cr_assert_eq(last->duty, 50);
+	pp_dataset_free(ds);
+
+	cJSON *m = meta_of(dir);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m, "commands")), 2);
+	cr_assert_eq(count_ok_runs(m), 2);
+	cJSON_Delete(m);
+
+	/* Windows of another length do not mix into this dataset. */
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "record --interval 500 --seconds 1 --workloads idle --out %s",
+		 dir);
+	cr_assert_eq(pp_cli_run(cmd, NULL, &err), 2);
+	cr_assert(strstr(err, "interval"), "%s", err);
+	free(err);
+	free(before);
+	free(after);
+	free(dir);
+}
+
+/* Ctrl-C in the middle: every completed run is kept, both files stay valid, and no
+ * temporary file is left behind. */
+Test(record, interrupted_recording_keeps_completed_runs, .timeout = 120)
+{
+	char *dir = tmpdir();
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+		execl(PP_CLI_PATH, "powprint", "record", "--workloads", "idle", "--repeat", "20",
+		      "--interval", "200", "--seconds", "0.6", "--out", dir, (char *)NULL);
+		_exit(127);
+	}
+	/* Wait until at least two runs are on disk, then interrupt. */
+	for (int i = 0; i < 300; i++) {
+		usleep(100000);
+		char path[512];
+		snprintf(path, sizeof(path), "%s/meta.json", dir);
+		char *s;
+		size_t n;
+		if (pp_file_read(path, &s, &n) == 0) {
+			cJSON *m = cJSON_Parse(s);
+			free(s);
+			int runs = m ? count_ok_runs(m) : 0;
+			cJSON_Delete(m);
+			if (runs >= 2)
+				break;
+		}
+	}
+	kill(pid, SIGINT);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st), "record died of a signal");
+	cr_assert_eq(WEXITSTATUS(st), 1, "an interrupted recording exits 1");
+
+	cJSON *m = meta_of(dir);
+	int ok = count_ok_runs(m);
+	cr_assert_geq(ok, 2);
+	cr_assert_lt(ok, 20, "the interrupt did not stop the recording");
+	cJSON_Delete(m);
+	struct pp_dataset *ds;
+	char why[512];
+	cr_assert_eq(pp_dataset_read(dir, &ds, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_dataset_nruns(ds), ok, "rows of exactly the completed runs");
+	cr_assert_eq(pp_dataset_nrows(ds), 3 * ok);
+	pp_dataset_free(ds);
+
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		cr_assert(!strstr(e->d_name, ".tmp"), "temporary file left: %s", e->d_name);
+	closedir(d);
+	free(dir);
+}
+
+Test(record, external_command_is_labelled, .timeout = 60)
+{
+	char *dir = tmpdir(), *err;
+	int rc = record(dir, "--label miner --family testfam --name spinner -- sh -c "
+			"'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'", NULL, &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	free(err);
+	struct pp_dataset *ds;
+	char why[512];
+	cr_assert_eq(pp_dataset_read(dir, &ds, why, sizeof(why)), 0, "%s", why);
+	cr_assert_geq(pp_dataset_nrows(ds), 1);
+	const struct pp_dataset_row *r = pp_dataset_row(ds, 0);
+	cr_assert_eq(r->label, PP_LABEL_MINER);
+	cr_assert_str_eq(r->family, "testfam");
+	cr_assert_str_eq(r->workload, "spinner");
+	pp_dataset_free(ds);
+	free(dir);
+}
+
+Test(record, usage_errors)
+{
+	char *err;
+	cr_assert_eq(pp_cli_run("record --workloads idle", NULL, &err), 2);
+	cr_assert(strstr(err, "--out"), "%s", err);
+	free(err);
+	cr_assert_eq(pp_cli_run("record --out /tmp/x --workloads nosuch", NULL, &err), 2);
+	cr_assert(strstr(err, "unknown workload 'nosuch'") && strstr(err, "idle"), "%s", err);
+	free(err);
+	cr_assert_eq(pp_cli_run("record --out /tmp/x -- true", NULL, &err), 2);
+	cr_assert(strstr(err, "--label"), "%s", err);
+	free(err);
+	cr_assert_eq(pp_cli_run("record --out /tmp/x --duty 0", NULL, &err), 2);
+	cr_assert(strstr(err, "--duty"), "%s", err);
+	free(err);
+}
+
+Test(record, foreign_meta_json_is_refused)
+{
+	char *dir = tmpdir(), path[512], *err;
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	cr_assert_eq(pp_file_write_atomic(path, "{\"hello\": 1}", 12), 0);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "record --workloads idle --seconds 1 --out %s", dir);
+	cr_assert_eq(pp_cli_run(cmd, NULL, &err), 1);
+	cr_assert(strstr(err, "not a powprint dataset"), "%s", err);
+	free(err);
+	char *s;
+	size_t n;
+	cr_assert_eq(pp_file_read(path, &s, &n), 0);
+	cr_assert_str_eq(s, "{\"hello\": 1}", "the foreign file was overwritten");
+	free(s);
+	free(dir);
+}
+
+static int plan_of(const char *workloads, const char *threads, const char *duty,
+		   const char *soft, uint64_t seed, struct rec_plan *p)
+{
+	struct pp_record_opts o = { .sz = sizeof(o), .workloads = workloads, .threads = threads,
+				    .duty = duty, .soft_aes = soft, .seed = seed };
+	char why[512];
+	int err = rec_plan_build(&o, p, why, sizeof(why));
+	cr_assert_eq(err, 0, "%s", why);
+	return p->n;
+}
+
+Test(record, plan_expands_knobs_and_is_seeded)
+{
+	struct rec_plan a, b, c;
+	/* cn/0 has the soft-aes knob: 2 threads x 3 duties x 2; sha256: 2 x 3; node-jit is one
+	 * process: 1 x 3. */
+	cr_assert_eq(plan_of("cn/0,sha256,node-jit", "1,2", "100,50,20", "off,on", 7, &a),
+		     12 + 6 + 3);
+	int soft = 0;
+	for (int i = 0; i < a.n; i++) {
+		soft += a.run[i].soft_aes;
+		if (!strcmp(pp_workload_name(a.run[i].w), "node-jit"))
+			cr_assert_eq(a.run[i].threads, 1);
+		if (a.run[i].soft_aes)
+			cr_assert_str_eq(pp_workload_name(a.run[i].w), "cn/0");
+	}
+	cr_assert_eq(soft, 6);
+	plan_of("cn/0,sha256,node-jit", "1,2", "100,50,20", "off,on", 7, &b);
+	plan_of("cn/0,sha256,node-jit", "1,2", "100,50,20", "off,on", 8, &c);
+	bool same = true, differs = false;
+	for (int i = 0; i < a.n; i++) {
+		same &= a.run[i].w == b.run[i].w && a.run[i].threads == b.run[i].threads &&
+			a.run[i].duty == b.run[i].duty && a.run[i].soft_aes == b.run[i].soft_aes;
+		differs |= a.run[i].w != c.run[i].w || a.run[i].duty != c.run[i].duty ||
+			   a.run[i].threads != c.run[i].threads;
+	}
+	cr_assert(same, "the same seed gave another order");
+	cr_assert(differs, "another seed gave the same order");
+	rec_plan_free(&a);
+	rec_plan_free(&b);
+	rec_plan_free(&c);
+}
