@@ -5,15 +5,15 @@
 #include "kernels/workloads/wl.h"
 
 #include <errno.h>
-#include <omp.h>
 #include <stdlib.h>
 
 #define STEPS 65536 /* per run() call: a few ms at DRAM latency */
+#define PAGE_NODES 512 /* nodes per 4 KiB page */
 
 enum { O_SIZE };
 static const struct pp_workload_opt opts[] = {
 	{ "size", PP_WOPT_SIZE, "BYTES", "1G", 64 << 10, 32ll << 30, NULL,
-	  "bytes of nodes (8 bytes each; setup takes 1-3 s per GiB)" },
+	  "bytes of nodes (8 bytes each, whole 4 KiB pages)" },
 	{ 0 },
 };
 
@@ -29,39 +29,34 @@ struct pc_thread {
 struct pc {
 	struct node *nodes;
 	size_t bytes;
-	uint64_t n;
-	unsigned bits;
+	uint64_t n, npages;
+	/* The cycle's order: rank k lives on page page_perm[k % npages] at slot
+	 * slot_perm[k / npages]. Consecutive ranks land on random pages all over the array (a
+	 * TLB and cache miss each, no stride to prefetch), yet the order has a cheap inverse,
+	 * so setup can write the array sequentially. */
+	uint32_t *page_perm, *page_inv;
+	uint16_t slot_perm[PAGE_NODES], slot_inv[PAGE_NODES];
 	struct pc_thread *th;
 	int nth;
 };
 
-#define M1 0x9e3779b97f4a7c15ull
-#define M2 0xbf58476d1ce4e5b9ull
-#define C1 0x632be59bd9b4e019ull
-#define ROUNDS 2 /* enough to defeat prefetchers; setup time is mostly this */
-
-/* A bijection of [0, 2^bits): odd multiplies, additions and xorshifts, each invertible mod
- * 2^bits. */
-static inline uint64_t permute_pow2(uint64_t x, unsigned bits)
+static void shuffle(uint64_t *rng, uint32_t *perm, uint32_t *inv, uint32_t n)
 {
-	uint64_t mask = (1ull << bits) - 1;
-	unsigned sh = bits / 2 + 1, sh2 = sh > 2 ? sh - 2 : 1;
-	for (int r = 0; r < ROUNDS; r++) {
-		x = (x * M1 + C1 * (uint64_t)(r + 1)) & mask;
-		x ^= x >> sh;
-		x = (x * M2) & mask;
-		x ^= x >> sh2;
+	for (uint32_t i = 0; i < n; i++)
+		perm[i] = i;
+	for (uint32_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
+		uint32_t j = (uint32_t)(wl_rand(rng) % (i + 1));
+		uint32_t t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
 	}
-	return x;
+	for (uint32_t i = 0; i < n; i++)
+		inv[perm[i]] = i;
 }
 
-/* The node at rank k: a bijection of [0, n) by cycle-walking the power-of-two one. */
 static uint64_t at_rank(const struct pc *s, uint64_t k)
 {
-	uint64_t x = permute_pow2(k, s->bits);
-	while (x >= s->n)
-		x = permute_pow2(x, s->bits);
-	return x;
+	return (uint64_t)s->page_perm[k % s->npages] * PAGE_NODES + s->slot_perm[k / s->npages];
 }
 
 static int pc_setup(struct wl_ctx *ctx)
@@ -70,30 +65,42 @@ static int pc_setup(struct wl_ctx *ctx)
 	if (!s)
 		return -ENOMEM;
 	ctx->priv = s;
-	s->n = (uint64_t)ctx->opt[O_SIZE] / sizeof(struct node);
-	if (s->n > UINT32_MAX)
-		s->n = UINT32_MAX;
-	s->bits = 1;
-	while ((1ull << s->bits) < s->n)
-		s->bits++;
+	s->npages = (uint64_t)ctx->opt[O_SIZE] / (PAGE_NODES * sizeof(struct node));
+	if (s->npages * PAGE_NODES > UINT32_MAX)
+		s->npages = UINT32_MAX / PAGE_NODES;
+	s->n = s->npages * PAGE_NODES;
 	s->bytes = s->n * sizeof(struct node);
 	s->nodes = wl_alloc(s->bytes);
+	s->page_perm = malloc(s->npages * sizeof(uint32_t));
+	s->page_inv = malloc(s->npages * sizeof(uint32_t));
 	s->th = calloc((size_t)ctx->threads, sizeof(*s->th));
-	if (!s->nodes || !s->th)
+	if (!s->nodes || !s->page_perm || !s->page_inv || !s->th)
 		return wl_fail(ctx, -ENOMEM, "pointer-chase: cannot allocate %zu MiB", s->bytes >> 20);
 	s->nth = ctx->threads;
-	/* Each CPU links one stretch of the cycle; a node's successor is the next rank's node,
-	 * so one permutation per node. */
-#pragma omp parallel
-	{
-		int nt = omp_get_num_threads(), me = omp_get_thread_num();
-		uint64_t lo = s->n * (uint64_t)me / (uint64_t)nt;
-		uint64_t hi = s->n * (uint64_t)(me + 1) / (uint64_t)nt;
-		uint64_t here = at_rank(s, lo);
-		for (uint64_t k = lo; k < hi; k++) {
-			uint64_t next = at_rank(s, k + 1 == s->n ? 0 : k + 1);
-			s->nodes[here] = (struct node){ (uint32_t)next, (uint32_t)k };
-			here = next;
+	uint64_t rng = 0x70636861ull;
+	shuffle(&rng, s->page_perm, s->page_inv, (uint32_t)s->npages);
+	uint32_t sp[PAGE_NODES], si[PAGE_NODES];
+	shuffle(&rng, sp, si, PAGE_NODES);
+	for (int i = 0; i < PAGE_NODES; i++) {
+		s->slot_perm[i] = (uint16_t)sp[i];
+		s->slot_inv[i] = (uint16_t)si[i];
+	}
+	/* In address order: each node's rank from the inverse, its successor's address from
+	 * the rank + 1 without a division. */
+	int64_t np = (int64_t)s->npages;
+#pragma omp parallel for schedule(static)
+	for (int64_t p = 0; p < np; p++) {
+		uint64_t q = s->page_inv[p];
+		struct node *pg = s->nodes + (uint64_t)p * PAGE_NODES;
+		for (uint32_t o = 0; o < PAGE_NODES; o++) {
+			uint64_t r = s->slot_inv[o];
+			uint64_t q1 = q + 1, r1 = r;
+			if (q1 == s->npages) {
+				q1 = 0;
+				r1 = r + 1 == PAGE_NODES ? 0 : r + 1;
+			}
+			uint64_t next = (uint64_t)s->page_perm[q1] * PAGE_NODES + s->slot_perm[r1];
+			pg[o] = (struct node){ (uint32_t)next, (uint32_t)(q + s->npages * r) };
 		}
 	}
 	for (int t = 0; t < s->nth; t++) {
@@ -148,6 +155,8 @@ static void pc_teardown(struct wl_ctx *ctx)
 	if (!s)
 		return;
 	wl_free(s->nodes, s->bytes);
+	free(s->page_perm);
+	free(s->page_inv);
 	free(s->th);
 	free(s);
 }
