@@ -10,14 +10,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define PRIMES_BELOW_1M 78498 /* pi(10^6) */
 #define FIB25 75025
@@ -118,17 +116,25 @@ static int nj_setup(struct wl_ctx *ctx)
 	int p[2];
 	if (pipe2(p, O_CLOEXEC))
 		return wl_fail(ctx, -errno, "node-jit: pipe: %s", strerror(errno));
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
 	char *const argv[] = { node, "-e", (char *)script, NULL };
-	int rc = posix_spawn(&s->pid, node, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	pid_t parent = getpid();
+	s->pid = fork();
+	if (s->pid == 0) {
+		/* Only async-signal-safe calls until exec. The child dies with us, even when we
+		 * are killed outright, so no node is left computing on its own. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		dup2(p[1], STDOUT_FILENO);
+		execv(node, argv);
+		_exit(127);
+	}
+	int err = errno;
 	close(p[1]);
-	if (rc) {
+	if (s->pid < 0) {
 		close(p[0]);
 		s->pid = 0;
-		return wl_fail(ctx, -rc, "node-jit: cannot start %s: %s", node, strerror(rc));
+		return wl_fail(ctx, -err, "node-jit: cannot start %s: %s", node, strerror(err));
 	}
 	s->fd = p[0];
 	ctx->child_pid = s->pid;
