@@ -142,9 +142,11 @@ static int online_cpus(int **out)
 
 static size_t ring_data_size(unsigned hz)
 {
-	/* ~0.5 s of samples at this rate per CPU (24 bytes each), at least 8 pages; the
-	 * watermark wakes the collector at half full, long before anything is lost. */
-	size_t want = (size_t)hz * 24 / 2, sz = 8 * page_size();
+	/* Room for ~2.5 s of samples per CPU (24 bytes each): the watermark (half full) then
+	 * wakes the collector about once every 1.3 s of CPU time, so most windows are drained
+	 * only at their end. Every wake-up is a context switch: they are the collector's main
+	 * cost. */
+	size_t want = (size_t)hz * 24 * 5 / 2, sz = 8 * page_size();
 	while (sz < want && sz < 256 * page_size())
 		sz *= 2;
 	return sz;
@@ -421,8 +423,8 @@ static void drain(struct ips_priv *p, struct ring *r)
 
 static void classify_pending(struct ips_priv *p);
 
-/* Drains the rings and classifies new IPs at once, while the target still runs (JIT code
- * can no longer be read once it has exited). fds: this backend's poll results, or NULL. */
+/* Drains the rings and classifies the new IPs (at each window's end, and when a ring is half
+ * full). fds: this backend's poll results, or NULL. */
 static void ips_service(void *priv, const struct pollfd *fds, int nfds)
 {
 	struct ips_priv *p = priv;

@@ -20,10 +20,6 @@
 #include <unistd.h>
 
 #define MAX_POLLFDS 256
-/* Backends with rings are serviced at least this often, so samples are decoded while the
- * target still runs (JIT code cannot be read once it has exited; file-backed code is re-read
- * from the file). Each wake-up costs a context switch: not more often. */
-#define SERVICE_MS 250
 
 struct active {
 	const struct pp_backend_ops *ops;
@@ -556,8 +552,6 @@ static int wait_window(struct pp_collector *c)
 		int ms = (int)(left * 1000.0 + 0.999);
 		if (c->pidfd < 0 && ms > 50)
 			ms = 50; /* no pidfd: notice the exit by polling */
-		if (n > (c->pidfd >= 0) && ms > SERVICE_MS)
-			ms = SERVICE_MS;
 		int r = poll(fds, (nfds_t)n, ms);
 		if (r < 0) {
 			if (errno == EINTR)

@@ -44,8 +44,7 @@ struct pp_backend_ops {
 	void (*close)(void *priv);
 	size_t priv_size;
 	/* Optional: fds to poll while a window runs (ring buffers filling up), and the work to
-	 * do when one is ready or SERVICE_MS have passed; fds are this backend's poll results
-	 * (NULL when none were polled). */
+	 * do when one is ready; fds are this backend's poll results (NULL when none were). */
 	int (*pollfds)(void *priv, struct pollfd *fds, int max);
 	void (*service)(void *priv, const struct pollfd *fds, int nfds);
 };
