@@ -145,10 +145,12 @@ static int report_run(struct ctx *c, const char *title, const char *workload,
 			       first_win, first);
 		printf("; %d of %d windows over %.2f; mean p(miner) %.3f\n", nflag, n, thr,
 		       v.p_miner);
-		if (v.nearest >= 0)
+		if (v.nearest >= 0 && v.nused > 0)
 			printf("  nearest   %s (%s, %s) at distance %.2f over %d features\n",
 			       v.nearest_workload, v.nearest_family,
 			       v.nearest_miner ? "miner" : "benign", v.distance, v.nused);
+		else if (v.nearest >= 0)
+			printf("  nearest   none: no feature in common with any fingerprint\n");
 		printf("  top       ");
 		for (int k = 0; k < v.ntop; k++)
 			printf("%s%s %+.2f", k ? ", " : "", pp_model_feature_name(m, v.top[k].feature),
@@ -316,13 +318,26 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 				break;
 			}
 		}
-		if (pp_model_vector(m, &w.features, X + (size_t)n * nf) < 0) {
+		int unknown = pp_model_vector(m, &w.features, X + (size_t)n * nf);
+		if (unknown < 0) {
 			fprintf(stderr, "powprint classify: the model uses feature-vector version %d, "
 				"this powprint computes version %d: train a model with this "
 				"version\n", pp_model_feature_version(m), w.features.version);
 			rc = CLI_EXIT_FAIL;
 			break;
 		}
+		if (unknown == nf) {
+			fprintf(stderr, "powprint classify: this powprint computes none of the model's "
+				"%d features (e.g. %s): it was trained on other data; see "
+				"docs/features.md for the feature names\n", nf,
+				pp_model_feature_name(m, 0));
+			rc = CLI_EXIT_FAIL;
+			break;
+		}
+		if (unknown && n == 0)
+			fprintf(stderr, "powprint classify: warning: %d of the model's %d features "
+				"are not computed by this powprint; they are treated as missing\n",
+				unknown, nf);
 		t[n] = w.end_s;
 		win[n] = (int)w.index;
 		if (!c->json) {

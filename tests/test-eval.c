@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
+#include <powprint/features.h>
 #include <powprint/model.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,6 +333,56 @@ Test(eval, cli_train_eval_classify)
 	snprintf(args, sizeof(args), "train --data '%s/nope' --out '%s'", dir, model);
 	cr_assert_eq(pp_cli_run(args, NULL, &err), 1);
 	cr_assert(strstr(err, "meta.json"), "%s", err);
+	free(err);
+	synth_rmrf(dir);
+	free(dir);
+}
+
+/* The live form: a model on real feature names (cpu_util) classifies a started command.
+ * `sleep` uses no CPU, so with miners trained at full utilisation it must come out benign. */
+Test(eval, cli_classify_live_command)
+{
+	const char *names[] = { "f.cpu_util", "f.ctx_switches" };
+	struct pp_dataset *src;
+	cr_assert_eq(pp_dataset_new(names, 2, NULL, 0, &src), 0);
+	for (int r = 0; r < 6; r++)
+		for (int k = 0; k < 5; k++) {
+			bool miner = r < 3;
+			struct pp_dataset_row row = { .run_id = r, .workload = miner ? "cn/r" : "idle",
+						      .label = miner ? PP_LABEL_MINER : PP_LABEL_BENIGN,
+						      .window = k, .duty = -1, .threads = -1,
+						      .soft_aes = -1, .t_end = k + 1 };
+			double x[2] = { miner ? 0.95 + 0.01 * k : 0.001 * k,
+					miner ? 5 + k : 200 + 10 * k };
+			cr_assert_eq(pp_dataset_add_row(src, &row, x, NULL), 0);
+		}
+	char *dir = synth_tmpdir(), data[1024], model[1024], args[4096], *out, *err;
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(model, sizeof(model), "%s/model", dir);
+	synth_write(src, data, PP_FEATURES_VERSION, 0);
+	pp_dataset_free(src);
+	snprintf(args, sizeof(args), "train --data '%s' --params rounds=5 --out '%s'", data, model);
+	cr_assert_eq(pp_cli_run(args, NULL, &err), 0, "%s", err);
+	free(err);
+	snprintf(args, sizeof(args), "classify --model '%s' --interval 200 --json -- sleep 1",
+		 model);
+	int rc = pp_cli_run(args, &out, &err);
+	if (rc != 0 && strstr(err, "cannot monitor")) {
+		synth_rmrf(dir);
+		free(dir);
+		cr_skip_test("the collector cannot run here: %s", err);
+	}
+	cr_assert_eq(rc, 0, "%s", err);
+	cJSON *r = cJSON_Parse(out);
+	cr_assert_not_null(r, "%s", out);
+	const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItem(r, "runs"), 0);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(run, "verdict")), "benign", "%s",
+			 out);
+	cr_assert_geq(cJSON_GetArraySize(cJSON_GetObjectItem(run, "windows")), 2, "%s", out);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(
+				 cJSON_GetObjectItem(run, "nearest"), "workload")), "idle", "%s", out);
+	cJSON_Delete(r);
+	free(out);
 	free(err);
 	synth_rmrf(dir);
 	free(dir);
