@@ -168,7 +168,12 @@ static int ips_probe(char *why, size_t len)
 	struct pp_decoder *d;
 	int err = pp_decoder_new(pp_isa_native(), &d);
 	if (err) {
-		snprintf(why, len, "the instruction decoder failed to start: %s", strerror(-err));
+		if (err == -EOPNOTSUPP)
+			snprintf(why, len, "no instruction decoder for this CPU architecture "
+				 "(x86-64 and AArch64 only)");
+		else
+			snprintf(why, len, "the instruction decoder failed to start: %s",
+				 strerror(-err));
 		return err;
 	}
 	pp_decoder_free(d);

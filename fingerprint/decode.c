@@ -30,8 +30,10 @@ enum pp_isa pp_isa_native(void)
 {
 #if defined(__aarch64__)
 	return PP_ISA_ARM64;
-#else
+#elif defined(__x86_64__)
 	return PP_ISA_X86_64;
+#else
+	return PP_ISA_UNSUPPORTED;
 #endif
 }
 
@@ -41,7 +43,7 @@ int pp_decoder_new(enum pp_isa isa, struct pp_decoder **out)
 	switch (isa) {
 	case PP_ISA_X86_64: ops = &pp_isa_x86_64; break;
 	case PP_ISA_ARM64: ops = &pp_isa_arm64; break;
-	default: return -EINVAL;
+	default: return -EOPNOTSUPP;
 	}
 	struct pp_decoder *d = calloc(1, sizeof(*d));
 	if (!d)

@@ -28,9 +28,10 @@ enum pp_iclass {
 	PP_IC_COUNT
 };
 
-enum pp_isa { PP_ISA_X86_64, PP_ISA_ARM64 };
+enum pp_isa { PP_ISA_X86_64, PP_ISA_ARM64, PP_ISA_UNSUPPORTED };
 
-/* The ISA this build runs on natively (what live targets use). */
+/* The ISA this build runs on natively (what live targets use); PP_ISA_UNSUPPORTED elsewhere,
+ * where pp_decoder_new says -EOPNOTSUPP. */
 enum pp_isa pp_isa_native(void);
 
 /* Short name of a class ("aes", "fp-simd", ...). */
