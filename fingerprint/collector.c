@@ -221,6 +221,8 @@ static int open_backends(struct pp_collector *c, char *why, size_t why_len)
 	int err = parse_backends(c->opts.backends, want, explicit, why, why_len);
 	if (err)
 		return err;
+	int first_err = 0;
+	char first_why[600] = "";
 
 	for (int i = 0; pp_backend_table[i] && i < PP_BACKEND_MAX; i++) {
 		const struct pp_backend_ops *ops = pp_backend_table[i];
@@ -252,10 +254,14 @@ static int open_backends(struct pp_collector *c, char *why, size_t why_len)
 			return err;
 		}
 		warn_msg(c, "%s not used: %s", ops->name, bwhy);
+		if (!first_err || (first_err == -ENODEV && err != -ENODEV)) {
+			first_err = err; /* a permission problem says more than a missing PMU */
+			snprintf(first_why, sizeof(first_why), "%s: %s", ops->name, bwhy);
+		}
 	}
 	if (!c->nb) {
-		set_why(why, why_len, "no collector backend could be opened (see the warnings)");
-		return -ENODEV;
+		set_why(why, why_len, "no collector backend could be opened; %s", first_why);
+		return first_err ? first_err : -ENODEV;
 	}
 	return 0;
 }

@@ -646,3 +646,47 @@ Test(collect, cli_csv_and_errors)
 	free(out);
 	free(err);
 }
+
+/* Permission problems name the setting or capability. As an unprivileged user (nobody),
+ * attaching to a process of root's must fail with EACCES/EPERM and say why. */
+Test(collect, permission_problems_name_the_setting)
+{
+	char why[1024];
+	pp_perf_why(-EACCES, 12345, "perf-sw", why, sizeof(why));
+	cr_expect(strstr(why, "perf_event_paranoid") && strstr(why, "CAP_PERFMON"), "%s", why);
+	cr_expect(strstr(why, "CAP_SYS_PTRACE"), "another process: ptrace rules too: %s", why);
+	pp_ptrace_why(-EPERM, 12345, why, sizeof(why));
+	cr_expect(strstr(why, "CAP_SYS_PTRACE") && strstr(why, "process_vm_readv"), "%s", why);
+	pp_perf_why(-EMFILE, 12345, "perf-sw", why, sizeof(why));
+	cr_expect(strstr(why, "ulimit -n"), "%s", why);
+
+	if (getuid() != 0)
+		cr_skip_test("needs root to become another user (the messages above were checked)");
+	pid_t victim = spawn(loop_busy); /* root's */
+	int pfd[2];
+	cr_assert_eq(pipe(pfd), 0);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(99);
+		PP_OPTS(pp_collect_opts, o, .backends = "perf-sw", .interval_ms = 100);
+		struct pp_collector *c;
+		char w[1024] = "";
+		int err = pp_collector_open_pid(victim, &o, &c, w, sizeof(w));
+		if (write(pfd[1], w, strlen(w) + 1) < 0)
+			_exit(98);
+		_exit(err == -EACCES || err == -EPERM ? 0 : 1);
+	}
+	close(pfd[1]);
+	char got[1024] = "";
+	ssize_t n = read(pfd[0], got, sizeof(got) - 1);
+	(void)n;
+	int st;
+	waitpid(pid, &st, 0);
+	reap(victim);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 99, "could not become nobody");
+	cr_expect_eq(WEXITSTATUS(st), 0, "nobody attaching to root's process: %s", got);
+	cr_expect(strstr(got, "perf_event_paranoid") || strstr(got, "CAP_SYS_PTRACE"),
+		  "why: %s", got);
+}
