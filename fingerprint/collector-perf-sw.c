@@ -58,12 +58,12 @@ static int sw_open(void *priv, struct pp_backend_ctx *ctx)
 			pp_evset_add(&p->set, &a, sw_events[i].name, false);
 		}
 		int err = pp_evset_open(&p->set, ctx, "perf-sw");
-		if (err != -EACCES && err != -EPERM)
+		if (!err && user_only)
+			ctx->warn(ctx, "perf-sw: kernel-mode counting refused (perf_event_paranoid); "
+				  "counting user mode only, so context switches and migrations "
+				  "read ~0");
+		if (user_only || (err != -EACCES && err != -EPERM))
 			return err;
-		if (user_only)
-			return err;
-		ctx->warn(ctx, "perf-sw: kernel-mode counting refused (perf_event_paranoid); "
-			  "counting user mode only, so context switches and migrations read ~0");
 	}
 	return 0;
 }
