@@ -419,6 +419,21 @@ CN_INLINE void cn_main_loop(const struct cn_loop_args *args, const int aes, cons
 
 	for (uint32_t i = 0; i < args->iterations; i++) {
 		uint8_t *p = l + (idx & mask);
+		uint64_t r_mix = 0;
+		if (fl & PP_CNF_R) {
+			/* The random math reads only values fixed at the top of the iteration (a, b0,
+			 * b1, its own r0..r3), so it runs here, overlapping the scratchpad loads that
+			 * follow, instead of where Monero's reference places it (after the second
+			 * load); the results are identical. */
+			__builtin_prefetch(p);
+			r_mix = (uint64_t)(r[0] + r[1]) | (uint64_t)(r[2] + r[3]) << 32;
+			r[4] = (uint32_t)a[0];
+			r[5] = (uint32_t)a[1];
+			r[6] = (uint32_t)b0[0];
+			r[7] = (uint32_t)b1[0];
+			r[8] = (uint32_t)b1[1];
+			pp_cnr_exec(prog, r);
+		}
 		cn_v c;
 		if (fl & PP_CNF_CCX)
 			c = cn_aes(conceal(ld(p), &conc), a, aes);
@@ -449,13 +464,7 @@ CN_INLINE void cn_main_loop(const struct cn_loop_args *args, const int aes, cons
 			sqrt_r = int_sqrt_v2(c[0] + div_r);
 		}
 		if (fl & PP_CNF_R) {
-			cl ^= (uint64_t)(r[0] + r[1]) | (uint64_t)(r[2] + r[3]) << 32;
-			r[4] = (uint32_t)a[0];
-			r[5] = (uint32_t)a[1];
-			r[6] = (uint32_t)b0[0];
-			r[7] = (uint32_t)b1[0];
-			r[8] = (uint32_t)b1[1];
-			pp_cnr_exec(prog, r);
+			cl ^= r_mix;
 			a[0] ^= r[2] | (uint64_t)r[3] << 32;
 			a[1] ^= r[0] | (uint64_t)r[1] << 32;
 		}
