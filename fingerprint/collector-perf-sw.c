@@ -5,6 +5,7 @@
 #include <powprint/perf.h>
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@ static const struct {
 
 struct sw_priv {
 	struct pp_evset set;
+	bool user_only;            /* kernel mode refused: switches and migrations unseen */
 };
 
 static void sw_attr(struct perf_event_attr *a, unsigned long long config, bool user_only)
@@ -58,10 +60,11 @@ static int sw_open(void *priv, struct pp_backend_ctx *ctx)
 			pp_evset_add(&p->set, &a, sw_events[i].name, false);
 		}
 		int err = pp_evset_open(&p->set, ctx, "perf-sw");
+		p->user_only = user_only;
 		if (!err && user_only)
 			ctx->warn(ctx, "perf-sw: kernel-mode counting refused (perf_event_paranoid); "
-				  "counting user mode only, so context switches and migrations "
-				  "read ~0");
+				  "counting user mode only: context switches and migrations come "
+				  "from procfs, or are unknown");
 		if (user_only || (err != -EACCES && err != -EPERM))
 			return err;
 	}
@@ -75,7 +78,14 @@ static int sw_enable(void *priv)
 
 static int sw_read(void *priv, struct pp_window *w)
 {
-	pp_evset_read(&((struct sw_priv *)priv)->set, w);
+	struct sw_priv *p = priv;
+	int first = w->ncounts;
+	pp_evset_read(&p->set, w);
+	/* User-mode-only counts of kernel events read 0: unknown is the truth. */
+	for (int i = first; p->user_only && i < w->ncounts; i++)
+		if (strcmp(w->counts[i].name, "context-switches") == 0 ||
+		    strcmp(w->counts[i].name, "cpu-migrations") == 0)
+			w->counts[i].value = NAN;
 	return 0;
 }
 
