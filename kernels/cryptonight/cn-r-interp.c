@@ -1,5 +1,5 @@
 /* A direct-threaded interpreter for cn/r programs. pp_cnr_compile turns each instruction
- * into the offset of a handler specialised for its opcode, destination and source register
+ * into the address of a handler specialised for its opcode, destination and source register
  * (6 x 4 x 9 of them), so at run time there is no decoding and the nine registers live in
  * machine registers: each instruction costs its ALU op plus one indirect jump, which the
  * branch predictor learns because the same program runs 2^19 times per hash. */
@@ -34,10 +34,10 @@ static void engine(const struct pp_cnr_code *code, uint32_t r[PP_CNR_REGS],
 		memset(out, 0, sizeof(*out));
 		for (int i = 0; i < compile->n; i++) {
 			const struct pp_cnr_insn *in = &compile->insn[i];
-			out->op[i].off = offsets[in->op * 36 + in->dst * 9 + in->src];
+			out->op[i].handler = &&ret + offsets[in->op * 36 + in->dst * 9 + in->src];
 			out->op[i].c = in->c;
 		}
-		out->op[compile->n].off = 0; /* ret */
+		out->op[compile->n].handler = &&ret;
 		out->n = compile->n;
 		return;
 	}
@@ -45,18 +45,16 @@ static void engine(const struct pp_cnr_code *code, uint32_t r[PP_CNR_REGS],
 	uint32_t r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3];
 	const uint32_t r4 = r[4], r5 = r[5], r6 = r[6], r7 = r[7], r8 = r[8];
 	const struct pp_cnr_code_op *ip = code->op;
-	goto *(&&ret + ip->off);
+	goto *ip->handler;
 
 #define HANDLER(op, d, s)                  \
 	op##_##d##_##s : BODY_##op(r##d, r##s); \
 	ip++;                                   \
-	goto *(&&ret + ip->off);
+	goto *ip->handler;
 	ALL(HANDLER)
 #undef HANDLER
 
 ret:
-	if (ip != code->op + code->n)
-		__builtin_unreachable(); /* offset 0 is only the final RET */
 	r[0] = r0;
 	r[1] = r1;
 	r[2] = r2;

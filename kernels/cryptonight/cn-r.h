@@ -41,7 +41,7 @@ void pp_cnr_generate(uint64_t height, struct pp_cnr_program *p);
 /* The program prepared for the fast interpreter (cn-r-interp.c): one pre-resolved handler
  * per instruction. Same results as pp_cnr_run. */
 struct pp_cnr_code_op {
-	int32_t off; /* handler, relative to the interpreter's RET */
+	const void *handler; /* in this process's copy of the interpreter */
 	uint32_t c;
 };
 struct pp_cnr_code {
