@@ -394,87 +394,6 @@ static int add_source(struct pp_dataset *ds, const struct pp_dataset_source *src
 	return 0;
 }
 
-/* ---- files ---- */
-
-int pp_read_file(const char *path, char **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -errno;
-	char *b = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (cap - n < 65536) {
-			cap = cap ? 2 * cap : 65536 * 2;
-			char *nb = realloc(b, cap + 1);
-			if (!nb) {
-				free(b);
-				fclose(f);
-				return -ENOMEM;
-			}
-			b = nb;
-		}
-		size_t k = fread(b + n, 1, cap - n, f);
-		n += k;
-		if (k == 0)
-			break;
-	}
-	int err = ferror(f) ? -EIO : 0;
-	fclose(f);
-	if (err) {
-		free(b);
-		return err;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
-int pp_write_file_atomic(const char *path, const void *data, size_t len)
-{
-	size_t pl = strlen(path);
-	char *tmp = malloc(pl + 16);
-	if (!tmp)
-		return -ENOMEM;
-	snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int err = -errno;
-		free(tmp);
-		return err;
-	}
-	const char *p = data;
-	size_t left = len;
-	int err = 0;
-	while (left) {
-		ssize_t k = write(fd, p, left);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		p += k;
-		left -= (size_t)k;
-	}
-	/* mkstemp makes 0600; a dataset or model is meant to be shared like any output file. */
-	if (!err) {
-		mode_t um = umask(0);
-		umask(um);
-		if (fchmod(fd, 0666 & ~um) < 0 || fsync(fd) < 0)
-			err = -errno;
-	}
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
-	return err;
-}
-
 /* ---- CSV ---- */
 
 struct csv {
@@ -749,7 +668,7 @@ static int read_meta(const char *dir, struct meta *m, char *why, size_t len)
 	memset(m, 0, sizeof(*m));
 	char *buf;
 	size_t n;
-	int err = pp_read_file(path, &buf, &n);
+	int err = pp_file_read(path, &buf, &n);
 	if (err)
 		return pp_why(why, len, err, "cannot read %s: %s (a dataset directory holds "
 			      "windows.csv and meta.json, as `powprint record` writes them)", path,
@@ -878,7 +797,7 @@ int pp_dataset_read(const char *dir, struct pp_dataset **out, char *why, size_t 
 	snprintf(path, sizeof(path), "%s/windows.csv", dir);
 	char *buf;
 	size_t n;
-	err = pp_read_file(path, &buf, &n);
+	err = pp_file_read(path, &buf, &n);
 	if (err) {
 		meta_free(&m);
 		return pp_why(why, len, err, "cannot read %s: %s", path, strerror(-err));
@@ -1157,7 +1076,7 @@ int pp_dataset_write_csv(const struct pp_dataset *ds, const char *path, char *wh
 		free(buf);
 		return -ENOMEM;
 	}
-	int err = pp_write_file_atomic(path, buf, n);
+	int err = pp_file_write_atomic(path, buf, n);
 	free(buf);
 	if (err)
 		return pp_why(why, len, err, "cannot write %s: %s", path, strerror(-err));

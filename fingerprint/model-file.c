@@ -88,7 +88,7 @@ int pp_model_save(const struct pp_model *m, const char *dir, char *why, size_t l
 	if (err)
 		return pp_why(why, len, err, "xgboost could not serialise the booster");
 	snprintf(path, sizeof(path), "%s/%s", dir, BOOSTER_FILE);
-	err = pp_write_file_atomic(path, buf, n);
+	err = pp_file_write_atomic(path, buf, n);
 	free(buf);
 	if (err)
 		return pp_why(why, len, err, "cannot write %s: %s", path, strerror(-err));
@@ -101,7 +101,7 @@ int pp_model_save(const struct pp_model *m, const char *dir, char *why, size_t l
 	snprintf(path, sizeof(path), "%s/%s", dir, MODEL_FILE);
 	size_t sl = strlen(s);
 	s[sl] = '\n';  /* cJSON_Print's NUL becomes the final newline */
-	err = pp_write_file_atomic(path, s, sl + 1);
+	err = pp_file_write_atomic(path, s, sl + 1);
 	free(s);
 	if (err)
 		return pp_why(why, len, err, "cannot write %s: %s", path, strerror(-err));
@@ -317,7 +317,7 @@ int pp_model_load(const char *path, const char *const *available, int navailable
 		snprintf(mpath, sizeof(mpath), "%s", path);
 	char *buf;
 	size_t n;
-	int err = pp_read_file(mpath, &buf, &n);
+	int err = pp_file_read(mpath, &buf, &n);
 	if (err == -ENOENT && S_ISDIR(st.st_mode))
 		return pp_why(why, len, err, "%s is not a model directory: it has no model.json "
 			      "(`powprint train --out` writes one)", path);

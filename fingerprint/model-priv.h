@@ -3,6 +3,7 @@
 #ifndef PP_FINGERPRINT_MODEL_PRIV_H
 #define PP_FINGERPRINT_MODEL_PRIV_H
 
+#include "core/file.h"
 #include <cjson/cJSON.h>
 #include <powprint/dataset.h>
 #include <powprint/model.h>
@@ -41,10 +42,6 @@ struct pp_model {
 /* Fills why (when non-NULL) and returns err. */
 int pp_why(char *why, size_t len, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Reads a whole file, NUL-terminated; -errno on failure. */
-int pp_read_file(const char *path, char **buf, size_t *len);
-/* Writes path through a temporary file in the same directory and rename(2). */
-int pp_write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Booster (model-booster.c). Trains on a row-major float matrix (NaN = missing). params is a
  * cJSON object of string values, applied in order. */

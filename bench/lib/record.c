@@ -53,12 +53,10 @@ static int create_dataset(struct rec_sink *s, const struct pp_window *w)
 	int err = pp_dataset_new(fn, PP_F_COUNT, rn, w->ncounts, &s->ds);
 	if (err)
 		return err;
+	/* No feature_backends in meta.json: the model takes each feature's backend (or its
+	 * alternatives, "perf-sw|procfs") from the feature table, features.h. */
 	pp_dataset_set_feature_version(s->ds, PP_FEATURES_VERSION);
-	for (int i = 0; i < PP_F_COUNT && !err; i++) {
-		const char *src = pp_feature_info(i)->source;
-		err = pp_dataset_set_feature_backends(s->ds, i, &src, 1);
-	}
-	return err;
+	return 0;
 }
 
 int rec_sink_add(struct rec_sink *s, const struct rec_labels *lab, const struct pp_window *w)
