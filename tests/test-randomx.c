@@ -91,8 +91,8 @@ Test(randomx, aes_backends_agree)
 	cr_assert_arr_eq(a, b, sizeof(a), "AesGenerator1R output differs between back ends");
 	cr_assert_arr_eq(s1, s2, 64, "AesGenerator1R final state differs");
 	cr_assert_arr_neq(s1, seed, 64, "AesGenerator1R did not advance its state");
-	pp_rx_aes_fill4r(PP_AES_SOFT, seed, a, 2176);
-	pp_rx_aes_fill4r(hw, seed, b, 2176);
+	pp_rx_aes_fill4r(PP_AES_SOFT, NULL, seed, a, 2176);
+	pp_rx_aes_fill4r(hw, NULL, seed, b, 2176);
 	cr_assert_arr_eq(a, b, 2176, "AesGenerator4R output differs between back ends");
 	pp_rx_aes_hash1r(PP_AES_SOFT, a, sizeof(a), h1);
 	pp_rx_aes_hash1r(hw, a, sizeof(a), h2);

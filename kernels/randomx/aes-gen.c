@@ -53,11 +53,12 @@ static void fill1r_soft(uint8_t state[64], uint8_t *out, size_t len)
 	memcpy(state, s, 64);
 }
 
-static void fill4r_soft(const uint8_t state[64], uint8_t *out, size_t len)
+static void fill4r_soft(const uint8_t (*keys)[16], const uint8_t state[64], uint8_t *out,
+		       size_t len)
 {
 	col s[4], k[8];
 	memcpy(s, state, 64);
-	memcpy(k, gen4r_keys, 128);
+	memcpy(k, keys, 128);
 	for (size_t off = 0; off < len; off += 64) {
 		for (int r = 0; r < 4; r++) {
 			pp_aes_soft_dec(s[0], s[0], k[r]);
@@ -116,12 +117,13 @@ PP_AES_X86_TARGET static void fill1r_x86(uint8_t state[64], uint8_t *out, size_t
 	ST(state + 48, s3);
 }
 
-PP_AES_X86_TARGET static void fill4r_x86(const uint8_t state[64], uint8_t *out, size_t len)
+PP_AES_X86_TARGET static void fill4r_x86(const uint8_t (*keys)[16], const uint8_t state[64],
+					 uint8_t *out, size_t len)
 {
 	__m128i s0 = LD(state), s1 = LD(state + 16), s2 = LD(state + 32), s3 = LD(state + 48);
 	__m128i k[8];
 	for (int i = 0; i < 8; i++)
-		k[i] = LD(gen4r_keys[i]);
+		k[i] = LD(keys[i]);
 	for (size_t off = 0; off < len; off += 64) {
 		for (int r = 0; r < 4; r++) {
 			s0 = pp_aes_x86_dec(s0, k[r]);
@@ -186,13 +188,14 @@ PP_AES_ARM_TARGET static void fill1r_arm(uint8_t state[64], uint8_t *out, size_t
 	vst1q_u8(state + 48, s3);
 }
 
-PP_AES_ARM_TARGET static void fill4r_arm(const uint8_t state[64], uint8_t *out, size_t len)
+PP_AES_ARM_TARGET static void fill4r_arm(const uint8_t (*keys)[16], const uint8_t state[64],
+					 uint8_t *out, size_t len)
 {
 	uint8x16_t s0 = vld1q_u8(state), s1 = vld1q_u8(state + 16);
 	uint8x16_t s2 = vld1q_u8(state + 32), s3 = vld1q_u8(state + 48);
 	uint8x16_t k[8];
 	for (int i = 0; i < 8; i++)
-		k[i] = vld1q_u8(gen4r_keys[i]);
+		k[i] = vld1q_u8(keys[i]);
 	for (size_t off = 0; off < len; off += 64) {
 		for (int r = 0; r < 4; r++) {
 			s0 = pp_aes_arm_dec(s0, k[r]);
@@ -249,22 +252,25 @@ void pp_rx_aes_fill1r(enum pp_aes_backend b, uint8_t state[64], void *out, size_
 	fill1r_soft(state, out, len);
 }
 
-void pp_rx_aes_fill4r(enum pp_aes_backend b, const uint8_t state[64], void *out, size_t len)
+void pp_rx_aes_fill4r(enum pp_aes_backend b, const uint8_t (*keys)[16], const uint8_t state[64],
+		      void *out, size_t len)
 {
+	if (!keys)
+		keys = gen4r_keys;
 #ifdef PP_AES_HAVE_X86
 	if (b == PP_AES_X86) {
-		fill4r_x86(state, out, len);
+		fill4r_x86(keys, state, out, len);
 		return;
 	}
 #endif
 #ifdef PP_AES_HAVE_ARM
 	if (b == PP_AES_ARM) {
-		fill4r_arm(state, out, len);
+		fill4r_arm(keys, state, out, len);
 		return;
 	}
 #endif
 	(void)b;
-	fill4r_soft(state, out, len);
+	fill4r_soft(keys, state, out, len);
 }
 
 void pp_rx_aes_hash1r(enum pp_aes_backend b, const void *in, size_t len, uint8_t out[64])

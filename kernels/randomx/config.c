@@ -48,9 +48,21 @@ const struct pp_rx_config pp_rx_config_rx0 = {
 	.verified = true,
 };
 
-/* RandomWOW: salt, 1024 iterations, 16 programs, L2 128 KiB, L3 1 MiB, and its own
+/* RandomWOW's AesGenerator4R keys (keys 4-7 repeat 0-3), as xmrig's
+ * RandomX_ConfigurationWownero sets them (src/crypto/randomx/randomx.cpp), in memory order. */
+static const uint8_t wow_aes4r_keys[8][16] = {
+#define WOW_KEYS                                                                                  \
+	{ 0x5d, 0x46, 0x90, 0xf8, 0xa6, 0xe4, 0xfb, 0x7f, 0xb7, 0x82, 0x1f, 0x14, 0x95, 0x9e, 0x35, 0xcf }, \
+	{ 0x50, 0xc4, 0x55, 0x6a, 0x8a, 0x27, 0xe8, 0xfe, 0xc3, 0x5a, 0x5c, 0xbd, 0xdc, 0xff, 0x41, 0x67 }, \
+	{ 0xa4, 0x47, 0x4c, 0x11, 0xe4, 0xfd, 0x24, 0xd5, 0xd2, 0x9a, 0x27, 0xa7, 0xac, 0x4a, 0x32, 0x3d }, \
+	{ 0x2a, 0x3a, 0x0c, 0x81, 0xff, 0xae, 0xa9, 0x99, 0xd9, 0xdb, 0xd3, 0x42, 0x08, 0xdb, 0xf6, 0x76 }
+	WOW_KEYS, WOW_KEYS
+#undef WOW_KEYS
+};
+
+/* RandomWOW: salt, 1024 iterations, 16 programs, L2 128 KiB, L3 1 MiB, its own
  * frequencies (IADD_RS 25, IROR_R 10, IROL_R 0, FSWAP_R 8, FADD_R/FSUB_R/FMUL_R 20,
- * CBRANCH 16). */
+ * CBRANCH 16) and AesGenerator4R keys. */
 const struct pp_rx_config pp_rx_config_wow = {
 	.name = "rx/wow",
 	RX0_BASE,
@@ -71,6 +83,7 @@ const struct pp_rx_config pp_rx_config_wow = {
 		[PP_RX_FMUL_R] = 20, [PP_RX_FDIV_M] = 4, [PP_RX_FSQRT_R] = 6, [PP_RX_CBRANCH] = 16,
 		[PP_RX_CFROUND] = 1, [PP_RX_ISTORE] = 16, [PP_RX_NOP] = 0,
 	},
+	.aes4r_keys = wow_aes4r_keys,
 	.verified = false,
 };
 

@@ -37,6 +37,7 @@ struct pp_rx_config {
 	uint32_t jump_bits, jump_offset; /* sum <= 16 */
 	uint32_t scratchpad_l1, scratchpad_l2, scratchpad_l3; /* powers of 2, L1 >= 64 */
 	uint8_t freq[PP_RX_INSTR_COUNT]; /* opcodes per instruction type; sum 256 */
+	const uint8_t (*aes4r_keys)[16]; /* AesGenerator4R's 8 round keys; NULL: the spec's */
 	bool verified;                 /* vectors confirmed by two independent sources */
 };
 

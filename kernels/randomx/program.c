@@ -13,7 +13,7 @@
 void pp_rx_program_generate(const struct pp_rx_config *cfg, enum pp_aes_backend aes,
 			    const uint8_t seed[64], struct pp_rx_program *p)
 {
-	pp_rx_aes_fill4r(aes, seed, p, pp_rx_program_bytes(cfg));
+	pp_rx_aes_fill4r(aes, cfg->aes4r_keys, seed, p, pp_rx_program_bytes(cfg));
 }
 
 /* +1.fraction x 2^e with e in 0..31 from the top 5 bits (spec table 4.5.2). */
