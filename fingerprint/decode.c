@@ -106,7 +106,7 @@ enum pp_iclass pp_decode_ending_at(struct pp_decoder *d, const uint8_t *code, si
 	uint8_t ends[PP_DECODE_BACK + 1] = { 0 };
 	unsigned votes[PP_DECODE_BACK + 1] = { 0 };
 	size_t path[PP_DECODE_BACK + 1];
-	size_t starts = len < 24 ? len : 24;
+	size_t starts = len < 12 ? len : 12; /* enough to outvote a misaligned chain */
 
 	for (size_t s = 0; s < starts; s++) {
 		size_t n = 0, o = s;

@@ -50,7 +50,7 @@ enum pp_iclass pp_decode_at(struct pp_decoder *d, const uint8_t *code, size_t le
 /* Class of the instruction that ends exactly at code + len, where code[0..len) are the bytes
  * before the sampled IP (up to PP_DECODE_BACK of them). On x86 several start offsets decode
  * forward and vote on where the last instruction began. */
-#define PP_DECODE_BACK 48
+#define PP_DECODE_BACK 32
 enum pp_iclass pp_decode_ending_at(struct pp_decoder *d, const uint8_t *code, size_t len,
 				   size_t *insn_len);
 

@@ -189,7 +189,7 @@ static void check_stream(enum pp_isa isa, const struct vec *t, size_t n, unsigne
 
 Test(decode, x86_64_backwards_in_a_stream)
 {
-	check_stream(PP_ISA_X86_64, x86, sizeof(x86) / sizeof(x86[0]), 95);
+	check_stream(PP_ISA_X86_64, x86, sizeof(x86) / sizeof(x86[0]), 90);
 }
 
 Test(decode, arm64_backwards_in_a_stream)
