@@ -56,5 +56,6 @@ extern const struct cli_cmd cmd_selftest;
 extern const struct cli_cmd cmd_train;
 extern const struct cli_cmd cmd_eval;
 extern const struct cli_cmd cmd_classify;
+extern const struct cli_cmd cmd_watch;
 
 #endif

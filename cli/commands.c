@@ -15,6 +15,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_train,
 	&cmd_eval,
 	&cmd_classify,
+	&cmd_watch,
 	NULL,
 };
 

@@ -1,0 +1,429 @@
+/* powprint watch: the detection agent. Scans /proc every interval, classifies the busy
+ * processes with the model, and reports alerts as JSON lines (stdout, --log, syslog) and
+ * Prometheus metrics; optionally stops or kills a detected miner. docs/agent.md. */
+#define _GNU_SOURCE
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <powprint/agent.h>
+#include <powprint/collect.h>
+#include <powprint/error.h>
+#include <powprint/model.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_MODEL "/var/lib/powprint/model"
+
+enum {
+	OPT_MIN_CPU = 256, OPT_MAX_TARGETS, OPT_CGROUP, OPT_ALL, OPT_LOG, OPT_SYSLOG,
+	OPT_METRICS, OPT_ACTION, OPT_ALLOW, OPT_SMOOTH, OPT_SECONDS, OPT_SAMPLE_HZ,
+};
+
+static const struct cli_opt watch_opts[] = {
+	{ "model", 'm', "MODEL", "model directory (default $POWPRINT_MODEL, else " DEFAULT_MODEL ")" },
+	{ "interval", 'I', "MS", "scan and window interval in ms (default 1000)" },
+	{ "min-cpu", OPT_MIN_CPU, "PCT", "monitor processes above PCT% of one core (default 10)" },
+	{ "max-targets", OPT_MAX_TARGETS, "N", "monitor at most N processes at once, rotating (64)" },
+	{ "pid", 'p', "PID,...", "watch only these processes" },
+	{ "cgroup", OPT_CGROUP, "PATH", "watch only this cgroup (v2 path or /sys/fs/cgroup/...)" },
+	{ "all", OPT_ALL, NULL, "watch every process (the default)" },
+	{ "smooth", OPT_SMOOTH, "K/N", "miner once K of the last N windows are (default 3/5)" },
+	{ "json", 'j', NULL, "events on stdout as JSON lines (default: one readable line each)" },
+	{ "log", OPT_LOG, "FILE", "append events as JSON lines to FILE (reopened on SIGHUP)" },
+	{ "syslog", OPT_SYSLOG, NULL, "send events to syslog (ident powprint, facility daemon)" },
+	{ "metrics", OPT_METRICS, "ADDR:PORT", "serve Prometheus /metrics (e.g. 127.0.0.1:9464)" },
+	{ "action", OPT_ACTION, "ACTION", "on an alert: none (default), stop (SIGSTOP) or kill" },
+	{ "allow", OPT_ALLOW, "GLOB,...", "executables never stopped or killed (path or name globs)" },
+	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", "ip-sample rate per thread (default 1000)" },
+	{ "seconds", OPT_SECONDS, "S", "exit after S seconds (default: until SIGINT/SIGTERM)" },
+	{ 0 },
+};
+
+static volatile sig_atomic_t stop_req, reload_req;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_req = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_req = 1;
+}
+
+struct out {
+	bool json, syslog;
+	const char *log_path;
+	FILE *log;
+	char host[256];
+};
+
+static void human(const struct pp_agent_event *ev, FILE *f)
+{
+	const struct pp_agent_proc *p = ev->proc;
+	const struct pp_verdict *v = ev->verdict;
+	char ts[32];
+	time_t t = (time_t)ev->time_unix;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	switch (ev->type) {
+	case PP_EV_ALERT:
+		fprintf(f, "%s ALERT   pid %d (%s) %s: p(miner) %.3f, %llu of %llu windows flagged",
+			ts, (int)p->pid, p->comm, p->exe[0] ? p->exe : "?", v ? v->p_miner : NAN,
+			(unsigned long long)ev->windows_flagged,
+			(unsigned long long)ev->windows_seen);
+		if (v && v->nearest >= 0)
+			fprintf(f, "; like %s (%s) at distance %.2f", v->nearest_workload,
+				v->nearest_miner ? "miner" : "benign", v->distance);
+		if (p->container_id[0])
+			fprintf(f, "; container %.12s", p->container_id);
+		fputc('\n', f);
+		break;
+	case PP_EV_CLEARED:
+		fprintf(f, "%s cleared pid %d (%s): %s\n", ts, (int)p->pid, p->comm, ev->reason);
+		break;
+	case PP_EV_ACTION:
+		fprintf(f, "%s action  %s pid %d (%s): %s\n", ts, ev->action, (int)p->pid, p->comm,
+			ev->message ? ev->message : "");
+		break;
+	case PP_EV_WARNING:
+		break;
+	}
+	fflush(f);
+}
+
+static void on_event(void *arg, const struct pp_agent_event *ev)
+{
+	struct out *o = arg;
+	char *line = pp_agent_event_json(ev, o->host);
+	if (ev->type == PP_EV_WARNING)
+		fprintf(stderr, "powprint watch: warning: %s\n", ev->message ? ev->message : "");
+	else if (o->json && line)
+		printf("%s\n", line), fflush(stdout);
+	else
+		human(ev, stdout);
+	if (line && o->log) {
+		fprintf(o->log, "%s\n", line);
+		fflush(o->log);
+	}
+	if (line && o->syslog)
+		syslog(ev->type == PP_EV_CLEARED ? LOG_NOTICE : LOG_WARNING, "%s", line);
+	free(line);
+}
+
+static struct pp_model *load_model(const char *path, char *why, size_t len, int *err)
+{
+	const char *avail[PP_BACKEND_MAX];
+	struct pp_backend_status st[PP_BACKEND_MAX];
+	int navail = 0, nb = pp_collector_probe(st, PP_BACKEND_MAX);
+	for (int i = 0; i < nb && i < PP_BACKEND_MAX; i++)
+		if (st[i].available)
+			avail[navail++] = st[i].name;
+	struct pp_model *m = NULL;
+	*err = pp_model_load(path, avail, navail, &m, why, len);
+	return *err ? NULL : m;
+}
+
+static int parse_pids(const struct cli_cmd *cmd, char *s, pid_t *pids, int *n)
+{
+	char *save = NULL;
+	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		long v;
+		if (!cli_parse_long(cmd, "pid", t, 1, 0x7fffffff, &v))
+			return CLI_EXIT_USAGE;
+		if (*n >= PP_AGENT_MAX_PIDS)
+			return cli_usage_error(cmd, "--pid takes at most %d pids", PP_AGENT_MAX_PIDS);
+		pids[(*n)++] = (pid_t)v;
+	}
+	return 0;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void sleep_until(double t)
+{
+	struct timespec ts = { .tv_sec = (time_t)t, .tv_nsec = (long)((t - floor(t)) * 1e9) };
+	/* Returns early on a signal: the loop checks the flags. */
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+/* The agent's own lines, after the library's. */
+static char *metrics_text(const struct pp_agent *a, unsigned long reloads)
+{
+	char *base = pp_agent_metrics(a), *all = NULL;
+	if (!base)
+		return NULL;
+	if (asprintf(&all, "%s# HELP powprint_agent_model_reloads_total Models loaded on SIGHUP.\n"
+		     "# TYPE powprint_agent_model_reloads_total counter\n"
+		     "powprint_agent_model_reloads_total %lu\n", base, reloads) < 0)
+		all = NULL;
+	free(base);
+	return all;
+}
+
+static int run(int argc, char **argv)
+{
+	const struct cli_cmd *cmd = &cmd_watch;
+	const char *model = getenv("POWPRINT_MODEL"), *cgroup = NULL, *metrics = NULL;
+	const char *allow = NULL;
+	static pid_t pids[PP_AGENT_MAX_PIDS];
+	int npids = 0, c, sk = 3, sn = 5, rc;
+	long interval = PP_INTERVAL_DEFAULT_MS, max_targets = PP_AGENT_MAX_TARGETS_DEFAULT, hz = 0;
+	double min_cpu = PP_AGENT_MIN_CPU_DEFAULT, seconds = 0;
+	bool all = false;
+	enum pp_agent_action action = PP_ACTION_NONE;
+	struct out out = { 0 };
+	char *end;
+	while ((c = cli_getopt(cmd, argc, argv)) != -1) {
+		switch (c) {
+		case 'h':
+			return 0;
+		case 'm':
+			model = optarg;
+			break;
+		case 'I':
+			if (!cli_parse_long(cmd, "interval", optarg, PP_INTERVAL_MIN_MS, 3600000,
+					    &interval))
+				return CLI_EXIT_USAGE;
+			break;
+		case OPT_MIN_CPU:
+			min_cpu = strtod(optarg, &end);
+			if (*end || end == optarg || !(min_cpu > 0 && min_cpu <= 100))
+				return cli_usage_error(cmd, "--min-cpu expects a percentage of one core "
+						       "above 0 and at most 100, not '%s'", optarg);
+			break;
+		case OPT_MAX_TARGETS:
+			if (!cli_parse_long(cmd, "max-targets", optarg, 1, 100000, &max_targets))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'p':
+			if ((rc = parse_pids(cmd, optarg, pids, &npids)))
+				return rc;
+			break;
+		case OPT_CGROUP:
+			cgroup = optarg;
+			break;
+		case OPT_ALL:
+			all = true;
+			break;
+		case OPT_SMOOTH: {
+			char extra;
+			if (sscanf(optarg, "%d/%d%c", &sk, &sn, &extra) != 2 || sk < 1 || sk > sn ||
+			    sn > 1000)
+				return cli_usage_error(cmd, "--smooth expects K/N with 1 <= K <= N <= "
+						       "1000 (e.g. 3/5), not '%s'", optarg);
+			break;
+		}
+		case 'j':
+			out.json = true;
+			break;
+		case OPT_LOG:
+			out.log_path = optarg;
+			break;
+		case OPT_SYSLOG:
+			out.syslog = true;
+			break;
+		case OPT_METRICS:
+			metrics = optarg;
+			break;
+		case OPT_ACTION:
+			if (pp_agent_action_parse(optarg, &action))
+				return cli_usage_error(cmd, "--action expects none, stop or kill, not "
+						       "'%s'", optarg);
+			break;
+		case OPT_ALLOW:
+			allow = optarg;
+			break;
+		case OPT_SAMPLE_HZ:
+			if (!cli_parse_long(cmd, "sample-hz", optarg, 1, 100000, &hz))
+				return CLI_EXIT_USAGE;
+			break;
+		case OPT_SECONDS:
+			seconds = strtod(optarg, &end);
+			if (*end || end == optarg || !(seconds > 0))
+				return cli_usage_error(cmd, "--seconds expects a positive number, not "
+						       "'%s'", optarg);
+			break;
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if ((npids > 0) + (cgroup != NULL) + all > 1)
+		return cli_usage_error(cmd, "give at most one of --pid, --cgroup and --all");
+	if (!model || !*model)
+		model = DEFAULT_MODEL;
+
+	char why[1024] = "";
+	int err;
+	struct pp_model *m = load_model(model, why, sizeof(why), &err);
+	if (!m) {
+		fprintf(stderr, "powprint watch: cannot load the model %s: %s\n(train one with "
+			"'powprint train --out DIR' and pass --model DIR)\n", model,
+			why[0] ? why : pp_strerror(err));
+		return CLI_EXIT_FAIL;
+	}
+	/* Every monitored process costs descriptors: use all the hard limit allows. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (gethostname(out.host, sizeof(out.host) - 1))
+		out.host[0] = '\0';
+	rc = CLI_EXIT_FAIL;
+	struct pp_metrics_server *srv = NULL;
+	struct pp_agent *a = NULL;
+	if (out.log_path && !(out.log = fopen(out.log_path, "ae"))) {
+		fprintf(stderr, "powprint watch: cannot open the log %s: %s\n", out.log_path,
+			strerror(errno));
+		goto done;
+	}
+	if (metrics && (err = pp_metrics_server_start(metrics, &srv, why, sizeof(why)))) {
+		fprintf(stderr, "powprint watch: %s\n", why[0] ? why : pp_strerror(err));
+		goto done;
+	}
+	if (out.syslog)
+		openlog("powprint", LOG_PID, LOG_DAEMON);
+	PP_OPTS(pp_agent_opts, ao, .interval_ms = (unsigned)interval, .min_cpu_pct = min_cpu,
+		.max_targets = (int)max_targets, .pids = npids ? pids : NULL, .npids = npids,
+		.cgroup = cgroup, .smooth_k = sk, .smooth_n = sn, .action = action, .allow = allow,
+		.sample_hz = (unsigned)hz, .event = on_event, .event_arg = &out);
+	if ((err = pp_agent_new(m, &ao, &a, why, sizeof(why)))) {
+		fprintf(stderr, "powprint watch: %s\n", why[0] ? why : pp_strerror(err));
+		goto done;
+	}
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fprintf(stderr, "powprint watch: model %s, interval %ld ms, min CPU %.3g%%, at most %ld "
+		"targets, smoothing %d/%d, action %s%s%s\n", model, interval, min_cpu, max_targets,
+		sk, sn, pp_agent_action_name(action), srv ? ", metrics on " : "",
+		srv ? metrics : "");
+
+	unsigned long reloads = 0;
+	double t0 = mono(), next = t0 + interval / 1000.0;
+	while (!stop_req) {
+		sleep_until(next);
+		if (reload_req) {
+			reload_req = 0;
+			struct pp_model *nm = load_model(model, why, sizeof(why), &err);
+			if (!nm) {
+				fprintf(stderr, "powprint watch: SIGHUP: keeping the current model: "
+					"cannot load %s: %s\n", model, why[0] ? why : pp_strerror(err));
+			} else if (pp_model_feature_version(nm) &&
+				   pp_model_feature_version(nm) != PP_FEATURES_VERSION) {
+				fprintf(stderr, "powprint watch: SIGHUP: keeping the current model: %s "
+					"uses feature-vector version %d, not %d\n", model,
+					pp_model_feature_version(nm), PP_FEATURES_VERSION);
+				pp_model_free(nm);
+			} else {
+				struct pp_model *old = pp_agent_set_model(a, nm);
+				if (old) {
+					pp_model_free(old);
+					m = nm;
+					reloads++;
+					fprintf(stderr, "powprint watch: SIGHUP: model %s reloaded\n",
+						model);
+				} else {
+					pp_model_free(nm);
+				}
+			}
+			if (out.log) { /* after logrotate moved it */
+				FILE *nl = fopen(out.log_path, "ae");
+				if (nl) {
+					fclose(out.log);
+					out.log = nl;
+				}
+			}
+		}
+		if (stop_req)
+			break;
+		double now = mono();
+		if (now < next)
+			continue; /* woken early by a signal */
+		pp_agent_tick(a);
+		if (srv) {
+			char *text = metrics_text(a, reloads);
+			if (text)
+				pp_metrics_server_set(srv, text);
+			free(text);
+		}
+		next += interval / 1000.0;
+		if (next < now) /* fell behind (a stopped agent): restart the cadence */
+			next = now + interval / 1000.0;
+		if (seconds > 0 && now - t0 >= seconds)
+			break;
+	}
+	struct pp_agent_stats st;
+	pp_agent_get_stats(a, &st);
+	double wall = mono() - t0;
+	if (out.json)
+		printf("{\"event\":\"summary\",\"host\":\"%s\",\"seconds\":%.3f,\"scans\":%llu,"
+		       "\"windows_classified\":%llu,\"detections\":%llu,\"cleared\":%llu,"
+		       "\"actions\":%llu,\"attached\":%llu,\"rotations\":%llu,\"cpu_seconds\":%.3f,"
+		       "\"rss_bytes\":%llu,\"fds\":%d}\n", out.host, wall,
+		       (unsigned long long)st.scans, (unsigned long long)st.windows_classified,
+		       (unsigned long long)st.detections, (unsigned long long)st.cleared,
+		       (unsigned long long)st.actions, (unsigned long long)st.attached_total,
+		       (unsigned long long)st.rotations_total, st.cpu_s,
+		       (unsigned long long)st.rss_bytes, st.fds);
+	fprintf(stderr, "powprint watch: %.0f s, %llu scans, %llu windows classified, %llu "
+		"detections, %llu cleared, %llu actions; processes attached %llu times; agent CPU "
+		"%.2f s (%.2f%% of a core), RSS %.1f MiB\n", wall, (unsigned long long)st.scans,
+		(unsigned long long)st.windows_classified, (unsigned long long)st.detections,
+		(unsigned long long)st.cleared, (unsigned long long)st.actions,
+		(unsigned long long)st.attached_total, st.cpu_s,
+		wall > 0 ? 100.0 * st.cpu_s / wall : 0.0, st.rss_bytes / 1048576.0);
+	fflush(stdout);
+	rc = 0;
+done:
+	pp_agent_free(a, false);
+	pp_metrics_server_stop(srv);
+	if (out.log)
+		fclose(out.log);
+	if (out.syslog)
+		closelog();
+	pp_model_free(m);
+	return rc;
+}
+
+const struct cli_cmd cmd_watch = {
+	.name = "watch",
+	.fn = run,
+	.summary = "the detection agent: find covert miners among running processes",
+	.usage = "[--model MODEL] [--interval MS] [--min-cpu PCT] [--max-targets N]\n"
+		 "       [--pid PID,... | --cgroup PATH | --all] [--json] [--log FILE] [--syslog]\n"
+		 "       [--metrics ADDR:PORT] [--action none|stop|kill] [--allow EXE_GLOB,...]",
+	.description = "Scans /proc every interval and attaches the collectors to processes that "
+		       "used at least --min-cpu of a core (at most --max-targets at once; when more "
+		       "are busy, each gets a turn of N windows in rotation). Each monitored process "
+		       "gets one window per interval; it is flagged once K of its last N windows are "
+		       "over the model's threshold. An alert, and a 'cleared' event when a flagged "
+		       "process exits, idles or turns benign, is one JSON line with the process's "
+		       "identity, p(miner), nearest fingerprint and top features. --action never "
+		       "touches pid 1, kernel threads, the agent or an --allow'ed executable. "
+		       "SIGINT/SIGTERM: exit with a summary; SIGHUP: reload the model and reopen "
+		       "the log. docs/agent.md has the details and the metrics.",
+	.opts = watch_opts,
+};
