@@ -20,7 +20,7 @@
 enum { OPT_SMOOTH = 256 };
 
 static const struct cli_opt classify_opts[] = {
-	{ "model", 'm', "MODEL", "model directory (powprint train --out), or an xgboost JSON booster" },
+	{ "model", 'm', "MODEL", "model directory or xgboost JSON booster (default: the shipped one)" },
 	{ "data", 'd', "DIR[,DIR...]", "classify the runs of recorded datasets" },
 	{ "pid", 'p', "PID", "classify a running process" },
 	{ "seconds", 's', "S", "live: stop after S seconds (default: until the target exits)" },
@@ -429,27 +429,19 @@ static int run(int argc, char **argv)
 	if (forms != 1)
 		return cli_usage_error(cmd, "give exactly one of --data DIR, -p PID or -- COMMAND "
 				       "[ARGS]");
-	if (!model)
-		return cli_usage_error(cmd, "--model MODEL is required (a directory `powprint "
-				       "train --out` wrote)");
-
-	/* The backends this machine offers: a model that needs others is refused when live. */
-	const char *avail[PP_BACKEND_MAX];
-	int navail = 0;
-	struct pp_backend_status st[PP_BACKEND_MAX];
-	if (!ndirs) {
-		int nb = pp_collector_probe(st, PP_BACKEND_MAX);
-		for (int i = 0; i < nb && i < PP_BACKEND_MAX; i++)
-			if (st[i].available)
-				avail[navail++] = st[i].name;
-	}
-	char why[1024] = "";
+	/* Live, the model must only need backends this machine offers; recorded data comes
+	 * from anywhere, so a model given for it is not checked against this machine. */
+	char why[1024] = "", used[4096] = "";
 	struct pp_model *m;
-	int err = pp_model_load(model, ndirs ? NULL : avail, navail, &m, why, sizeof(why));
+	int err = ndirs && model
+		? pp_model_load(model, NULL, 0, &m, why, sizeof(why))
+		: pp_model_load_for_host(model, &m, used, sizeof(used), why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "powprint classify: %s\n", why[0] ? why : pp_strerror(err));
 		return CLI_EXIT_FAIL;
 	}
+	if (!model)
+		model = used;
 	struct ctx ctx = { .m = m, .sk = sk, .sn = sn, .json = json };
 	cJSON *root = NULL;
 	if (json) {

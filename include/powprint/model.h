@@ -49,6 +49,12 @@ int pp_model_save(const struct pp_model *m, const char *dir, char *why, size_t l
 int pp_model_load(const char *path, const char *const *available, int navailable,
 		  struct pp_model **out, char *why, size_t len);
 
+/* pp_model_load for live use here: path, or the shipped default for this machine when path
+ * is NULL (data/models/pmu with a hardware PMU when shipped, else data/models/pmu-less),
+ * checked against the backends this machine offers. The path used goes to used. */
+int pp_model_load_for_host(const char *path, struct pp_model **out, char *used, size_t used_len,
+			   char *why, size_t len);
+
 void pp_model_free(struct pp_model *m);
 
 int pp_model_nfeatures(const struct pp_model *m);
