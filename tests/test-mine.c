@@ -44,21 +44,28 @@ Test(mine, soft_aes_reported)
 	cr_assert(r.verified);
 }
 
-/* 30% duty: hashing time is about 30% of wall time, so the rate drops well below the
- * unthrottled one measured in the same test. */
+/* 30% duty: the hashing thread sleeps 70 ms of every 100, so the process uses at most
+ * about a third of a CPU over the run, whatever else the machine is doing (CPU time, not
+ * H/s, so a loaded machine cannot make this flaky). cn-pico/0 hashes take a few ms, so a
+ * hash started late in a window overshoots it only a little. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 Test(mine, duty_cycle_throttles)
 {
-	PP_OPTS(pp_mine_opts, full, .algo = "cn-pico/0", .threads = 1, .seconds = 1.0);
-	PP_OPTS(pp_mine_opts, duty, .algo = "cn-pico/0", .threads = 1, .seconds = 1.0,
+	PP_OPTS(pp_mine_opts, duty, .algo = "cn-pico/0", .threads = 1, .seconds = 1.5,
 		.duty_pct = 30);
-	struct pp_mine_result rf, rd;
-	cr_assert_eq(pp_mine_run(&full, &rf), 0);
-	double t0 = now_s();
+	struct pp_mine_result rd;
+	double t0 = now_s(), c0 = cpu_s();
 	cr_assert_eq(pp_mine_run(&duty, &rd), 0);
-	cr_assert_lt(now_s() - t0, 3.0, "the time limit holds under duty cycling");
+	double wall = now_s() - t0, cpu = cpu_s() - c0;
+	cr_assert_lt(wall, 4.0, "the time limit holds under duty cycling");
 	cr_assert_gt(rd.hashes, 0);
-	cr_assert_lt(rd.hps, 0.6 * rf.hps, "30%% duty gave %.1f H/s vs %.1f unthrottled", rd.hps,
-		     rf.hps);
+	cr_assert_lt(cpu, 0.55 * wall, "30%% duty used %.2f s of CPU in %.2f s", cpu, wall);
 }
 
 static void count_progress(void *arg, const struct pp_mine_status *st)
