@@ -40,6 +40,8 @@
 #endif
 
 #if defined(__aarch64__)
+/* GCC enables the crypto intrinsics per function (the target attribute below); clang before
+ * 15 only with -march=armv8-a+crypto. */
 #include <arm_neon.h>
 #define PP_AES_HAVE_ARM 1
 #define PP_AES_ARM_TARGET __attribute__((target("+crypto")))
