@@ -17,6 +17,14 @@
 
 #define MAX_PARAMS 4
 
+/* LeakSanitizer hook: criterion's runner leaks 48 bytes when a file has parameterized tests
+ * (inside libcriterion.so, not in powprint); anything leaked by our code still fails. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libcriterion.so\n";
+}
+
 struct wl_case {
 	char name[32];
 	char params[MAX_PARAMS][32];
@@ -193,7 +201,7 @@ Test(workloads, duty_cycle_throttles)
 
 Test(workloads, duty_cycle_with_long_chunks)
 {
-	const char *params[] = { "memory=32M", NULL }; /* ~100 ms a hash, longer than 30 ms on */
+	const char *params[] = { "memory=8M", NULL }; /* 20-100 ms a hash: about the 30 ms on-time or longer */
 	double s = cpu_share("argon2id", params, 30, 0, 0);
 	cr_assert(s > 0.15 && s < 0.45, "busy share %g at 30%% duty", s);
 }
