@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <omp.h>
 #include <powprint/agent.h>
 #include <powprint/collect.h>
 #include <powprint/error.h>
@@ -270,6 +271,9 @@ static int run(int argc, char **argv)
 	if (!model || !*model)
 		model = DEFAULT_MODEL;
 
+	/* One window of one process is one row: xgboost's OpenMP team would only add threads that
+	 * spin after every prediction, most of the agent's CPU time. */
+	omp_set_num_threads(1);
 	char why[1024] = "";
 	int err;
 	struct pp_model *m = load_model(model, why, sizeof(why), &err);
