@@ -47,6 +47,7 @@ bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, l
 bool cli_isatty(FILE *f);
 
 extern const struct cli_cmd cmd_info;
+extern const struct cli_cmd cmd_bench;
 extern const struct cli_cmd cmd_list;
 extern const struct cli_cmd cmd_run;
 extern const struct cli_cmd cmd_stat;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 const struct cli_cmd *const cli_commands[] = {
+	&cmd_bench,
 	&cmd_info,
 	&cmd_list,
 	&cmd_run,

@@ -1,0 +1,278 @@
+/* pp_bench_run: hash rates, then a short recording of each workload (pp_record into a
+ * temporary dataset), then each run classified with the default model. */
+#include "core/file.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <powprint/bench.h>
+#include <powprint/dataset.h>
+#include <powprint/mine.h>
+#include <powprint/model.h>
+#include <powprint/workload.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* One kernel per family (and the main Monero ones); rx/0 in light mode so the job needs
+ * neither 2 GiB nor a minute of dataset init. */
+static const char *const kernels_quick[] = { "cn/0", "cn/r", "cn-lite/1", "rx/0", NULL };
+static const char *const kernels_full[] = { "cn/0", "cn/1", "cn/2", "cn/r", "cn/half",
+	"cn-lite/1", "cn-heavy/0", "cn-pico/0", "cn/upx2", "rx/0", NULL };
+
+/* A representative subset: the main miner families and one or two look-alikes per kind. */
+#define QUICK_WORKLOADS "cn/0,cn/r,cn-lite/1,cn-pico/0,rx/0-light,aes-gcm,aes-ctr,sha256," \
+			"argon2id,pointer-chase,matmul,zstd,sqlite,video-sad,node-jit,idle"
+/* The whole catalog but rx/0 in fast mode, whose 2 GiB dataset takes minutes to build. */
+#define FULL_EXCLUDE "rx/0-fast"
+
+#define RX_BENCH_KEY "powprint bench"
+
+static void say(const struct pp_bench_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say(const struct pp_bench_opts *o, const char *fmt, ...)
+{
+	if (!o->log)
+		return;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	o->log(o->log_arg, buf);
+}
+
+static cJSON *bench_hashes(const struct pp_bench_opts *o)
+{
+	cJSON *arr = cJSON_CreateArray();
+	double secs = o->hash_seconds > 0 ? o->hash_seconds : o->quick ? 1.5 : 2;
+	for (const char *const *k = o->quick ? kernels_quick : kernels_full; *k; k++) {
+		if (o->stop && *o->stop)
+			break;
+		struct pp_mine_opts mo = { .sz = sizeof(mo), .algo = *k, .threads = 1,
+					   .seconds = secs, .stop = o->stop };
+		mo.hash.sz = sizeof(mo.hash);
+		mo.hash.key = RX_BENCH_KEY;
+		mo.hash.key_len = strlen(RX_BENCH_KEY);
+		struct pp_mine_result r;
+		int err = pp_mine_run(&mo, &r);
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "algo", *k);
+		if (err) {
+			cJSON_AddStringToObject(e, "error", strerror(-err));
+			say(o, "hash %-10s failed: %s", *k, strerror(-err));
+		} else {
+			cJSON_AddNumberToObject(e, "hps", r.hps);
+			cJSON_AddBoolToObject(e, "verified", r.verified);
+			cJSON_AddStringToObject(e, "aes", r.info.aes_backend ? r.info.aes_backend : "");
+			cJSON_AddStringToObject(e, "pages", r.info.pages ? r.info.pages : "");
+			cJSON_AddNumberToObject(e, "init_seconds", r.info.init_seconds);
+			say(o, "hash %-10s %8.1f H/s (1 thread, %s AES, %s pages)", *k, r.hps,
+			    r.info.aes_backend ? r.info.aes_backend : "?",
+			    r.info.pages ? r.info.pages : "?");
+		}
+		cJSON_AddItemToArray(arr, e);
+	}
+	return arr;
+}
+
+/* Catalog names minus the excluded one, comma-separated (caller frees). */
+static char *full_catalog(void)
+{
+	size_t n = 1;
+	for (int i = 0; i < pp_workload_count(); i++)
+		n += strlen(pp_workload_name(pp_workload_at(i))) + 1;
+	char *s = calloc(1, n);
+	for (int i = 0; s && i < pp_workload_count(); i++) {
+		const char *name = pp_workload_name(pp_workload_at(i));
+		char why[128];
+		if (!strcmp(name, FULL_EXCLUDE) ||
+		    pp_workload_supported(pp_workload_at(i), why, sizeof(why)) < 0)
+			continue;
+		if (s[0])
+			strcat(s, ",");
+		strcat(s, name);
+	}
+	return s;
+}
+
+static cJSON *find_run(cJSON *meta, long run_id)
+{
+	cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(meta, "runs")) {
+		cJSON *id = cJSON_GetObjectItem(it, "run_id");
+		if (cJSON_IsNumber(id) && (long)id->valuedouble == run_id)
+			return it;
+	}
+	return NULL;
+}
+
+/* Classifies the rows [a, b) of one run; adds the verdict to e. */
+static void classify_run(const struct pp_model *m, const struct pp_dataset *ds, const int *map,
+			 int a, int b, cJSON *e)
+{
+	int nf = pp_model_nfeatures(m), n = b - a;
+	double *X = malloc((size_t)n * nf * sizeof(*X)), *p = malloc((size_t)n * sizeof(*p));
+	if (!X || !p)
+		goto out;
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < nf; j++)
+			X[(size_t)i * nf + j] = map[j] >= 0 ? pp_dataset_features(ds, a + i)[map[j]]
+							   : NAN;
+	struct pp_verdict v;
+	if (pp_model_predict_many(m, X, n, nf, p) || pp_model_explain(m, X, n, nf, &v))
+		goto out;
+	/* Process-level verdict: k of the last n windows (3 of 5, or a majority of fewer). */
+	int sn = n < 5 ? n : 5, sk = n < 5 ? n / 2 + 1 : 3;
+	struct pp_kofn *s;
+	bool flagged = false;
+	if (pp_kofn_new(sk, sn, &s) == 0) {
+		for (int i = 0; i < n; i++)
+			flagged |= pp_kofn_push(s, p[i] >= pp_model_threshold(m));
+		pp_kofn_free(s);
+	}
+	cJSON_AddStringToObject(e, "verdict", flagged ? "miner" : "benign");
+	cJSON_AddNumberToObject(e, "p_miner", v.p_miner);
+	if (v.nearest >= 0) {
+		cJSON_AddStringToObject(e, "nearest", v.nearest_workload);
+		cJSON_AddNumberToObject(e, "distance", v.distance);
+	}
+	cJSON *top = cJSON_AddArrayToObject(e, "top_features");
+	for (int k = 0; k < v.ntop && k < 3; k++) {
+		int j = v.top[k].feature;
+		double sum = 0;
+		int cnt = 0;
+		for (int i = 0; i < n; i++)
+			if (isfinite(X[(size_t)i * nf + j])) {
+				sum += X[(size_t)i * nf + j];
+				cnt++;
+			}
+		cJSON *t = cJSON_CreateObject();
+		const char *name = pp_model_feature_name(m, j);
+		cJSON_AddStringToObject(t, "feature", strncmp(name, "f.", 2) ? name : name + 2);
+		if (cnt)
+			cJSON_AddNumberToObject(t, "value", sum / cnt);
+		cJSON_AddNumberToObject(t, "contrib", v.top[k].contrib);
+		cJSON_AddItemToArray(top, t);
+	}
+out:
+	free(X);
+	free(p);
+}
+
+static void remove_dataset(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/windows.csv", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t len)
+{
+	cJSON *root = cJSON_CreateObject();
+	*report = root;
+	say(o, "== hash rates ==");
+	cJSON_AddItemToObject(root, "hash", bench_hashes(o));
+
+	struct pp_model *m = NULL;
+	char used[4096] = "", mwhy[1024] = "";
+	int merr = pp_model_load_for_host(o->model, &m, used, sizeof(used), mwhy, sizeof(mwhy));
+	cJSON *mj = cJSON_AddObjectToObject(root, "model");
+	cJSON_AddStringToObject(mj, "path", used);
+	if (merr) {
+		cJSON_AddStringToObject(mj, "error", mwhy);
+		say(o, "no verdicts: %s", mwhy);
+	}
+
+	char dir[] = "/tmp/powprint-bench-XXXXXX";
+	if (!mkdtemp(dir)) {
+		snprintf(why, len, "cannot create a temporary directory: %s", strerror(errno));
+		pp_model_free(m);
+		return -errno;
+	}
+	char *all = o->workloads || o->quick ? NULL : full_catalog();
+	say(o, "== fingerprints ==");
+	struct pp_record_opts ro = {
+		.sz = sizeof(ro), .out_dir = dir,
+		.workloads = o->workloads ? o->workloads : o->quick ? QUICK_WORKLOADS : all,
+		.seconds = o->seconds > 0 ? o->seconds : o->quick ? 3 : 5, .seed = 1,
+		.command_line = "powprint bench", .stop = o->stop, .log = o->log,
+		.log_arg = o->log_arg,
+	};
+	struct pp_record_summary sum;
+	int err = pp_record(&ro, &sum, why, len);
+	free(all);
+	free(sum.text);
+	if (err && err != -EIO && err != -EINTR) {
+		remove_dataset(dir);
+		pp_model_free(m);
+		return err;
+	}
+	struct pp_dataset *ds = NULL;
+	char *mtext = NULL;
+	size_t mlen;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	cJSON *meta = pp_file_read(path, &mtext, &mlen) == 0 ? cJSON_Parse(mtext) : NULL;
+	free(mtext);
+	if (sum.rows_added && (err = pp_dataset_read(dir, &ds, why, len))) {
+		cJSON_Delete(meta);
+		remove_dataset(dir);
+		pp_model_free(m);
+		return err;
+	}
+
+	int *map = m ? calloc((size_t)pp_model_nfeatures(m), sizeof(int)) : NULL;
+	if (m && ds && map)
+		pp_model_bind(m, ds, map);
+	cJSON *wl = cJSON_AddArrayToObject(root, "workloads");
+	int nmin = 0, nmin_flag = 0, nben = 0, nben_flag = 0;
+	for (int a = 0, b; ds && a < pp_dataset_nrows(ds); a = b) {
+		const struct pp_dataset_row *r = pp_dataset_row(ds, a);
+		for (b = a + 1; b < pp_dataset_nrows(ds) && pp_dataset_row(ds, b)->run == r->run; b++)
+			;
+		cJSON *e = cJSON_CreateObject();
+		bool miner = r->label == PP_LABEL_MINER;
+		cJSON_AddStringToObject(e, "workload", r->workload);
+		cJSON_AddStringToObject(e, "class", miner ? "miner" : "benign");
+		cJSON *run = find_run(meta, r->run_id);
+		cJSON *rate = cJSON_GetObjectItem(run, "rate"), *unit = cJSON_GetObjectItem(run, "unit");
+		if (cJSON_IsNumber(rate) && cJSON_IsString(unit)) {
+			cJSON_AddNumberToObject(e, "rate", rate->valuedouble);
+			cJSON_AddStringToObject(e, "unit", unit->valuestring);
+		}
+		cJSON_AddNumberToObject(e, "windows", b - a);
+		if (m && map) {
+			classify_run(m, ds, map, a, b, e);
+			bool flagged = !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(e, "verdict"))
+					       ?: "", "miner");
+			nmin += miner;
+			nmin_flag += miner && flagged;
+			nben += !miner;
+			nben_flag += !miner && flagged;
+		}
+		cJSON_AddItemToArray(wl, e);
+	}
+	cJSON *s = cJSON_AddObjectToObject(root, "summary");
+	cJSON_AddNumberToObject(s, "runs_ok", sum.runs_ok);
+	cJSON_AddNumberToObject(s, "runs_failed", sum.runs_failed);
+	if (m) {
+		cJSON_AddNumberToObject(s, "miners", nmin);
+		cJSON_AddNumberToObject(s, "miners_flagged", nmin_flag);
+		cJSON_AddNumberToObject(s, "benign", nben);
+		cJSON_AddNumberToObject(s, "benign_flagged", nben_flag);
+	}
+	cJSON_AddBoolToObject(s, "interrupted", sum.interrupted);
+	free(map);
+	cJSON_Delete(meta);
+	pp_dataset_free(ds);
+	pp_model_free(m);
+	remove_dataset(dir);
+	return 0;
+}

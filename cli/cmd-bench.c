@@ -1,0 +1,158 @@
+/* powprint bench: the suite's main job. Hash rates, a short fingerprint of each catalog
+ * workload, and each one classified with the shipped model, in one table. */
+#include "cli/cli.h"
+
+#include <cjson/cJSON.h>
+#include <powprint/bench.h>
+#include <powprint/powprint.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { O_QUICK = 256, O_JSON, O_MODEL, O_WORKLOADS, O_SECONDS };
+
+static const struct cli_opt bench_opts[] = {
+	{ "quick", O_QUICK, NULL, "a representative subset (about three minutes on 2 cores)" },
+	{ "model", O_MODEL, "MODEL", "model to classify with (default: the shipped one)" },
+	{ "workloads", O_WORKLOADS, "SEL", "which workloads to fingerprint (as for record)" },
+	{ "seconds", O_SECONDS, "S", "counted seconds per workload (default 5, quick 3)" },
+	{ "json", O_JSON, NULL, "print one JSON object" },
+	{ 0 },
+};
+
+static volatile int stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void log_line(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static double num(cJSON *o, const char *k)
+{
+	cJSON *v = cJSON_GetObjectItem(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static const char *str(cJSON *o, const char *k)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, k));
+	return s ? s : "";
+}
+
+static void print_table(cJSON *rep)
+{
+	cJSON *e;
+	printf("\nhash rates (1 thread)\n");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(rep, "hash")) {
+		if (cJSON_HasObjectItem(e, "error"))
+			printf("  %-10s failed: %s\n", str(e, "algo"), str(e, "error"));
+		else
+			printf("  %-10s %9.1f H/s  %s AES, %s pages%s\n", str(e, "algo"),
+			       num(e, "hps"), str(e, "aes"), str(e, "pages"),
+			       cJSON_IsTrue(cJSON_GetObjectItem(e, "verified")) ? "" :
+			       "  (threads disagreed!)");
+	}
+	cJSON *model = cJSON_GetObjectItem(rep, "model");
+	printf("\nworkloads, classified with %s\n", cJSON_HasObjectItem(model, "error") ?
+	       "no model" : str(model, "path"));
+	printf("  %-14s %-6s %14s  %-7s %7s  %-14s %s\n", "workload", "class", "throughput",
+	       "verdict", "p(miner)", "nearest", "most telling features");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(rep, "workloads")) {
+		char rate[32] = "-";
+		if (num(e, "rate") >= 0)
+			snprintf(rate, sizeof(rate), "%.4g %s", num(e, "rate"), str(e, "unit"));
+		const char *verdict = str(e, "verdict");
+		bool wrong = verdict[0] && strcmp(verdict, str(e, "class"));
+		char p[16] = "-";
+		if (num(e, "p_miner") >= 0)
+			snprintf(p, sizeof(p), "%.3f", num(e, "p_miner"));
+		printf("  %-14s %-6s %14s  %-7s %7s  %-14s", str(e, "workload"), str(e, "class"),
+		       rate, verdict[0] ? verdict : "-", p, str(e, "nearest"));
+		cJSON *t;
+		cJSON_ArrayForEach(t, cJSON_GetObjectItem(e, "top_features"))
+			printf(" %s=%.3g", str(t, "feature"), num(t, "value"));
+		printf("%s\n", wrong ? "  WRONG" : "");
+	}
+	cJSON *s = cJSON_GetObjectItem(rep, "summary");
+	if (cJSON_HasObjectItem(s, "miners"))
+		printf("\nminers flagged %d of %d; benign flagged %d of %d\n",
+		       (int)num(s, "miners_flagged"), (int)num(s, "miners"),
+		       (int)num(s, "benign_flagged"), (int)num(s, "benign"));
+	if (num(s, "runs_failed") > 0)
+		printf("%d workload run(s) failed; see the lines above\n", (int)num(s, "runs_failed"));
+	if (cJSON_HasObjectItem(model, "error"))
+		printf("\nno verdicts: %s\n", str(model, "error"));
+}
+
+static int run(int argc, char **argv)
+{
+	struct pp_bench_opts o = { .sz = sizeof(o), .stop = &stop_flag, .log = log_line };
+	bool json = false;
+	int c;
+	while ((c = cli_getopt(&cmd_bench, argc, argv)) != -1) {
+		switch (c) {
+		case 'h':
+			return 0;
+		case O_QUICK: o.quick = true; break;
+		case O_JSON: json = true; break;
+		case O_MODEL: o.model = optarg; break;
+		case O_WORKLOADS: o.workloads = optarg; break;
+		case O_SECONDS: {
+			char *end;
+			o.seconds = strtod(optarg, &end);
+			if (*end || end == optarg || !(o.seconds > 0) || o.seconds > 3600)
+				return cli_usage_error(&cmd_bench, "--seconds expects a number of "
+						       "seconds from 0 to 3600, not '%s'", optarg);
+			break;
+		}
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(&cmd_bench, "unexpected argument '%s'", argv[optind]);
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	void *rep;
+	char why[1024] = "";
+	int err = pp_bench_run(&o, &rep, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "powprint bench: %s\n", why[0] ? why : pp_strerror(err));
+		cJSON_Delete(rep);
+		return CLI_EXIT_FAIL;
+	}
+	if (json) {
+		char *s = cJSON_Print(rep);
+		puts(s);
+		free(s);
+	} else {
+		print_table(rep);
+	}
+	cJSON *s = cJSON_GetObjectItem(rep, "summary");
+	bool failed = num(s, "runs_failed") > 0 || cJSON_IsTrue(cJSON_GetObjectItem(s, "interrupted"));
+	cJSON_Delete(rep);
+	return failed ? CLI_EXIT_FAIL : 0;
+}
+
+const struct cli_cmd cmd_bench = {
+	.name = "bench",
+	.fn = run,
+	.summary = "the suite's main job: hash rates, workload fingerprints and verdicts",
+	.usage = "[--quick] [--model MODEL] [--workloads SEL] [--seconds S] [--json]",
+	.description =
+		"Measures each kernel family's hash rate briefly, records a short fingerprint of "
+		"each catalog workload in its own process, classifies each with the shipped "
+		"default model (or --model), and prints one table: workload, class, throughput, "
+		"verdict, p(miner), nearest fingerprint, the most telling features.",
+	.opts = bench_opts,
+};
