@@ -10,8 +10,9 @@
  *    the child (the second is less sensitive to other load on a shared machine). A rate is
  *    hashes / time of the last completed hash, so whole-hash granularity does not skew it.
  *    Target (issue 6): >= 0.98.
- *  - the collector's own CPU time (this process, from open to close, all backends) per
- *    second of CPU time of the monitored process. Target: <= 0.5 ms. */
+ *  - the collector's own CPU time (this process, all backends, windows only: attaching and
+ *    detaching are reported apart) per second of CPU time of the monitored process, and per
+ *    wall second. Target: <= 0.5 ms per monitored process-second. */
 #define _GNU_SOURCE
 #include <powprint/collect.h>
 #include <powprint/error.h>
@@ -91,7 +92,8 @@ static double self_cpu_s(void)
 
 struct phase {
 	struct result r;
-	double collector_cpu_s;    /* monitored phases only */
+	double collector_cpu_s;    /* monitored phases only, open to close */
+	double steady_cpu_s;       /* the same without attaching and detaching */
 	double task_clock_s;       /* as the collector saw it */
 	int windows;
 };
@@ -128,6 +130,7 @@ static int run_phase(const char *algo, double seconds, const struct pp_collect_o
 		}
 		snprintf(backends, blen, "%s", pp_collector_backends(c));
 	}
+	double cpu1 = self_cpu_s();
 	if (write(go[1], "g", 1) != 1)
 		return -errno;
 	if (c) {
@@ -142,6 +145,7 @@ static int run_phase(const char *algo, double seconds, const struct pp_collect_o
 			if (w.target_exited)
 				break;
 		}
+		ph->steady_cpu_s = self_cpu_s() - cpu1;
 		pp_collector_close(c);
 		ph->collector_cpu_s = self_cpu_s() - cpu0;
 	}
@@ -222,6 +226,7 @@ int main(int argc, char **argv)
 			sum[k].r.wall_s += ph[k].r.wall_s;
 			sum[k].r.cpu_s += ph[k].r.cpu_s;
 			sum[k].collector_cpu_s += ph[k].collector_cpu_s;
+			sum[k].steady_cpu_s += ph[k].steady_cpu_s;
 			sum[k].task_clock_s += ph[k].task_clock_s;
 			sum[k].windows += ph[k].windows;
 		}
@@ -232,12 +237,12 @@ int main(int argc, char **argv)
 		       r + 1, ph[0].r.hashes / ph[0].r.wall_s, ph[0].r.hashes / ph[0].r.cpu_s,
 		       ph[1].r.hashes / ph[1].r.wall_s, ph[1].r.hashes / ph[1].r.cpu_s,
 		       wall_ratio[r], cpu_ratio[r],
-		       1e3 * ph[1].collector_cpu_s / ph[1].task_clock_s);
+		       1e3 * ph[1].steady_cpu_s / ph[1].task_clock_s);
 		fflush(stdout);
 	}
 	double rw = (sum[1].r.hashes / sum[1].r.wall_s) / (sum[0].r.hashes / sum[0].r.wall_s);
 	double rc = (sum[1].r.hashes / sum[1].r.cpu_s) / (sum[0].r.hashes / sum[0].r.cpu_s);
-	double ms = 1e3 * sum[1].collector_cpu_s / sum[1].task_clock_s;
+	double ms = 1e3 * sum[1].steady_cpu_s / sum[1].task_clock_s;
 	printf("\nbackends: %s (default rate and window unless given)\n", backends);
 	printf("%-44s %12s %12s %8s\n", "", "monitored", "unmonitored", "ratio");
 	printf("%-44s %12.3f %12.3f %8.4f  (target >= 0.98)\n", "hash rate, H/s of wall time",
@@ -247,7 +252,9 @@ int main(int argc, char **argv)
 	printf("%-44s %12.3f %12s %8s  (target <= 0.5)\n", "collector CPU, ms per monitored CPU s", ms,
 	       "", "");
 	printf("%-44s %12.3f\n", "collector CPU, ms per wall second monitored",
-	       1e3 * sum[1].collector_cpu_s / sum[1].r.wall_s);
+	       1e3 * sum[1].steady_cpu_s / sum[1].r.wall_s);
+	printf("%-44s %12.3f\n", "attach + detach, ms each",
+	       1e3 * (sum[1].collector_cpu_s - sum[1].steady_cpu_s) / rounds);
 	printf("(%d windows, %.1f s of monitored CPU time in %.1f s, %.3f s of collector CPU time)\n",
 	       sum[1].windows, sum[1].task_clock_s, sum[1].r.wall_s, sum[1].collector_cpu_s);
 	return 0;
