@@ -16,6 +16,7 @@ static const struct cli_opt train_opts[] = {
 	{ "backends", 'b', "LIST", "use only features these backends produce (e.g. perf-sw,ip-sample,procfs)" },
 	{ "params", 'P', "K=V,...", "xgboost parameters over the defaults; rounds=N for the rounds" },
 	{ "threshold", 't', "P", "decision threshold on p(miner) (default 0.5)" },
+	{ "exclude", 'x', "LIST", "features to leave out (default " PP_TRAIN_EXCLUDE_DEFAULT "; \"\" = none)" },
 	{ "json", 'j', NULL, "print the model's summary as JSON" },
 	{ 0 },
 };
@@ -32,7 +33,7 @@ static int split(char *s, const char **dirs, int n)
 
 static int run(int argc, char **argv)
 {
-	const char *dirs[MAX_DIRS], *out = NULL, *backends = NULL, *params = NULL;
+	const char *dirs[MAX_DIRS], *out = NULL, *backends = NULL, *params = NULL, *exclude = NULL;
 	int ndirs = 0, c;
 	double threshold = 0;
 	bool json = false;
@@ -51,6 +52,9 @@ static int run(int argc, char **argv)
 			break;
 		case 'P':
 			params = optarg;
+			break;
+		case 'x':
+			exclude = optarg;
 			break;
 		case 't': {
 			char *end;
@@ -87,7 +91,7 @@ static int run(int argc, char **argv)
 	if (pp_dataset_notes(ds)[0])
 		fprintf(stderr, "%s", pp_dataset_notes(ds));
 	PP_OPTS(pp_train_opts, to, .params = params, .threshold = threshold,
-		.backends = backends);
+		.backends = backends, .exclude = exclude);
 	struct pp_model *m;
 	err = pp_model_train(ds, &to, &m, why, sizeof(why));
 	if (!err)
@@ -123,7 +127,7 @@ static int run(int argc, char **argv)
 			printf("\nleft out");
 			cJSON_ArrayForEach(it, dropped)
 				printf(" %s", it->valuestring);
-			printf(" (empty in the data, or from backends outside --backends)");
+			printf(" (empty in the data, from backends outside --backends, or in --exclude)");
 		}
 		printf("\nrounds    %d, threshold %g\nwrote     %s/booster.json, %s/model.json\n",
 		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "rounds")),

@@ -186,6 +186,20 @@ static cJSON *summarise(const struct pp_dataset *ds, const int *rows, int nrows,
 	return t;
 }
 
+/* Whether name is one of the comma-separated names in list. */
+static bool name_in_list(const char *list, const char *name)
+{
+	size_t l = strlen(name);
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t k = e ? (size_t)(e - p) : strlen(p);
+		if (k == l && !strncmp(p, name, l))
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
 int pp_model_train(const struct pp_dataset *ds, const struct pp_train_opts *opts,
 		   struct pp_model **out, char *why, size_t len)
 {
@@ -198,6 +212,9 @@ int pp_model_train(const struct pp_dataset *ds, const struct pp_train_opts *opts
 	const int *sel = PP_OPTS_GET(opts, pp_train_opts, rows, NULL);
 	int nsel = PP_OPTS_GET(opts, pp_train_opts, nrows, 0);
 	bool no_fp = PP_OPTS_GET(opts, pp_train_opts, no_fingerprints, false);
+	const char *exclude = PP_OPTS_GET(opts, pp_train_opts, exclude, NULL);
+	if (!exclude)
+		exclude = PP_TRAIN_EXCLUDE_DEFAULT;
 	if (threshold == 0)
 		threshold = 0.5;
 	if (!(threshold > 0 && threshold < 1))
@@ -254,7 +271,7 @@ int pp_model_train(const struct pp_dataset *ds, const struct pp_train_opts *opts
 		bool any = false;
 		for (int i = 0; ok && !any && i < n; i++)
 			any = !isnan(pp_dataset_features(ds, rows[i])[j]);
-		if (!ok || !any) {
+		if (!ok || !any || name_in_list(exclude, pp_dataset_feature_name(ds, j))) {
 			dropped[ndropped++] = pp_dataset_feature_name(ds, j);
 			continue;
 		}

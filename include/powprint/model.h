@@ -31,7 +31,15 @@ struct pp_train_opts {
 	const int *rows;
 	int nrows;
 	bool no_fingerprints;      /* skip fingerprints (cross-validation folds) */
+	/* Comma-separated features to leave out ("f.x,f.y"); NULL = PP_TRAIN_EXCLUDE_DEFAULT,
+	 * "" = none. */
+	const char *exclude;
 };
+
+/* Left out by default: the thread count says how a program was written and started (our
+ * miner loop runs its hashing on the main thread, the benign harness on workers), not what
+ * it computes, and a model would learn that shortcut instead of the workload. */
+#define PP_TRAIN_EXCLUDE_DEFAULT "f.threads"
 
 /* Trains a model on ds. -EINVAL (with why) when a class is missing, no feature is usable, or
  * a parameter is wrong. */
