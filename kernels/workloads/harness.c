@@ -181,6 +181,7 @@ void wl_started(struct wl_ctx *ctx)
 	if (ctx->started_done)
 		return;
 	ctx->started_done = true;
+	ctx->started_cpu = cpu_now();
 	if (ctx->started)
 		ctx->started(ctx->started_arg, ctx->w, getpid(), ctx->child_pid);
 }
@@ -274,7 +275,9 @@ int pp_workload_run(const struct pp_workload *w, const struct pp_workload_run_op
 	} else {
 		rc = run_threads(&ctx, &work, &secs, &res->busy_seconds);
 	}
-	res->cpu_seconds = cpu_now() - cpu0;
+	/* Self-timed workloads (RandomX) start counting when hashing starts, after their init. */
+	res->cpu_seconds = cpu_now() - (ctx.started_done && ctx.started_cpu > cpu0 ? ctx.started_cpu
+										   : cpu0);
 	res->seconds = secs;
 	double scale = w->unit_scale > 0 ? w->unit_scale : 1;
 	res->work = work / scale;

@@ -65,6 +65,7 @@ struct wl_ctx {
 	pp_workload_started_fn started;
 	void *started_arg;
 	bool started_done;
+	double started_cpu;                 /* process CPU seconds at wl_started() */
 };
 
 /* Tells the caller the measured phase has begun (once; later calls do nothing). */
