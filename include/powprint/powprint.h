@@ -11,5 +11,6 @@
 #include <powprint/perf.h>
 #include <powprint/hash.h>
 #include <powprint/mine.h>
+#include <powprint/selftest.h>
 
 #endif
