@@ -12,5 +12,12 @@
 #include <powprint/hash.h>
 #include <powprint/mine.h>
 #include <powprint/selftest.h>
+#include <powprint/workload.h>
+#include <powprint/features.h>
+#include <powprint/collect.h>
+#include <powprint/dataset.h>
+#include <powprint/model.h>
+#include <powprint/record.h>
+#include <powprint/bench.h>
 
 #endif
