@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,10 +135,17 @@ static int run_phase(const char *algo, double seconds, const struct pp_collect_o
 	double cpu1 = self_cpu_s();
 	if (write(go[1], "g", 1) != 1)
 		return -errno;
+	/* Something else may stop the child (a SIGSTOP from a miner detector, a debugger): give
+	 * up rather than wait forever. */
+	double give_up = clock_s(CLOCK_MONOTONIC) + 3 * seconds + 30;
 	if (c) {
 		static struct pp_window w;
 		int err;
 		while ((err = pp_collector_read(c, &w)) == 0 || err == -EINTR) {
+			if (clock_s(CLOCK_MONOTONIC) > give_up) {
+				kill(pid, SIGKILL);
+				give_up = INFINITY;
+			}
 			if (err)
 				continue;
 			if (!isnan(w.task_clock_s))
@@ -149,8 +158,14 @@ static int run_phase(const char *algo, double seconds, const struct pp_collect_o
 		pp_collector_close(c);
 		ph->collector_cpu_s = self_cpu_s() - cpu0;
 	}
+	struct pollfd pf = { .fd = res[0], .events = POLLIN };
+	double left = give_up - clock_s(CLOCK_MONOTONIC);
+	if (poll(&pf, 1, left > 0 ? (int)(left * 1000) : 0) <= 0)
+		kill(pid, SIGKILL); /* then read() sees EOF */
 	ssize_t k = read(res[0], &ph->r, sizeof(ph->r));
 	waitpid(pid, NULL, 0);
+	if (k != (ssize_t)sizeof(ph->r))
+		fprintf(stderr, "bench-overhead: the child did not finish in time (stopped?)\n");
 	close(go[1]);
 	close(res[0]);
 	return k == (ssize_t)sizeof(ph->r) ? 0 : -EIO;
