@@ -1,0 +1,551 @@
+/* The detection agent end to end: a miner started after the agent is alerted on within the
+ * latency bound, stopped by --action stop and cleared when it exits, a benign workload never
+ * is; /metrics is scraped with curl over loopback; every log line is JSON. Heavy process
+ * churn leaves the agent's descriptors and memory flat. Plus start-up errors (model, port),
+ * container ids, event JSON and the metrics endpoint on their own. */
+#define _GNU_SOURCE
+#include "support/testutil.h"
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <powprint/agent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_unix(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return strdup("");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	char chunk[4096];
+	size_t k;
+	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, k, m);
+	fclose(f);
+	fclose(m);
+	return buf;
+}
+
+static bool have_curl(void)
+{
+	return system("curl --version >/dev/null 2>&1") == 0;
+}
+
+/* A model trained here on a few short recordings, shared by the tests of this build (rebuilt
+ * when the powprint binary is newer than it). Returns its directory. */
+static const char *model_dir(void)
+{
+	static char dir[4200];
+	char lock[4300], stamp[4300], cmd[30000];
+	snprintf(dir, sizeof(dir), "%s", PP_CLI_PATH);
+	char *slash = strrchr(dir, '/');
+	snprintf(slash ? slash + 1 : dir, sizeof(dir) - (size_t)(slash ? slash + 1 - dir : 0),
+		 "watch-test-model");
+	snprintf(lock, sizeof(lock), "%s.lock", dir);
+	snprintf(stamp, sizeof(stamp), "%s/model.json", dir);
+	int fd = open(lock, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(flock(fd, LOCK_EX), 0);
+	struct stat sm, sb;
+	if (stat(stamp, &sm) || stat(PP_CLI_PATH, &sb) || sm.st_mtime < sb.st_mtime) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.data' && '%s' record --workloads "
+			 "cn/0,cn-lite/0,cn/r,sort,zstd,sha256,stream,idle --seconds 3 --out '%s.data' "
+			 ">/dev/null 2>&1 && '%s' train --data '%s.data' --out '%s' >/dev/null 2>&1",
+			 dir, dir, PP_CLI_PATH, dir, PP_CLI_PATH, dir, dir);
+		cr_assert_eq(system(cmd), 0, "recording and training the test model failed: %s",
+			     cmd);
+	}
+	close(fd);
+	return dir;
+}
+
+static int free_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	socklen_t l = sizeof(a);
+	getsockname(s, (struct sockaddr *)&a, &l);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+/* Starts `powprint ARGS...` with stdout and stderr into files. */
+static pid_t spawn(const char *out, const char *err, const char *const *args)
+{
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char *argv[48];
+		int n = 0;
+		argv[n++] = (char *)PP_CLI_PATH;
+		for (; args[n - 1] && n < 47; n++)
+			argv[n] = (char *)args[n - 1];
+		argv[n] = NULL;
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int nul = open("/dev/null", O_RDONLY);
+		dup2(nul, 0);
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(PP_CLI_PATH, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int stop_and_wait(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	int st;
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		usleep(50000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -2;
+}
+
+/* The first event of type `type` about pid in a JSON-lines log, or NULL (caller deletes). */
+static cJSON *find_event(const char *log, const char *type, pid_t pid)
+{
+	char *text = slurp(log), *save = NULL;
+	cJSON *found = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		cJSON *e = cJSON_Parse(line);
+		cr_assert_not_null(e, "log line is not JSON: %s", line);
+		cJSON *t = cJSON_GetObjectItem(e, "event"), *p = cJSON_GetObjectItem(e, "pid");
+		if (cJSON_IsString(t) && strcmp(t->valuestring, type) == 0 && cJSON_IsNumber(p) &&
+		    (pid_t)p->valuedouble == pid)
+			found = e;
+		else
+			cJSON_Delete(e);
+	}
+	free(text);
+	return found;
+}
+
+static char state_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return '?';
+	size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[k] = '\0';
+	char *p = strrchr(buf, ')');
+	return p ? p[2] : '?';
+}
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/pp-watch-XXXXXX");
+	cr_assert_not_null(mkdtemp(d));
+	return d;
+}
+
+Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .timeout = 240)
+{
+	if (!have_curl())
+		cr_skip_test("curl is not installed (scripts/bootstrap installs it): /metrics must "
+			     "be scraped with a real HTTP client");
+	const char *model = model_dir();
+	char *d = tmpdir(), log[256], out[256], err[256], addr[64], url[128];
+	snprintf(log, sizeof(log), "%s/events.jsonl", d);
+	snprintf(out, sizeof(out), "%s/stdout", d);
+	snprintf(err, sizeof(err), "%s/stderr", d);
+	int port = free_port();
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", port);
+	const char *wargs[] = { "watch", "--model", model, "--json", "--log", log, "--metrics",
+				addr, "--action", "stop", NULL };
+	pid_t agent = spawn(out, err, wargs);
+	sleep(2); /* the agent's first scans: everything already running is known */
+	cr_assert_eq(waitpid(agent, NULL, WNOHANG), 0, "the agent exited early: %s", slurp(err));
+
+	char mo[256], me[256], bo[256], be[256];
+	snprintf(mo, sizeof(mo), "%s/miner.out", d);
+	snprintf(me, sizeof(me), "%s/miner.err", d);
+	snprintf(bo, sizeof(bo), "%s/benign.out", d);
+	snprintf(be, sizeof(be), "%s/benign.err", d);
+	const char *margs[] = { "run", "cn/0", "--seconds", "30", NULL };
+	const char *bargs[] = { "run", "sort", "--seconds", "12", NULL };
+	double t_start = now_unix();
+	pid_t miner = spawn(mo, me, margs), benign = spawn(bo, be, bargs);
+
+	/* The bound: median <= 5 s for a full-speed miner; one try here, so 5 s plus a window. */
+	cJSON *alert = NULL;
+	while (!alert && now_unix() - t_start < 20) {
+		usleep(200000);
+		alert = find_event(log, "alert", miner);
+	}
+	cr_assert_not_null(alert, "no alert for the miner (pid %d) within 20 s; log:\n%s\nstderr:\n%s",
+			   (int)miner, slurp(log), slurp(err));
+	double latency = now_unix() - t_start;
+	cr_log_info("detection latency %.1f s", latency);
+	cr_expect_leq(latency, 6.0, "alert after %.1f s (bound: 5 s median)", latency);
+
+	/* The alert's fields. */
+	cJSON *host = cJSON_GetObjectItem(alert, "host"), *p = cJSON_GetObjectItem(alert, "p_miner");
+	cr_expect(cJSON_IsString(host) && host->valuestring[0]);
+	cr_expect(cJSON_IsNumber(p) && p->valuedouble >= 0.5 && p->valuedouble <= 1);
+	cr_expect_eq((int)cJSON_GetObjectItem(alert, "ppid")->valuedouble, (int)getpid());
+	cr_expect(cJSON_IsNumber(cJSON_GetObjectItem(alert, "uid")));
+	cr_expect_str_eq(cJSON_GetObjectItem(alert, "comm")->valuestring, "powprint");
+	cr_expect(strstr(cJSON_GetObjectItem(alert, "cmdline")->valuestring, "run cn/0"));
+	cr_expect(strstr(cJSON_GetObjectItem(alert, "exe")->valuestring, "powprint"));
+	cr_expect(cJSON_IsObject(cJSON_GetObjectItem(alert, "nearest")));
+	cr_expect(cJSON_GetArraySize(cJSON_GetObjectItem(alert, "top_features")) > 0);
+	cr_expect_geq(cJSON_GetObjectItem(alert, "windows_seen")->valuedouble, 3);
+	cJSON_Delete(alert);
+
+	/* --action stop: the miner is stopped (and the action logged), the benign one not. */
+	cJSON *action = NULL;
+	for (int i = 0; i < 20 && !action; i++, usleep(100000))
+		action = find_event(log, "action", miner);
+	cr_assert_not_null(action, "no action event for the miner");
+	cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(action, "done")));
+	cr_expect_str_eq(cJSON_GetObjectItem(action, "action")->valuestring, "stop");
+	cJSON_Delete(action);
+	char st = '?';
+	for (int i = 0; i < 20 && st != 'T'; i++, usleep(100000))
+		st = state_of(miner);
+	cr_expect_eq(st, 'T', "the miner's state is '%c', not stopped", st);
+
+	/* A real HTTP client on loopback. */
+	char cmd[512], mf[300];
+	snprintf(mf, sizeof(mf), "%s/metrics.txt", d);
+	sleep(1); /* one more tick: the snapshot includes the alert */
+	snprintf(cmd, sizeof(cmd), "curl -sf -o '%s' '%s'", mf, url);
+	cr_assert_eq(system(cmd), 0, "curl could not scrape %s", url);
+	char *metrics = slurp(mf), needle[64];
+	cr_expect(strstr(metrics, "# TYPE powprint_agent_detections_total counter"));
+	cr_expect(strstr(metrics, "powprint_agent_processes_monitored "));
+	cr_expect(strstr(metrics, "powprint_agent_errors_total{kind=\"permission\"}"));
+	cr_expect(strstr(metrics, "powprint_agent_resident_memory_bytes "));
+	const char *det = strstr(metrics, "\npowprint_agent_detections_total ");
+	cr_assert_not_null(det);
+	cr_expect_geq(atof(det + 33), 1.0, "%s", metrics);
+	snprintf(needle, sizeof(needle), "powprint_agent_process_p_miner{pid=\"%d\"", (int)miner);
+	cr_expect(strstr(metrics, needle), "no p(miner) for the flagged miner:\n%s", metrics);
+	free(metrics);
+	snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -w '%%{http_code}' "
+		 "'http://127.0.0.1:%d/nothing' > '%s'", port, mf);
+	cr_expect_eq(system(cmd), 0);
+	char *code = slurp(mf);
+	cr_expect_str_eq(code, "404");
+	free(code);
+
+	/* The miner killed: cleared, reason exited. The benign one runs to its end. */
+	kill(miner, SIGKILL);
+	waitpid(miner, NULL, 0);
+	int bst;
+	waitpid(benign, &bst, 0);
+	cr_expect(WIFEXITED(bst) && WEXITSTATUS(bst) == 0, "the benign workload failed");
+	cJSON *cleared = NULL;
+	for (int i = 0; i < 40 && !cleared; i++, usleep(100000))
+		cleared = find_event(log, "cleared", miner);
+	cr_assert_not_null(cleared, "no cleared event after the miner exited");
+	cr_expect_str_eq(cJSON_GetObjectItem(cleared, "reason")->valuestring, "exited");
+	cJSON_Delete(cleared);
+	cJSON *fp = find_event(log, "alert", benign);
+	cr_expect_null(fp, "the benign workload (sort) was alerted on");
+	cJSON_Delete(fp);
+	cJSON *fa = find_event(log, "action", benign);
+	cr_expect_null(fa, "the benign workload was acted on");
+	cJSON_Delete(fa);
+
+	/* SIGTERM: exit 0 with a summary line; every stdout line is JSON too. */
+	cr_assert_eq(stop_and_wait(agent), 0, "%s", slurp(err));
+	char *o = slurp(out), *save = NULL, *last = NULL;
+	for (char *line = strtok_r(o, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		cJSON *e = cJSON_Parse(line);
+		cr_expect_not_null(e, "stdout line is not JSON: %s", line);
+		cJSON_Delete(e);
+		last = line;
+	}
+	cr_assert_not_null(last);
+	cJSON *sum = cJSON_Parse(last);
+	cr_assert_not_null(sum);
+	cr_expect_str_eq(cJSON_GetObjectItem(sum, "event")->valuestring, "summary");
+	cr_expect_geq(cJSON_GetObjectItem(sum, "detections")->valuedouble, 1);
+	cJSON_Delete(sum);
+	free(o);
+	free(d);
+}
+
+static int count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *dd = opendir(path);
+	cr_assert_not_null(dd);
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(dd)))
+		n += de->d_name[0] != '.';
+	closedir(dd);
+	return n;
+}
+
+static long rss_kib(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	char *s = slurp(path), *p = strstr(s, "VmRSS:");
+	long v = p ? atol(p + 6) : -1;
+	free(s);
+	return v;
+}
+
+/* Hundreds of processes a second for `seconds`: most exit at once, some spin for 20-150 ms
+ * (one at a time) so the agent attaches to them and sees them vanish mid-window. Runs in its
+ * own process, whose children are only the churn; returns how many it started. */
+static long churn(double seconds)
+{
+	int pfd[2];
+	cr_assert_eq(pipe(pfd), 0);
+	pid_t mgr = fork();
+	cr_assert_geq(mgr, 0);
+	if (mgr == 0) {
+		double end = now_unix() + seconds;
+		long n = 0;
+		pid_t spinner = 0;
+		unsigned seed = 7;
+		while (now_unix() < end) {
+			bool spin = !spinner && rand_r(&seed) % 4 == 0;
+			double len = 0.02 + (rand_r(&seed) % 130) / 1000.0;
+			pid_t c = fork();
+			if (c == 0) {
+				double stop = now_unix() + (spin ? len : 0);
+				volatile unsigned long x = 0;
+				while (now_unix() < stop)
+					x++;
+				_exit(0);
+			}
+			if (c > 0) {
+				n++;
+				if (spin)
+					spinner = c;
+			}
+			pid_t r;
+			while ((r = waitpid(-1, NULL, WNOHANG)) > 0)
+				if (r == spinner)
+					spinner = 0;
+			usleep(2000);
+		}
+		while (waitpid(-1, NULL, 0) > 0)
+			;
+		if (write(pfd[1], &n, sizeof(n)) != sizeof(n))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	long n = 0;
+	cr_assert_eq(read(pfd[0], &n, sizeof(n)), (ssize_t)sizeof(n));
+	close(pfd[0]);
+	waitpid(mgr, NULL, 0);
+	return n;
+}
+
+Test(watch, churn_keeps_fds_and_memory_flat, .timeout = 180)
+{
+	const char *model = model_dir();
+	char *d = tmpdir(), out[256], err[256];
+	snprintf(out, sizeof(out), "%s/stdout", d);
+	snprintf(err, sizeof(err), "%s/stderr", d);
+	int port = free_port();
+	char addr[64];
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	/* A short interval and low threshold: as many attach/detach cycles as possible. */
+	const char *wargs[] = { "watch", "--model", model, "--json", "--interval", "100",
+				"--min-cpu", "2", "--max-targets", "8", "--metrics", addr, NULL };
+	pid_t agent = spawn(out, err, wargs);
+	churn(3); /* warm-up: the model, the allocator and the collectors have run */
+	sleep(1);
+	int fd0 = count_fds(agent);
+	long rss0 = rss_kib(agent);
+	long n = churn(30);
+	sleep(1);
+	int fd1 = count_fds(agent);
+	long rss1 = rss_kib(agent);
+	cr_log_info("churn: %ld processes in 30 s; agent fds %d -> %d, RSS %ld -> %ld KiB", n, fd0,
+		    fd1, rss0, rss1);
+	cr_expect_geq(n, 30 * 100, "only %ld processes were started", n);
+	cr_expect_leq(fd1, fd0 + 4, "descriptors grew from %d to %d", fd0, fd1);
+	cr_expect_leq(rss1, rss0 + 4096, "RSS grew from %ld to %ld KiB", rss0, rss1);
+	cr_expect_leq(rss1, 32 * 1024, "RSS %ld KiB is over 32 MiB", rss1);
+	cr_assert_eq(stop_and_wait(agent), 0, "%s", slurp(err));
+	char *o = slurp(out), *s = strstr(o, "\"event\":\"summary\"");
+	cr_assert_not_null(s, "no summary: %s", o);
+	cJSON *sum = cJSON_Parse(strrchr(o, '{') ? strrchr(o, '{') : "");
+	cr_assert_not_null(sum);
+	double attached = cJSON_GetObjectItem(sum, "attached")->valuedouble;
+	cr_log_info("agent attached %.0f times", attached);
+	cr_expect_geq(attached, 20, "the churn hardly exercised attaching (%.0f)", attached);
+	cJSON_Delete(sum);
+	free(o);
+	free(d);
+}
+
+Test(watch, startup_errors_are_clear)
+{
+	char *o, *e;
+	cr_expect_eq(pp_cli_run("watch --model /nonexistent/model --seconds 1", &o, &e), 1);
+	cr_expect(strstr(e, "cannot load the model /nonexistent/model"), "%s", e);
+	free(o);
+	free(e);
+
+	char *d = tmpdir(), path[300], args[600];
+	snprintf(path, sizeof(path), "%s/model.json", d);
+	FILE *f = fopen(path, "w");
+	fputs("{ this is not json", f);
+	fclose(f);
+	snprintf(args, sizeof(args), "watch --model '%s' --seconds 1", d);
+	cr_expect_eq(pp_cli_run(args, &o, &e), 1);
+	cr_expect(strstr(e, "cannot load the model"), "%s", e);
+	free(o);
+	free(e);
+
+	cr_expect_eq(pp_cli_run("watch --model x --action explode", &o, &e), 2);
+	cr_expect(strstr(e, "none, stop or kill"), "%s", e);
+	free(o);
+	free(e);
+	cr_expect_eq(pp_cli_run("watch --model x --pid 1 --all", &o, &e), 2);
+	free(o);
+	free(e);
+	cr_expect_eq(pp_cli_run("watch --model x --min-cpu 0", &o, &e), 2);
+	free(o);
+	free(e);
+	free(d);
+}
+
+Test(watch, metrics_port_in_use_is_a_clear_error, .timeout = 120)
+{
+	const char *model = model_dir();
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(s, 1), 0);
+	socklen_t l = sizeof(a);
+	getsockname(s, (struct sockaddr *)&a, &l);
+	char args[4400], *o, *e;
+	snprintf(args, sizeof(args), "watch --model '%s' --seconds 1 --metrics 127.0.0.1:%d", model,
+		 ntohs(a.sin_port));
+	cr_expect_eq(pp_cli_run(args, &o, &e), 1);
+	cr_expect(strstr(e, "already in use"), "%s", e);
+	free(o);
+	free(e);
+	snprintf(args, sizeof(args), "watch --model '%s' --seconds 1 --metrics localhost", model);
+	cr_expect_eq(pp_cli_run(args, &o, &e), 1);
+	cr_expect(strstr(e, "bad metrics address"), "%s", e);
+	free(o);
+	free(e);
+	close(s);
+}
+
+Test(watch, container_ids_from_cgroup_paths)
+{
+	static const struct { int line; const char *path, *id; } v[] = {
+		{ __LINE__, "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+		  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
+		{ __LINE__, "/kubepods/burstable/pod1234-5678/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210",
+		  "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210" },
+		{ __LINE__, "/user.slice/user-0.slice/session-3.scope", "" },
+		{ __LINE__, "/x/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0", "" },
+		{ __LINE__, "", "" },
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char id[80];
+		pp_agent_container_id(v[i].path, id, sizeof(id));
+		cr_expect_str_eq(id, v[i].id, "line %d", v[i].line);
+	}
+}
+
+Test(watch, event_json_and_own_identity)
+{
+	struct pp_agent_proc p;
+	cr_assert_eq(pp_agent_proc_read(getpid(), &p), 0);
+	cr_expect_eq(p.ppid, getppid());
+	cr_expect_eq(p.uid, getuid());
+	cr_expect(strstr(p.exe, "test-watch"), "%s", p.exe);
+	cr_expect(strstr(p.cmdline, "test-watch"), "%s", p.cmdline);
+	cr_expect_eq(pp_agent_proc_read(0x7ffffff0, &p), -ESRCH);
+
+	cr_assert_eq(pp_agent_proc_read(getpid(), &p), 0);
+	snprintf(p.comm, sizeof(p.comm), "we\"ird\n");
+	struct pp_agent_event ev = { .type = PP_EV_CLEARED, .time_unix = 86400.25, .proc = &p,
+				     .windows_seen = 7, .windows_flagged = 4, .smooth_k = 3,
+				     .smooth_n = 5, .reason = "idle" };
+	char *s = pp_agent_event_json(&ev, "h1");
+	cr_assert_not_null(s);
+	cr_expect_null(strchr(s, '\n'), "one line: %s", s);
+	cJSON *j = cJSON_Parse(s);
+	cr_assert_not_null(j, "%s", s);
+	cr_expect_str_eq(cJSON_GetObjectItem(j, "time")->valuestring, "1970-01-02T00:00:00.250Z");
+	cr_expect_str_eq(cJSON_GetObjectItem(j, "event")->valuestring, "cleared");
+	cr_expect_str_eq(cJSON_GetObjectItem(j, "host")->valuestring, "h1");
+	cr_expect_str_eq(cJSON_GetObjectItem(j, "comm")->valuestring, "we\"ird\n");
+	cr_expect_str_eq(cJSON_GetObjectItem(j, "reason")->valuestring, "idle");
+	cr_expect_str_eq(cJSON_GetObjectItem(j, "smoothing")->valuestring, "3/5");
+	cr_expect(cJSON_IsNull(cJSON_GetObjectItem(j, "p_miner")));
+	cr_expect_eq(cJSON_GetObjectItem(j, "windows_seen")->valuedouble, 7);
+	cJSON_Delete(j);
+	free(s);
+}
+
+Test(watch, metrics_endpoint_serves_the_latest_text)
+{
+	if (!have_curl())
+		cr_skip_test("curl is not installed (scripts/bootstrap installs it)");
+	struct pp_metrics_server *srv;
+	char why[256];
+	cr_assert_eq(pp_metrics_server_start("127.0.0.1:0", &srv, why, sizeof(why)), 0, "%s", why);
+	int port = pp_metrics_server_port(srv);
+	cr_assert_gt(port, 0);
+	cr_assert_eq(pp_metrics_server_set(srv, "a 1\n"), 0);
+	cr_assert_eq(pp_metrics_server_set(srv, "b 2\n"), 0);
+	char cmd[256], *o;
+	snprintf(cmd, sizeof(cmd), "curl -sfi http://127.0.0.1:%d/metrics > /tmp/pp-watch-m.%d",
+		 port, (int)getpid());
+	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "/tmp/pp-watch-m.%d", (int)getpid());
+	o = slurp(cmd);
+	unlink(cmd);
+	cr_expect(strstr(o, "text/plain; version=0.0.4"), "%s", o);
+	cr_expect(strstr(o, "\r\n\r\nb 2\n"), "%s", o);
+	free(o);
+	cr_expect_eq(pp_metrics_server_scrapes(srv), 1);
+	struct pp_metrics_server *bad = NULL;
+	cr_expect_eq(pp_metrics_server_start("127.0.0.1:70000", &bad, why, sizeof(why)), -EINVAL);
+	cr_expect_null(bad);
+	pp_metrics_server_stop(srv);
+}
