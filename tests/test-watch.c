@@ -93,12 +93,19 @@ static int free_port(void)
 	return ntohs(a.sin_port);
 }
 
-/* Starts `powprint ARGS...` with stdout and stderr into files. */
-static pid_t spawn(const char *out, const char *err, const char *const *args)
+/* Starts `powprint ARGS...` with stdout and stderr into files. With hold, the child waits
+ * until a byte arrives on *hold (its pid is known before it runs). */
+static pid_t spawn_held(const char *out, const char *err, const char *const *args, int *hold)
 {
+	int hp[2] = { -1, -1 };
+	if (hold)
+		cr_assert_eq(pipe(hp), 0);
 	pid_t pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
+		char ch;
+		if (hold && read(hp[0], &ch, 1) != 1)
+			_exit(126);
 		char *argv[48];
 		int n = 0;
 		argv[n++] = (char *)PP_CLI_PATH;
@@ -114,7 +121,16 @@ static pid_t spawn(const char *out, const char *err, const char *const *args)
 		execv(PP_CLI_PATH, argv);
 		_exit(127);
 	}
+	if (hold) {
+		close(hp[0]);
+		*hold = hp[1];
+	}
 	return pid;
+}
+
+static pid_t spawn(const char *out, const char *err, const char *const *args)
+{
+	return spawn_held(out, err, args, NULL);
 }
 
 static int stop_and_wait(pid_t pid)
@@ -185,21 +201,28 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 	int port = free_port();
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", port);
-	const char *wargs[] = { "watch", "--model", model, "--json", "--log", log, "--metrics",
-				addr, "--action", "stop", NULL };
-	pid_t agent = spawn(out, err, wargs);
-	sleep(2); /* the agent's first scans: everything already running is known */
-	cr_assert_eq(waitpid(agent, NULL, WNOHANG), 0, "the agent exited early: %s", slurp(err));
-
-	char mo[256], me[256], bo[256], be[256];
+	char mo[256], me[256], bo[256], be[256], pids[64];
 	snprintf(mo, sizeof(mo), "%s/miner.out", d);
 	snprintf(me, sizeof(me), "%s/miner.err", d);
 	snprintf(bo, sizeof(bo), "%s/benign.out", d);
 	snprintf(be, sizeof(be), "%s/benign.err", d);
 	const char *margs[] = { "run", "cn/0", "--seconds", "30", NULL };
 	const char *bargs[] = { "run", "sort", "--seconds", "12", NULL };
+	/* Held until the agent runs, and the agent watches only them: --action stop must never
+	 * reach anything else on the machine. */
+	int mh, bh;
+	pid_t miner = spawn_held(mo, me, margs, &mh), benign = spawn_held(bo, be, bargs, &bh);
+	snprintf(pids, sizeof(pids), "%d,%d", (int)miner, (int)benign);
+	const char *wargs[] = { "watch", "--model", model, "--json", "--log", log, "--metrics",
+				addr, "--action", "stop", "--pid", pids, NULL };
+	pid_t agent = spawn(out, err, wargs);
+	sleep(2); /* the agent's first scans */
+	cr_assert_eq(waitpid(agent, NULL, WNOHANG), 0, "the agent exited early: %s", slurp(err));
 	double t_start = now_unix();
-	pid_t miner = spawn(mo, me, margs), benign = spawn(bo, be, bargs);
+	cr_assert_eq(write(mh, "g", 1), 1);
+	cr_assert_eq(write(bh, "g", 1), 1);
+	close(mh);
+	close(bh);
 
 	/* The bound: median <= 5 s for a full-speed miner; one try here, so 5 s plus a window. */
 	cJSON *alert = NULL;
