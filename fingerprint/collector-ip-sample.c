@@ -54,6 +54,7 @@ struct proc {
 	uint32_t gen;              /* bumped on every maps reload: invalidates cached IPs */
 	uint32_t reloaded_window;  /* reload maps at most once per window */
 	bool denied;               /* process_vm_readv refused: don't retry every window */
+	uint32_t batch;            /* last classify_pending batch that used it */
 };
 
 struct centry {
@@ -77,6 +78,7 @@ struct ips_priv {
 	uint64_t lost;
 	struct proc procs[MAX_PROCS];
 	int nprocs;
+	uint32_t batch;            /* classify_pending calls, from 1 */
 	uint32_t window;
 	struct centry *cache;
 	size_t ncache;
@@ -457,20 +459,31 @@ static int ips_pollfds(void *priv, struct pollfd *fds, int max)
 
 static void reload_maps(struct ips_priv *p, struct proc *pr);
 
+/* The process record of pid, mapped. A record the current batch uses is never recycled, since
+ * the batch holds pointers into its maps; NULL when every slot is in use by this batch. */
 static struct proc *get_proc(struct ips_priv *p, pid_t pid)
 {
 	for (int i = 0; i < p->nprocs; i++)
-		if (p->procs[i].pid == pid)
+		if (p->procs[i].pid == pid) {
+			p->procs[i].batch = p->batch;
 			return &p->procs[i];
-	struct proc *pr;
+		}
+	struct proc *pr = NULL;
 	if (p->nprocs < MAX_PROCS) {
 		pr = &p->procs[p->nprocs++];
-	} else { /* forget the oldest short-lived child */
-		pr = &p->procs[1 + p->window % (MAX_PROCS - 1)];
+	} else { /* forget an older short-lived child (slot 0 is the target itself) */
+		for (int k = 0; k < MAX_PROCS - 1 && !pr; k++) {
+			struct proc *c = &p->procs[1 + (p->window + (uint32_t)k) % (MAX_PROCS - 1)];
+			if (c->batch != p->batch)
+				pr = c;
+		}
+		if (!pr)
+			return NULL;
 		pp_maps_free(&pr->maps);
 	}
 	memset(pr, 0, sizeof(*pr));
 	pr->pid = pid;
+	pr->batch = p->batch;
 	reload_maps(p, pr);
 	return pr;
 }
@@ -625,16 +638,23 @@ static void classify_pending(struct ips_priv *p)
 		return;
 	struct pending *pd = malloc(p->npend * sizeof(*pd));
 	int np = 0;
+	p->batch++;
+	/* First every map reload this batch needs: a reload frees the maps that pending entries
+	 * would otherwise point into. */
 	for (size_t k = 0; k < p->npend; k++) {
 		struct wslot *e = &p->wtab[p->pend[k]];
 		if (e->done || !e->n)
 			continue;
 		struct proc *pr = get_proc(p, (pid_t)e->pid);
-		const struct pp_map *m = pp_maps_find(&pr->maps, e->ip);
-		if (!m && pr->reloaded_window != p->window) { /* new code since we looked */
-			reload_maps(p, pr);
-			m = pp_maps_find(&pr->maps, e->ip);
-		}
+		if (pr && !pp_maps_find(&pr->maps, e->ip) && pr->reloaded_window != p->window)
+			reload_maps(p, pr); /* new code since we looked */
+	}
+	for (size_t k = 0; k < p->npend; k++) {
+		struct wslot *e = &p->wtab[p->pend[k]];
+		if (e->done || !e->n)
+			continue;
+		struct proc *pr = get_proc(p, (pid_t)e->pid);
+		const struct pp_map *m = pr ? pp_maps_find(&pr->maps, e->ip) : NULL;
 		e->loc = (uint8_t)(m ? m->loc : PP_LOC_UNMAPPED);
 		if (!m) {
 			e->cls = CLS_UNREADABLE;
