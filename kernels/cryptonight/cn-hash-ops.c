@@ -1,5 +1,5 @@
 /* CryptoNight's pp_hash ops: nothing shared, one context (scratchpad) per worker. */
-#include "core/hash-algos.h"
+#include "kernels/hash-algos.h"
 #include "kernels/cryptonight/cryptonight.h"
 
 #include <errno.h>

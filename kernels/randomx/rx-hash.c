@@ -1,7 +1,7 @@
-/* RandomX behind the generic pp_hash interface (core/hash-algos.h). The shared part is the
+/* RandomX behind the generic pp_hash interface (kernels/hash-algos.h). The shared part is the
  * cache (light mode) or the dataset (fast mode, whose cache memory is released once the
  * dataset is built, to stay within 2.2 GiB); each worker is one VM with its scratchpad. */
-#include "core/hash-algos.h"
+#include "kernels/hash-algos.h"
 #include "kernels/randomx/vm.h"
 
 #include <errno.h>

@@ -1,22 +1,22 @@
 /* The table behind include/powprint/hash.h: every algorithm is one row
  * { name, family, ops }, and each family implements one ops struct in its own file
  * (CryptoNight: kernels/cryptonight/cn-hash-ops.c). To add an algorithm: define its ops,
- * declare them below, and add a row to the table in core/hash.c. Internal to powprint. */
-#ifndef PP_CORE_HASH_ALGOS_H
-#define PP_CORE_HASH_ALGOS_H
+ * declare them below, and add a row to the table in kernels/hash.c. Internal to powprint. */
+#ifndef PP_KERNELS_HASH_ALGOS_H
+#define PP_KERNELS_HASH_ALGOS_H
 
 #include <powprint/hash.h>
 
 /* A family's operations. `shared` is what all threads share (RandomX cache and dataset;
  * nothing for CryptoNight), `worker` one thread's state. opts is always a full-size struct
- * (core/hash.c copies the caller's, zero-filling fields it predates). */
+ * (kernels/hash.c copies the caller's, zero-filling fields it predates). */
 struct pp_hash_ops {
 	int (*open)(const char *name, const struct pp_hash_opts *opts, void **shared);
 	void (*close)(void *shared);
 	int (*worker_new)(void *shared, const struct pp_hash_opts *opts, void **worker);
 	void (*worker_free)(void *worker);
 	int (*compute)(void *worker, const void *in, size_t len, uint64_t height, uint8_t out[32]);
-	/* Fills aes_backend, pages and scratchpad_bytes (the rest is filled by core/hash.c). */
+	/* Fills aes_backend, pages and scratchpad_bytes (the rest is filled by kernels/hash.c). */
 	void (*info)(const void *worker, struct pp_hash_info *info);
 	/* Optional: the shortest input `name` accepts (see pp_hash_min_input). */
 	size_t (*min_input)(const char *name);

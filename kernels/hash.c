@@ -1,6 +1,6 @@
 /* pp_hash: one table of proof-of-work algorithms behind one interface. Each row names an
- * algorithm and its family's ops (core/hash-algos.h); everything else here is generic. */
-#include "core/hash-algos.h"
+ * algorithm and its family's ops (kernels/hash-algos.h); everything else here is generic. */
+#include "kernels/hash-algos.h"
 
 #include <powprint/opts.h>
 
