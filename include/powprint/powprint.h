@@ -19,5 +19,6 @@
 #include <powprint/model.h>
 #include <powprint/record.h>
 #include <powprint/bench.h>
+#include <powprint/agent.h>
 
 #endif
