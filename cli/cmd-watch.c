@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_MODEL "/var/lib/powprint/model"
 
 enum {
 	OPT_MIN_CPU = 256, OPT_MAX_TARGETS, OPT_CGROUP, OPT_ALL, OPT_LOG, OPT_SYSLOG,
@@ -28,7 +27,7 @@ enum {
 };
 
 static const struct cli_opt watch_opts[] = {
-	{ "model", 'm', "MODEL", "model directory (default $POWPRINT_MODEL, else " DEFAULT_MODEL ")" },
+	{ "model", 'm', "MODEL", "model directory (default $POWPRINT_MODEL, else the shipped one)" },
 	{ "interval", 'I', "MS", "scan and window interval in ms (default 1000)" },
 	{ "min-cpu", OPT_MIN_CPU, "PCT", "monitor processes above PCT% of one core (default 10)" },
 	{ "max-targets", OPT_MAX_TARGETS, "N", "monitor at most N processes at once, rotating (64)" },
@@ -122,16 +121,12 @@ static void on_event(void *arg, const struct pp_agent_event *ev)
 	free(line);
 }
 
-static struct pp_model *load_model(const char *path, char *why, size_t len, int *err)
+/* path NULL = the shipped model for this machine; used receives the path loaded. */
+static struct pp_model *load_model(const char *path, char *used, size_t used_len, char *why,
+				   size_t len, int *err)
 {
-	const char *avail[PP_BACKEND_MAX];
-	struct pp_backend_status st[PP_BACKEND_MAX];
-	int navail = 0, nb = pp_collector_probe(st, PP_BACKEND_MAX);
-	for (int i = 0; i < nb && i < PP_BACKEND_MAX; i++)
-		if (st[i].available)
-			avail[navail++] = st[i].name;
 	struct pp_model *m = NULL;
-	*err = pp_model_load(path, avail, navail, &m, why, len);
+	*err = pp_model_load_for_host(path, &m, used, used_len, why, len);
 	return *err ? NULL : m;
 }
 
@@ -268,15 +263,18 @@ static int run(int argc, char **argv)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if ((npids > 0) + (cgroup != NULL) + all > 1)
 		return cli_usage_error(cmd, "give at most one of --pid, --cgroup and --all");
-	if (!model || !*model)
-		model = DEFAULT_MODEL;
+	if (model && !*model)
+		model = NULL;
+	char model_path[4096] = "";
 
 	/* One window of one process is one row: xgboost's OpenMP team would only add threads that
 	 * spin after every prediction, most of the agent's CPU time. */
 	omp_set_num_threads(1);
 	char why[1024] = "";
 	int err;
-	struct pp_model *m = load_model(model, why, sizeof(why), &err);
+	struct pp_model *m = load_model(model, model_path, sizeof(model_path), why, sizeof(why),
+					&err);
+	model = model_path;
 	if (!m) {
 		fprintf(stderr, "powprint watch: cannot load the model %s: %s\n(train one with "
 			"'powprint train --out DIR' and pass --model DIR)\n", model,
@@ -331,7 +329,8 @@ static int run(int argc, char **argv)
 		sleep_until(next);
 		if (reload_req) {
 			reload_req = 0;
-			struct pp_model *nm = load_model(model, why, sizeof(why), &err);
+			struct pp_model *nm = load_model(model, model_path, sizeof(model_path), why,
+							 sizeof(why), &err);
 			if (!nm) {
 				fprintf(stderr, "powprint watch: SIGHUP: keeping the current model: "
 					"cannot load %s: %s\n", model, why[0] ? why : pp_strerror(err));

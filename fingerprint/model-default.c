@@ -31,7 +31,7 @@ int pp_model_load_for_host(const char *path, struct pp_model **out, char *used, 
 		}
 		path = def;
 	}
-	if (used)
+	if (used && used != path)
 		snprintf(used, used_len, "%s", path);
 	return pp_model_load(path, avail, navail, out, why, len);
 }
