@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 int pp_file_read(const char *path, char **buf, size_t *len)
 {
@@ -39,6 +40,53 @@ int pp_file_read(const char *path, char **buf, size_t *len)
 	}
 	b[n] = '\0';
 	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int pp_file_read_zst(const char *path, char **buf, size_t *len)
+{
+	int err = pp_file_read(path, buf, len);
+	if (err != -ENOENT)
+		return err;
+	char zpath[4096];
+	snprintf(zpath, sizeof(zpath), "%s.zst", path);
+	char *z;
+	size_t zn;
+	if (pp_file_read(zpath, &z, &zn) < 0)
+		return -ENOENT;
+	ZSTD_DStream *ds = ZSTD_createDStream();
+	size_t cap = zn * 8 + 1024, n = 0;
+	char *out = malloc(cap);
+	ZSTD_inBuffer in = { z, zn, 0 };
+	err = ds && out ? 0 : -ENOMEM;
+	while (!err) {
+		if (cap - n < 65536) {
+			char *no = realloc(out, cap *= 2);
+			if (!no) {
+				err = -ENOMEM;
+				break;
+			}
+			out = no;
+		}
+		ZSTD_outBuffer ob = { out + n, cap - n - 1, 0 };
+		size_t r = ZSTD_decompressStream(ds, &ob, &in);
+		n += ob.pos;
+		if (ZSTD_isError(r))
+			err = -EBADMSG;
+		else if (r == 0 && in.pos == in.size)
+			break;
+		else if (in.pos == in.size && ob.pos == 0)
+			err = -EBADMSG; /* truncated frame */
+	}
+	ZSTD_freeDStream(ds);
+	free(z);
+	if (err) {
+		free(out);
+		return err;
+	}
+	out[n] = '\0';
+	*buf = out;
 	*len = n;
 	return 0;
 }

@@ -9,6 +9,10 @@
 /* Reads path into a NUL-terminated malloc'd buffer (*len excludes the NUL). */
 int pp_file_read(const char *path, char **buf, size_t *len);
 
+/* Like pp_file_read, but when path does not exist and path.zst does (a shipped, compressed
+ * file), reads and decompresses that. */
+int pp_file_read_zst(const char *path, char **buf, size_t *len);
+
 /* Replaces path with data atomically; the new file gets the usual 0666 & ~umask mode. */
 int pp_file_write_atomic(const char *path, const void *data, size_t len);
 

@@ -797,7 +797,7 @@ int pp_dataset_read(const char *dir, struct pp_dataset **out, char *why, size_t 
 	snprintf(path, sizeof(path), "%s/windows.csv", dir);
 	char *buf;
 	size_t n;
-	err = pp_file_read(path, &buf, &n);
+	err = pp_file_read_zst(path, &buf, &n); /* shipped datasets are windows.csv.zst */
 	if (err) {
 		meta_free(&m);
 		return pp_why(why, len, err, "cannot read %s: %s", path, strerror(-err));

@@ -122,6 +122,12 @@ static int open_existing(const char *dir, struct pp_dataset **ds, char *why, siz
 	char path[4096];
 	struct stat sb;
 	*ds = NULL;
+	snprintf(path, sizeof(path), "%s/windows.csv.zst", dir);
+	if (stat(path, &sb) == 0) {
+		snprintf(why, len, "%s is compressed: decompress it (zstd -d --rm %s) to append to "
+			 "the dataset, or record into a new directory", path, path);
+		return -EINVAL;
+	}
 	snprintf(path, sizeof(path), "%s/windows.csv", dir);
 	if (stat(path, &sb) < 0)
 		return 0;
