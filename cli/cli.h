@@ -43,6 +43,14 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, long min,
 		    long max, long *out);
 
+/* Appends the comma-separated entries of s (modified in place) to list[n..max); returns the
+ * new count. */
+int cli_split(char *s, const char **list, int n, int max);
+/* --smooth K/N: 1 <= K <= N <= 1000, or a usage error. */
+bool cli_parse_smooth(const struct cli_cmd *cmd, const char *s, int *k, int *n);
+/* --threshold P: a probability strictly between 0 and 1, or a usage error. */
+bool cli_parse_prob(const struct cli_cmd *cmd, const char *opt, const char *s, double *out);
+
 /* Whether stdout/stderr is a terminal (for progress displays). */
 bool cli_isatty(FILE *f);
 

@@ -45,15 +45,6 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-static int split(char *s, const char **dirs, int n)
-{
-	char *save = NULL;
-	for (char *d = strtok_r(s, ",", &save); d; d = strtok_r(NULL, ",", &save))
-		if (n < MAX_DIRS)
-			dirs[n++] = d;
-	return n;
-}
-
 static cJSON *num_or_null(double v)
 {
 	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
@@ -390,7 +381,7 @@ static int run(int argc, char **argv)
 			model = optarg;
 			break;
 		case 'd':
-			ndirs = split(optarg, dirs, ndirs);
+			ndirs = cli_split(optarg, dirs, ndirs, MAX_DIRS);
 			break;
 		case 'p':
 			if (!cli_parse_long(cmd, "pid", optarg, 1, 0x7fffffff, &pid))
@@ -409,14 +400,10 @@ static int run(int argc, char **argv)
 					    &interval))
 				return CLI_EXIT_USAGE;
 			break;
-		case OPT_SMOOTH: {
-			char extra;
-			if (sscanf(optarg, "%d/%d%c", &sk, &sn, &extra) != 2 || sk < 1 || sk > sn ||
-			    sn > 1000)
-				return cli_usage_error(cmd, "--smooth expects K/N with 1 <= K <= N <= "
-						       "1000 (e.g. 3/5), not '%s'", optarg);
+		case OPT_SMOOTH:
+			if (!cli_parse_smooth(cmd, optarg, &sk, &sn))
+				return CLI_EXIT_USAGE;
 			break;
-		}
 		case 'j':
 			json = true;
 			break;

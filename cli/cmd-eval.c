@@ -24,15 +24,6 @@ static const struct cli_opt eval_opts[] = {
 	{ 0 },
 };
 
-static int split(char *s, const char **dirs, int n)
-{
-	char *save = NULL;
-	for (char *d = strtok_r(s, ",", &save); d; d = strtok_r(NULL, ",", &save))
-		if (n < MAX_DIRS)
-			dirs[n++] = d;
-	return n;
-}
-
 static double num(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItem(o, k);
@@ -133,7 +124,7 @@ static int run(int argc, char **argv)
 		case 'h':
 			return 0;
 		case 'd':
-			ndirs = split(optarg, dirs, ndirs);
+			ndirs = cli_split(optarg, dirs, ndirs, MAX_DIRS);
 			break;
 		case 'c':
 			cvs = optarg;
@@ -144,23 +135,14 @@ static int run(int argc, char **argv)
 		case 'P':
 			params = optarg;
 			break;
-		case 't': {
-			char *end;
-			threshold = strtod(optarg, &end);
-			if (*end || end == optarg || !(threshold > 0 && threshold < 1))
-				return cli_usage_error(&cmd_eval, "--threshold expects a probability "
-						       "strictly between 0 and 1, not '%s'",
-						       optarg);
+		case 't':
+			if (!cli_parse_prob(&cmd_eval, "threshold", optarg, &threshold))
+				return CLI_EXIT_USAGE;
 			break;
-		}
-		case OPT_SMOOTH: {
-			char extra;
-			if (sscanf(optarg, "%d/%d%c", &sk, &sn, &extra) != 2 || sk < 1 || sk > sn ||
-			    sn > 1000)
-				return cli_usage_error(&cmd_eval, "--smooth expects K/N with 1 <= K "
-						       "<= N <= 1000 (e.g. 3/5), not '%s'", optarg);
+		case OPT_SMOOTH:
+			if (!cli_parse_smooth(&cmd_eval, optarg, &sk, &sn))
+				return CLI_EXIT_USAGE;
 			break;
-		}
 		case 'j':
 			json = true;
 			break;

@@ -21,16 +21,6 @@ static const struct cli_opt train_opts[] = {
 	{ 0 },
 };
 
-/* Appends the comma-separated entries of s to dirs (s is modified). */
-static int split(char *s, const char **dirs, int n)
-{
-	char *save = NULL;
-	for (char *d = strtok_r(s, ",", &save); d; d = strtok_r(NULL, ",", &save))
-		if (n < MAX_DIRS)
-			dirs[n++] = d;
-	return n;
-}
-
 static int run(int argc, char **argv)
 {
 	const char *dirs[MAX_DIRS], *out = NULL, *backends = NULL, *params = NULL, *exclude = NULL;
@@ -42,7 +32,7 @@ static int run(int argc, char **argv)
 		case 'h':
 			return 0;
 		case 'd':
-			ndirs = split(optarg, dirs, ndirs);
+			ndirs = cli_split(optarg, dirs, ndirs, MAX_DIRS);
 			break;
 		case 'o':
 			out = optarg;
@@ -56,15 +46,10 @@ static int run(int argc, char **argv)
 		case 'x':
 			exclude = optarg;
 			break;
-		case 't': {
-			char *end;
-			threshold = strtod(optarg, &end);
-			if (*end || end == optarg || !(threshold > 0 && threshold < 1))
-				return cli_usage_error(&cmd_train, "--threshold expects a probability "
-						       "strictly between 0 and 1, not '%s'",
-						       optarg);
+		case 't':
+			if (!cli_parse_prob(&cmd_train, "threshold", optarg, &threshold))
+				return CLI_EXIT_USAGE;
 			break;
-		}
 		case 'j':
 			json = true;
 			break;

@@ -217,14 +217,10 @@ static int run(int argc, char **argv)
 		case OPT_ALL:
 			all = true;
 			break;
-		case OPT_SMOOTH: {
-			char extra;
-			if (sscanf(optarg, "%d/%d%c", &sk, &sn, &extra) != 2 || sk < 1 || sk > sn ||
-			    sn > 1000)
-				return cli_usage_error(cmd, "--smooth expects K/N with 1 <= K <= N <= "
-						       "1000 (e.g. 3/5), not '%s'", optarg);
+		case OPT_SMOOTH:
+			if (!cli_parse_smooth(cmd, optarg, &sk, &sn))
+				return CLI_EXIT_USAGE;
 			break;
-		}
 		case 'j':
 			out.json = true;
 			break;

@@ -112,6 +112,39 @@ bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, l
 	return true;
 }
 
+int cli_split(char *s, const char **list, int n, int max)
+{
+	char *save = NULL;
+	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (n < max)
+			list[n++] = t;
+	return n;
+}
+
+bool cli_parse_smooth(const struct cli_cmd *cmd, const char *s, int *k, int *n)
+{
+	char extra;
+	if (sscanf(s, "%d/%d%c", k, n, &extra) != 2 || *k < 1 || *k > *n || *n > 1000) {
+		cli_usage_error(cmd, "--smooth expects K/N with 1 <= K <= N <= 1000 (e.g. 3/5), "
+				"not '%s'", s);
+		return false;
+	}
+	return true;
+}
+
+bool cli_parse_prob(const struct cli_cmd *cmd, const char *opt, const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (*end || end == s || !(v > 0 && v < 1)) {
+		cli_usage_error(cmd, "--%s expects a probability strictly between 0 and 1, not '%s'",
+				opt, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 bool cli_isatty(FILE *f)
 {
 	return isatty(fileno(f));
