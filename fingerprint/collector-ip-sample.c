@@ -224,6 +224,8 @@ static void close_all(struct ips_priv *p)
 	p->nrings = p->nfds = 0;
 }
 
+static void ips_close(void *priv);
+
 static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 {
 	struct ips_priv *p = priv;
@@ -243,6 +245,7 @@ static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 	p->fds = malloc((size_t)ncpu * (size_t)t->ntids * sizeof(*p->fds));
 	if (!p->cache || !p->rings || !p->fds) {
 		free(cpus);
+		ips_close(p);
 		return -ENOMEM;
 	}
 	p->warn = ctx->warn;
@@ -318,7 +321,7 @@ static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 	}
 	free(cpus);
 	if (err) {
-		close_all(p);
+		ips_close(p); /* the collector frees priv but calls close only after a good open */
 		return err;
 	}
 	return 0;
