@@ -79,6 +79,13 @@ static void print_human(const struct pp_sysinfo *si)
 	printf("  %-20s %s: %s\n", "cpu-clock sampling", yes(si->cpu_clock_sampling),
 	       si->sampling_why);
 
+	struct pp_backend_status st[PP_BACKEND_MAX];
+	int nb = pp_collector_probe(st, PP_BACKEND_MAX);
+	printf("\ncollector backends\n");
+	for (int i = 0; i < nb && i < PP_BACKEND_MAX; i++)
+		printf("  %-20s %s%s\n", st[i].name, st[i].available ? "available: " :
+		       "unavailable: ", st[i].available ? st[i].summary : st[i].why);
+
 	printf("\npages\n");
 	printf("  %-20s %ld x %ld KiB\n", "hugetlb reserved", si->nr_hugepages,
 	       si->hugepage_kib);
@@ -111,6 +118,15 @@ static int run(int argc, char **argv)
 		return 0;
 	}
 	cJSON *root = pp_sysinfo_to_cjson(&si);
+	struct pp_backend_status st[PP_BACKEND_MAX];
+	int nb = pp_collector_probe(st, PP_BACKEND_MAX);
+	cJSON *bk = cJSON_AddObjectToObject(root, "backends");
+	for (int i = 0; i < nb && i < PP_BACKEND_MAX; i++) {
+		cJSON *b = cJSON_AddObjectToObject(bk, st[i].name);
+		cJSON_AddBoolToObject(b, "available", st[i].available);
+		cJSON_AddStringToObject(b, "summary", st[i].summary);
+		cJSON_AddStringToObject(b, "why", st[i].why);
+	}
 	cJSON_AddStringToObject(root, "version", PP_VERSION_STRING);
 	cJSON_AddStringToObject(root, "git", PP_GIT_REVISION);
 	char *s = cJSON_Print(root);

@@ -122,6 +122,15 @@ Test(cli, info_json_shape)
 	for (size_t i = 0; i < sizeof(bools) / sizeof(*bools); i++)
 		cr_assert(cJSON_IsBool(field(j, bools[i])), "%s is not a bool", bools[i]);
 	cr_assert(cJSON_IsArray(field(j, "counters.libpfm4_pmus")));
+	static const char *const backends[] = { "perf-hw", "perf-sw", "ip-sample", "procfs" };
+	for (size_t i = 0; i < sizeof(backends) / sizeof(*backends); i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "backends.%s.available", backends[i]);
+		cr_assert(cJSON_IsBool(field(j, path)), "%s is not a bool", path);
+	}
+	/* perf-hw's availability is the hardware PMU's. */
+	cr_assert_eq(cJSON_IsTrue(field(j, "backends.perf-hw.available")),
+		     cJSON_IsTrue(field(j, "counters.hardware_pmu")));
 	cJSON_Delete(j);
 }
 
