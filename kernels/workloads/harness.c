@@ -148,6 +148,9 @@ static int run_threads(struct wl_ctx *ctx, double *work, double *seconds, double
 		}
 		started++;
 	}
+	/* Only now, with every worker thread in place, may a collector attach: counters it
+	 * inherits into threads created later are summed only when those threads exit. */
+	wl_started(ctx);
 	/* Every thread starts the clock together, after all of them are up. */
 	pthread_mutex_lock(&rs.mu);
 	rs.t0 = wl_now();
@@ -262,8 +265,6 @@ int pp_workload_run(const struct pp_workload *w, const struct pp_workload_run_op
 			wl_fail(&ctx, rc, "%s setup failed: %s", w->name, strerror(-rc));
 		goto out;
 	}
-	if (!w->self_timed)
-		wl_started(&ctx);
 
 	double work = 0, secs = 0, cpu0 = cpu_now();
 	if (w->self_timed) {
