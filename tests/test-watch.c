@@ -423,7 +423,10 @@ Test(watch, churn_keeps_fds_and_memory_flat, .timeout = 180)
 	cr_log_info("churn: %ld processes in 30 s; agent fds %d -> %d, RSS %ld -> %ld KiB", n, fd0,
 		    fd1, rss0, rss1);
 	cr_expect_geq(n, 30 * 100, "only %ld processes were started", n);
-	cr_expect_leq(fd1, fd0 + 4, "descriptors grew from %d to %d", fd0, fd1);
+	/* Up to 8 targets may be attached at either moment (the agent watches every process,
+	 * including other tests' busy ones), each with a few descriptors; a leak of one per
+	 * churned process would add thousands. */
+	cr_expect_leq(fd1, fd0 + 8 * 8, "descriptors grew from %d to %d", fd0, fd1);
 #if defined(__SANITIZE_ADDRESS__)
 	/* ASan's quarantine holds freed memory back on purpose: RSS says nothing here; the
 	 * release build's run of this test checks it. */
