@@ -177,18 +177,7 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 {
 	cJSON *root = cJSON_CreateObject();
 	*report = root;
-	say(o, "== hash rates ==");
-	cJSON_AddItemToObject(root, "hash", bench_hashes(o));
-
 	struct pp_model *m = NULL;
-	char used[4096] = "", mwhy[1024] = "";
-	int merr = pp_model_load_for_host(o->model, &m, used, sizeof(used), mwhy, sizeof(mwhy));
-	cJSON *mj = cJSON_AddObjectToObject(root, "model");
-	cJSON_AddStringToObject(mj, "path", used);
-	if (merr) {
-		cJSON_AddStringToObject(mj, "error", mwhy);
-		say(o, "no verdicts: %s", mwhy);
-	}
 
 	char dir[] = "/tmp/powprint-bench-XXXXXX";
 	if (!mkdtemp(dir)) {
@@ -214,6 +203,19 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 		pp_model_free(m);
 		return err;
 	}
+	/* Only now the hash rates and the model: the recorder forks its workloads, and a process
+	 * whose OpenMP (hashing, xgboost) threads already ran must not fork. */
+	say(o, "== hash rates ==");
+	cJSON_AddItemToObject(root, "hash", bench_hashes(o));
+	char used[4096] = "", mwhy[1024] = "";
+	int merr = pp_model_load_for_host(o->model, &m, used, sizeof(used), mwhy, sizeof(mwhy));
+	cJSON *mj = cJSON_AddObjectToObject(root, "model");
+	cJSON_AddStringToObject(mj, "path", used);
+	if (merr) {
+		cJSON_AddStringToObject(mj, "error", mwhy);
+		say(o, "no verdicts: %s", mwhy);
+	}
+
 	struct pp_dataset *ds = NULL;
 	char *mtext = NULL;
 	size_t mlen;
