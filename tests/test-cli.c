@@ -179,3 +179,35 @@ Test(cli, info_reads_cpu_features_like_proc_cpuinfo)
 	cr_assert_eq(field(j, "cpu.online_cpus")->valueint, (int)sysconf(_SC_NPROCESSORS_ONLN));
 	cJSON_Delete(j);
 }
+
+/* The main job end to end on a small selection: hash rates, two fingerprints, verdicts from
+ * the shipped model. */
+Test(cli, bench_quick_json, .timeout = 300)
+{
+	char *out, *err;
+	int rc = pp_cli_run("bench --quick --workloads idle,cn-pico/0 --seconds 1 --json", &out,
+			    &err);
+	cr_assert_eq(rc, 0, "bench failed: %s", err);
+	cJSON *j = cJSON_Parse(out);
+	cr_assert_not_null(j, "bench --json is not JSON: %.300s", out);
+	cJSON *h, *hash = field(j, "hash");
+	cr_assert_geq(cJSON_GetArraySize(hash), 4);
+	cJSON_ArrayForEach(h, hash) {
+		cJSON *hps = cJSON_GetObjectItem(h, "hps");
+		cr_assert(cJSON_IsNumber(hps) && hps->valuedouble > 0, "no hash rate for %s",
+			  cJSON_GetStringValue(cJSON_GetObjectItem(h, "algo")));
+		cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(h, "verified")));
+	}
+	cJSON *w, *wl = field(j, "workloads");
+	cr_assert_eq(cJSON_GetArraySize(wl), 2);
+	cJSON_ArrayForEach(w, wl) {
+		const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(w, "verdict"));
+		cr_assert(v && (!strcmp(v, "miner") || !strcmp(v, "benign")), "no verdict");
+		cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(w, "rate")));
+	}
+	cr_assert_eq(field(j, "summary.miners")->valueint, 1);
+	cr_assert_eq(field(j, "summary.benign")->valueint, 1);
+	cJSON_Delete(j);
+	free(out);
+	free(err);
+}
