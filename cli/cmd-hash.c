@@ -29,6 +29,8 @@ enum {
 	OPT_DUTY,
 	OPT_BURST,
 	OPT_NICE,
+	OPT_JIT,
+	OPT_JIT_RWX,
 	/* RandomX (passed through pp_hash_opts; CryptoNight ignores them) */
 	OPT_MODE,
 	OPT_KEY,
@@ -44,6 +46,10 @@ static const struct cli_opt hash_opts[] = {
 	{ "hashes", OPT_HASHES, "N", "or stop after N hashes in total" },
 	{ "huge-pages", OPT_PAGES, "auto|on|off", "scratchpad pages (default auto: hugetlb, THP, normal)" },
 	{ "soft-aes", OPT_SOFT_AES, NULL, "use the portable AES back end (as miners do without AES-NI)" },
+	{ "jit", OPT_JIT, "on|off", "RandomX and cn/r: compile generated programs to machine code "
+	  "(default on where the CPU has a JIT: x86-64) or interpret them" },
+	{ "jit-rwx", OPT_JIT_RWX, NULL, "keep JIT code pages writable and executable at once, as "
+	  "many miners do (default: W^X, switched per program)" },
 	{ "duty", OPT_DUTY, "PCT", "hash PCT ms of every 100 ms, sleep the rest (throttling)" },
 	{ "burst", OPT_BURST, "ON/OFF", "hash ON seconds, pause OFF seconds, repeat" },
 	{ "nice", OPT_NICE, "N", "nice value of the hashing threads" },
@@ -108,6 +114,9 @@ static bool is_randomx(const char *algo)
 /* What to do when RandomX could not set up. */
 static void randomx_hint(const char *algo, const struct pp_hash_opts *o, int err)
 {
+	if (err == -ENOTSUP && o->jit == PP_JIT_ON)
+		fprintf(stderr, "(--jit on: powprint has no JIT for this CPU yet (x86-64 only); "
+			"use --jit off or auto)\n");
 	if (!is_randomx(algo))
 		return;
 	if (err == -ENOMEM && o->rx_mode == PP_RX_FAST)
@@ -170,6 +179,7 @@ static int one_hash(struct args *a)
 			struct pp_hash_info info;
 			pp_hash_worker_info(w, &info);
 			cJSON_AddStringToObject(j, "aes_backend", info.aes_backend);
+			cJSON_AddStringToObject(j, "exec", info.exec);
 			char *s = cJSON_PrintUnformatted(j);
 			printf("%s\n", s);
 			free(s);
@@ -219,6 +229,7 @@ static int miner(struct args *a)
 		cJSON_AddNumberToObject(j, "threads", res->threads);
 		cJSON_AddStringToObject(j, "aes_backend", res->info.aes_backend);
 		cJSON_AddStringToObject(j, "pages", res->info.pages);
+		cJSON_AddStringToObject(j, "exec", res->info.exec);
 		cJSON_AddNumberToObject(j, "scratchpad_bytes", (double)res->info.scratchpad_bytes);
 		cJSON_AddNumberToObject(j, "init_seconds", res->info.init_seconds);
 		cJSON_AddNumberToObject(j, "seconds", res->seconds);
@@ -235,9 +246,12 @@ static int miner(struct args *a)
 		free(s);
 		cJSON_Delete(j);
 	} else {
-		printf("%s: %d thread%s, AES %s, %s pages, %zu KiB scratchpad each\n",
+		printf("%s: %d thread%s, AES %s, %s pages, %zu KiB scratchpad each",
 		       res->info.algo, res->threads, res->threads == 1 ? "" : "s",
 		       res->info.aes_backend, res->info.pages, res->info.scratchpad_bytes >> 10);
+		if (strcmp(res->info.exec, "native"))
+			printf(", programs run by %s", res->info.exec);
+		printf("\n");
 		if (is_randomx(res->info.algo))
 			printf("init (cache%s): %.2f s, not counted in H/s\n",
 			       o->hash.rx_mode == PP_RX_FAST ? " + dataset" : "", res->info.init_seconds);
@@ -319,6 +333,20 @@ static int run(int argc, char **argv)
 			break;
 		case OPT_SOFT_AES:
 			a.mine.hash.soft_aes = true;
+			break;
+		case OPT_JIT:
+			if (!strcmp(optarg, "on"))
+				a.mine.hash.jit = PP_JIT_ON;
+			else if (!strcmp(optarg, "off"))
+				a.mine.hash.jit = PP_JIT_OFF;
+			else if (!strcmp(optarg, "auto"))
+				a.mine.hash.jit = PP_JIT_AUTO;
+			else
+				return cli_usage_error(&cmd_hash, "--jit expects on, off or auto, not "
+						       "'%s'", optarg);
+			break;
+		case OPT_JIT_RWX:
+			a.mine.hash.jit_rwx = true;
 			break;
 		case OPT_DUTY:
 			if (!cli_parse_long(&cmd_hash, "duty", optarg, 1, 100, &v))
@@ -404,7 +432,7 @@ const struct cli_cmd cmd_hash = {
 	.summary = "compute proof-of-work hashes: one input, or a miner-like run with H/s",
 	.usage = "--algo NAME [--mode light|fast] [--key TEXT | --key-hex HEX] "
 		 "(--input HEX [--height H] | [--threads N] [--seconds S | --hashes N] "
-		 "[--huge-pages auto|on|off] [--soft-aes] [--duty PCT] [--burst ON/OFF] [--nice N]) "
+		 "[--huge-pages auto|on|off] [--soft-aes] [--jit on|off] [--jit-rwx] [--duty PCT] [--burst ON/OFF] [--nice N]) "
 		 "[--json]",
 	.description =
 		"With --input, prints the hash of that input. Without, runs like a miner: N "

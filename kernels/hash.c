@@ -160,6 +160,7 @@ void pp_hash_worker_info(const struct pp_hash_worker *w, struct pp_hash_info *in
 	info->algo = w->h->algo->name;
 	info->family = w->h->algo->family;
 	info->init_seconds = w->h->init_seconds;
+	info->exec = "native";
 	w->h->algo->ops->info(w->priv, info);
 }
 

@@ -21,6 +21,14 @@ enum pp_pages {
 
 enum pp_rx_mode { PP_RX_LIGHT = 0, PP_RX_FAST };
 
+/* Whether generated programs (RandomX programs and SuperscalarHash, cn/r's random math) are
+ * compiled to machine code, as real miners do, or interpreted. */
+enum pp_jit {
+	PP_JIT_AUTO = 0, /* on where a JIT exists for this CPU (x86-64), else the interpreter */
+	PP_JIT_ON,       /* required: opening fails with -ENOTSUP where there is no JIT */
+	PP_JIT_OFF,      /* the interpreters (the reference; an evasion-style variant) */
+};
+
 /* Progress of a long setup step (RandomX dataset init): done of total units. */
 typedef void (*pp_progress_fn)(void *arg, const char *what, uint64_t done, uint64_t total);
 
@@ -34,7 +42,9 @@ struct pp_hash_opts {
 	int init_threads;         /* threads for dataset init; 0 = all online CPUs */
 	pp_progress_fn progress;
 	void *progress_arg;
-	bool jit;                 /* reserved for the JIT issue */
+	enum pp_jit jit;
+	bool jit_rwx;             /* keep JIT code pages read-write-execute (many miners do)
+				   * instead of switching them writable / executable */
 };
 
 /* Opens algorithm `name` ("cn/0", "cn-lite/1", "rx/0", ...). An unknown name returns -ENOENT;
@@ -58,6 +68,8 @@ struct pp_hash_info {
 	const char *pages;        /* "hugetlb", "thp", "normal" (worker scratchpad) */
 	size_t scratchpad_bytes;
 	double init_seconds;      /* shared setup (RandomX cache + dataset) */
+	const char *exec;         /* how generated code runs: "jit", "jit-rwx", "interpreter",
+				   * or "native" (nothing generated: CryptoNight but cn/r) */
 };
 void pp_hash_worker_info(const struct pp_hash_worker *w, struct pp_hash_info *info);
 
