@@ -148,14 +148,14 @@ static int run(int argc, char **argv)
 		cJSON_Delete(root);
 		return 0;
 	}
-	printf("%-16s %-7s %-12s %-9s %s\n", "NAME", "CLASS", "FAMILY", "UNIT", "DESCRIPTION");
+	printf("%-18s %-7s %-12s %-9s %s\n", "NAME", "CLASS", "FAMILY", "UNIT", "DESCRIPTION");
 	for (int i = 0; i < n; i++) {
 		const struct pp_workload *w = pp_workload_at(i);
 		if (want >= 0 && (int)pp_workload_class(w) != want)
 			continue;
 		char why[256];
 		int sup = pp_workload_supported(w, why, sizeof(why));
-		printf("%-16s %-7s %-12s %-9s %s%s%s%s\n", pp_workload_name(w),
+		printf("%-18s %-7s %-12s %-9s %s%s%s%s\n", pp_workload_name(w),
 		       pp_workload_class_name(pp_workload_class(w)), pp_workload_family(w),
 		       pp_workload_unit(w), pp_workload_help(w), sup ? " [unavailable: " : "",
 		       sup ? why : "", sup ? "]" : "");

@@ -12,14 +12,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_SOFT_AES, O_PAGES };
-static const struct pp_workload_opt miner_opts[] = {
-	{ "soft-aes", PP_WOPT_FLAG, NULL, NULL, 0, 0, NULL,
-	  "use the portable AES code instead of AES-NI / ARMv8 CE" },
-	{ "huge-pages", PP_WOPT_CHOICE, "MODE", "auto", 0, 0, "auto|on|off",
-	  "scratchpad pages: hugetlb or THP when possible, required, or 4 KiB pages" },
-	{ 0 },
-};
+enum { O_SOFT_AES, O_PAGES, O_JIT, O_JIT_RWX };
+#define SOFT_AES_OPT                                                      \
+	{ "soft-aes", PP_WOPT_FLAG, NULL, NULL, 0, 0, NULL,               \
+	  "use the portable AES code instead of AES-NI / ARMv8 CE" }
+#define PAGES_OPT                                                         \
+	{ "huge-pages", PP_WOPT_CHOICE, "MODE", "auto", 0, 0, "auto|on|off", \
+	  "scratchpad pages: hugetlb or THP when possible, required, or 4 KiB pages" }
+/* Algorithms with generated programs (RandomX, cn/r) also choose how they run: compiled
+ * (the default, as real miners run them) or interpreted (the *-interp entries). */
+#define JIT_OPTS(DEF)                                                                 \
+	{ "jit", PP_WOPT_CHOICE, "MODE", DEF, 0, 0, "auto|on|off",                     \
+	  "compile the generated programs to machine code (auto: where the CPU has a "  \
+	  "JIT, x86-64) or interpret them" },                                           \
+	{ "jit-rwx", PP_WOPT_FLAG, NULL, NULL, 0, 0, NULL,                             \
+	  "keep the JIT code pages writable and executable at once, as many miners do" }
+static const struct pp_workload_opt miner_opts[] = { SOFT_AES_OPT, PAGES_OPT, { 0 } };
+static const struct pp_workload_opt jit_opts[] = { SOFT_AES_OPT, PAGES_OPT, JIT_OPTS("auto"),
+						   { 0 } };
+static const struct pp_workload_opt interp_opts[] = { SOFT_AES_OPT, PAGES_OPT,
+						      JIT_OPTS("off"), { 0 } };
 
 /* One known answer: input (hex) hashed by algo gives hash. */
 struct miner_vec {
@@ -48,27 +60,30 @@ static void m_corrupt(struct wl_ctx *ctx);
 static int m_setup(struct wl_ctx *ctx);
 static void m_teardown(struct wl_ctx *ctx);
 
-#define ENTRY(NAME, FAMILY, HELP, ALGO, MODE, KEY, INPUT, HASH, HEIGHT)                       \
+#define ENTRY(NAME, FAMILY, HELP, ALGO, MODE, KEY, INPUT, HASH, HEIGHT, OPTS)                 \
 	{                                                                                     \
 		.name = NAME, .cls = PP_WL_MINER, .family = FAMILY, .help = HELP, .unit = "H/s", \
-		.opts = miner_opts, .self_timed = true,                                       \
+		.opts = OPTS, .self_timed = true,                                             \
 		.data = &(const struct miner_vec){ ALGO, MODE, KEY, INPUT, HASH, HEIGHT },    \
 		.supported = m_supported, .setup = m_setup, .run = m_run, .verify = m_verify, \
 		.corrupt = m_corrupt, .teardown = m_teardown,                                 \
 	}
 #define CN(NAME, HASH) ENTRY(NAME, "cryptonight", "CryptoNight " NAME " miner loop", NAME, \
-			     PP_RX_LIGHT, NULL, BLOB0, HASH, 0)
-#define RX(NAME, ALGO, MODE, HELP, HASH) ENTRY(NAME, "randomx", HELP, ALGO, MODE, \
-					       "test key 000", RX_INPUT, HASH, 0)
+			     PP_RX_LIGHT, NULL, BLOB0, HASH, 0, miner_opts)
+#define RX(NAME, ALGO, MODE, HELP, HASH, OPTS) ENTRY(NAME, "randomx", HELP, ALGO, MODE, \
+						     "test key 000", RX_INPUT, HASH, 0, OPTS)
+/* cn/r: Monero's tests/hash/tests-slow-4.txt, first line (height 1806260). */
+#define CNR(NAME, HELP, OPTS)                                                                  \
+	ENTRY(NAME, "cryptonight", HELP, "cn/r", PP_RX_LIGHT, NULL,                           \
+	      "5468697320697320612074657374205468697320697320612074657374205468697320697320612074" \
+	      "657374", "f759588ad57e758467295443a9bd71490abff8e9dad1b95b6bf2f5d0d78387bc",       \
+	      1806260, OPTS)
 
 const struct pp_workload wl_miners[] = {
 	CN("cn/0", "1a3ffbee909b420d91f7be6e5fb56db71b3110d886011e877ee5786afd080100"),
 	CN("cn/1", "f22d3d6203d2a08b41d9027278d8bcc983acada9b68e52e3c689692a50e921d9"),
 	CN("cn/2", "97378282cf10e7ad033f7b8074c40e14d06e7f609dddda787680b58c05f43d21"),
-	/* cn/r: Monero's tests/hash/tests-slow-4.txt, first line (height 1806260). */
-	ENTRY("cn/r", "cryptonight", "CryptoNight cn/r miner loop", "cn/r", PP_RX_LIGHT, NULL,
-	      "5468697320697320612074657374205468697320697320612074657374205468697320697320612074"
-	      "657374", "f759588ad57e758467295443a9bd71490abff8e9dad1b95b6bf2f5d0d78387bc", 1806260),
+	CNR("cn/r", "CryptoNight cn/r miner loop (random math compiled per height)", jit_opts),
 	CN("cn/half", "5d4fbc356097ea6440b0888edeb635ddc84a0e397c868456895c3f29be7312a7"),
 	CN("cn/fast", "3c7a61084c5eb865b498ab2f5a1ac52c49c177c2d0133442d65ed514335c82c5"),
 	CN("cn/xao", "9a29d0c4afdc639b6553b1c83735114c5d77162142975cb850c0a51f6407bd33"),
@@ -86,12 +101,18 @@ const struct pp_workload wl_miners[] = {
 	CN("cn-pico/tlo", "9975f2c1b3b45434a49386213097f31bb4b9a6586a7e81f4429f6d5f65c38d1a"),
 	CN("cn/upx2", "aabbb8ed14a835fa22cfb1b5dea872b0a1d6cbd846f4391c0f01f3875e3a3761"),
 	RX("rx/0-light", "rx/0", PP_RX_LIGHT,
-	   "RandomX rx/0 miner loop, light mode (256 MiB cache)", RX_HASH),
+	   "RandomX rx/0 miner loop, light mode (256 MiB cache), JIT", RX_HASH, jit_opts),
 	RX("rx/0-fast", "rx/0", PP_RX_FAST,
-	   "RandomX rx/0 miner loop, fast mode (2 GiB dataset; its init takes a while)", RX_HASH),
+	   "RandomX rx/0 miner loop, fast mode (2 GiB dataset; its init takes a while), JIT",
+	   RX_HASH, jit_opts),
 	/* No vectors confirmed by an independent implementation yet (testdata/randomx.txt). */
-	RX("rx/wow", "rx/wow", PP_RX_LIGHT, "RandomWOW miner loop, light mode", NULL),
-	RX("rx/arq", "rx/arq", PP_RX_LIGHT, "RandomARQ miner loop, light mode", NULL),
+	RX("rx/wow", "rx/wow", PP_RX_LIGHT, "RandomWOW miner loop, light mode", NULL, jit_opts),
+	RX("rx/arq", "rx/arq", PP_RX_LIGHT, "RandomARQ miner loop, light mode", NULL, jit_opts),
+	/* The interpreters: how a miner without a JIT (or one evading JIT-based detection)
+	 * looks. */
+	CNR("cn/r-interp", "CryptoNight cn/r miner loop, random math interpreted", interp_opts),
+	RX("rx/0-light-interp", "rx/0", PP_RX_LIGHT,
+	   "RandomX rx/0 miner loop, light mode, programs interpreted", RX_HASH, interp_opts),
 };
 const int wl_nminers = sizeof(wl_miners) / sizeof(wl_miners[0]);
 
@@ -124,6 +145,11 @@ static int m_supported(const struct pp_workload *w, char *why, size_t len)
 	return 0;
 }
 
+static bool has_jit_opts(const struct pp_workload *w)
+{
+	return w->opts == jit_opts || w->opts == interp_opts;
+}
+
 static int m_setup(struct wl_ctx *ctx)
 {
 	const struct miner_vec *v = ctx->w->data;
@@ -132,10 +158,13 @@ static int m_setup(struct wl_ctx *ctx)
 		return -ENOMEM;
 	ctx->priv = s;
 	static const enum pp_pages pages[] = { PP_PAGES_AUTO, PP_PAGES_ON, PP_PAGES_OFF };
+	static const enum pp_jit jit_modes[] = { PP_JIT_AUTO, PP_JIT_ON, PP_JIT_OFF };
 	s->hash = (struct pp_hash_opts){
 		.sz = sizeof(struct pp_hash_opts),
 		.pages = pages[ctx->opt[O_PAGES]],
 		.soft_aes = ctx->opt[O_SOFT_AES] != 0,
+		.jit = has_jit_opts(ctx->w) ? jit_modes[ctx->opt[O_JIT]] : PP_JIT_AUTO,
+		.jit_rwx = has_jit_opts(ctx->w) && ctx->opt[O_JIT_RWX] != 0,
 		.rx_mode = v->mode,
 		.key = v->key,
 		.key_len = v->key ? strlen(v->key) : 0,
@@ -164,10 +193,11 @@ static int m_run(struct wl_ctx *ctx, int t, double *work)
 			       strerror(-rc));
 	*work += (double)s->res.hashes;
 	ctx->self_seconds = s->res.seconds;
-	snprintf(ctx->detail, ctx->detaillen, "%s AES, %s pages, %zu KiB scratchpad, init %.3g s",
+	snprintf(ctx->detail, ctx->detaillen,
+		 "%s AES, %s pages, %zu KiB scratchpad, init %.3g s, programs: %s",
 		 s->res.info.aes_backend ? s->res.info.aes_backend : "?",
 		 s->res.info.pages ? s->res.info.pages : "?", s->res.info.scratchpad_bytes >> 10,
-		 s->res.info.init_seconds);
+		 s->res.info.init_seconds, s->res.info.exec ? s->res.info.exec : "?");
 	return 0;
 }
 
