@@ -2,6 +2,7 @@
  * a program. */
 #include "cli/cli.h"
 #include "core/sysinfo-cjson.h"
+#include "kernels/crypto/aes.h"
 
 #include <limits.h>
 #include <powprint/powprint.h>
@@ -86,6 +87,16 @@ static void print_human(const struct pp_sysinfo *si)
 		printf("  %-20s %s%s\n", st[i].name, st[i].available ? "available: " :
 		       "unavailable: ", st[i].available ? st[i].summary : st[i].why);
 
+	printf("\nkernels\n");
+	printf("  %-20s %s\n", "AES back end", pp_aes_backend_name(pp_aes_backend_detect(false)));
+	const char *jit = pp_hash_jit_target();
+	if (jit)
+		printf("  %-20s %s: RandomX programs, SuperscalarHash, cn/r random math (default "
+		       "on; --jit off interprets)\n", "JIT", jit);
+	else
+		printf("  %-20s none for this CPU yet: RandomX and cn/r programs are interpreted\n",
+		       "JIT");
+
 	printf("\npages\n");
 	printf("  %-20s %ld x %ld KiB\n", "hugetlb reserved", si->nr_hugepages,
 	       si->hugepage_kib);
@@ -127,6 +138,13 @@ static int run(int argc, char **argv)
 		cJSON_AddStringToObject(b, "summary", st[i].summary);
 		cJSON_AddStringToObject(b, "why", st[i].why);
 	}
+	cJSON *k = cJSON_AddObjectToObject(root, "kernels");
+	cJSON_AddStringToObject(k, "aes_backend",
+				pp_aes_backend_name(pp_aes_backend_detect(false)));
+	if (pp_hash_jit_target())
+		cJSON_AddStringToObject(k, "jit", pp_hash_jit_target());
+	else
+		cJSON_AddNullToObject(k, "jit");
 	cJSON_AddStringToObject(root, "version", PP_VERSION_STRING);
 	cJSON_AddStringToObject(root, "git", PP_GIT_REVISION);
 	char *s = cJSON_Print(root);

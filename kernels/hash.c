@@ -1,6 +1,7 @@
 /* pp_hash: one table of proof-of-work algorithms behind one interface. Each row names an
  * algorithm and its family's ops (kernels/hash-algos.h); everything else here is generic. */
 #include "kernels/hash-algos.h"
+#include "core/jit-buf.h"
 
 #include <powprint/opts.h>
 
@@ -168,4 +169,9 @@ size_t pp_hash_min_input(const char *name)
 {
 	const struct pp_hash_algo *a = pp_hash_algo_find(name);
 	return a && a->ops->min_input ? a->ops->min_input(a->name) : 0;
+}
+
+const char *pp_hash_jit_target(void)
+{
+	return pp_jit_supported() ? "x86-64" : NULL;
 }

@@ -73,6 +73,10 @@ struct pp_hash_info {
 };
 void pp_hash_worker_info(const struct pp_hash_worker *w, struct pp_hash_info *info);
 
+/* The CPU architecture powprint's JIT compilers target on this machine ("x86-64"), or NULL
+ * where there is none and generated programs are interpreted (AArch64 for now). */
+const char *pp_hash_jit_target(void);
+
 /* Canonical names of every algorithm, NULL-terminated. */
 const char *const *pp_hash_names(void);
 
