@@ -1,7 +1,9 @@
 /* bench-cn: CryptoNight speed against Monero's own implementation, side by side in one run.
  *
  * Ours: per-hash time of cn/0, cn/2 and cn/r on one thread, with the hardware AES back end
- * and with the portable one, plus 2-thread scaling of cn/2 through pp_mine_run.
+ * and with the portable one, plus 2-thread scaling of cn/2 through pp_mine_run. cn/r runs
+ * with its random math compiled (the default where there is a JIT) and, apart, interpreted:
+ * the JIT issue asks cn/r with the JIT for >= 0.95x our cn/2 speed.
  * Monero: Debian's monero-tests `hash-tests slow|slow-2|slow-4 FILE` on its own vector files
  * (portable AES; MONERO_USE_CNV4_JIT=0, as its cn/r JIT aborts here), timed as a whole and
  * divided by the number of hashes; each file is repeated REPEAT times so process start-up
@@ -49,9 +51,9 @@ static double cpu_s(void)
 }
 
 /* Seconds per hash of ours, `n` hashes of a 76-byte blob (nonce varied) after one warm-up. */
-static double ours(const char *algo, bool soft, int n)
+static double ours(const char *algo, bool soft, enum pp_jit jit, int n)
 {
-	PP_OPTS(pp_hash_opts, ho, .soft_aes = soft);
+	PP_OPTS(pp_hash_opts, ho, .soft_aes = soft, .jit = jit);
 	struct pp_hash *h;
 	struct pp_hash_worker *w;
 	int err = pp_hash_open(algo, &ho, &h);
@@ -198,7 +200,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	double hw[NALGOS], soft[NALGOS], mon[NALGOS];
+	double hw[NALGOS], soft[NALGOS], mon[NALGOS], cnr_interp = 1e9;
 	for (int i = 0; i < NALGOS; i++)
 		hw[i] = soft[i] = mon[i] = 1e9;
 	PP_OPTS(pp_hash_opts, probe);
@@ -218,8 +220,10 @@ int main(int argc, char **argv)
 	bool have_monero = true;
 	for (int r = 0; r < rounds; r++)
 		for (int i = 0; i < NALGOS; i++) {
-			hw[i] = minv(hw[i], ours(algos[i].name, false, n_hw));
-			soft[i] = minv(soft[i], ours(algos[i].name, true, n_soft));
+			hw[i] = minv(hw[i], ours(algos[i].name, false, PP_JIT_AUTO, n_hw));
+			soft[i] = minv(soft[i], ours(algos[i].name, true, PP_JIT_AUTO, n_soft));
+			if (!strcmp(algos[i].name, "cn/r"))
+				cnr_interp = minv(cnr_interp, ours("cn/r", false, PP_JIT_OFF, n_hw));
 			if (have_monero) {
 				double m = monero(&algos[i]);
 				if (m < 0) {
@@ -245,6 +249,10 @@ int main(int argc, char **argv)
 		       algos[i].target, algos[i].xmrig, rs,
 		       !have_monero ? "n/a" : ok ? "ok" : "MISS");
 	}
+	const double cn2 = hw[1], cnr = hw[2];
+	printf("cn/r random math: %s %.1fms, interpreted %.1fms; cn/r speed / cn/2 speed %.2fx "
+	       "(JIT issue target >= 0.95x: %s)\n", pp_hash_jit_target() ? "JIT" : "no JIT here,",
+	       cnr * 1e3, cnr_interp * 1e3, cn2 / cnr, cn2 / cnr >= 0.95 ? "ok" : "MISS");
 	double one = mine_hps("cn/2", 1, scale_s), two = mine_hps("cn/2", 2, scale_s);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	printf("cn/2 scaling: 1 thread %.1f H/s, 2 threads %.1f H/s, %.2fx (target >= 1.8x; %ld "
