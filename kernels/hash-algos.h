@@ -31,6 +31,12 @@ struct pp_hash_algo {
 extern const struct pp_hash_ops pp_cn_hash_ops; /* kernels/cryptonight/cn-hash-ops.c */
 extern const struct pp_hash_ops pp_rx_hash_ops; /* kernels/randomx/rx-hash.c */
 
+/* Whether opts asks for the JIT here: PP_JIT_AUTO means "where there is one". Returns 0 and
+ * sets *on, or -ENOTSUP for PP_JIT_ON on a CPU without a JIT. */
+int pp_hash_jit_resolve(const struct pp_hash_opts *opts, bool *on);
+/* pp_hash_info.exec for generated code run by the JIT (rwx or not) or the interpreter. */
+const char *pp_hash_exec_name(bool jit, bool rwx);
+
 /* The row for `name`, or NULL. */
 const struct pp_hash_algo *pp_hash_algo_find(const char *name);
 

@@ -171,6 +171,17 @@ size_t pp_hash_min_input(const char *name)
 	return a && a->ops->min_input ? a->ops->min_input(a->name) : 0;
 }
 
+int pp_hash_jit_resolve(const struct pp_hash_opts *opts, bool *on)
+{
+	*on = opts->jit != PP_JIT_OFF && pp_jit_supported();
+	return opts->jit == PP_JIT_ON && !*on ? -ENOTSUP : 0;
+}
+
+const char *pp_hash_exec_name(bool jit, bool rwx)
+{
+	return !jit ? "interpreter" : rwx ? "jit-rwx" : "jit";
+}
+
 const char *pp_hash_jit_target(void)
 {
 	return pp_jit_supported() ? "x86-64" : NULL;
