@@ -3,6 +3,9 @@
 
 #include "kernels/randomx/argon2d.h"
 #include "kernels/randomx/blake2-gen.h"
+#include "kernels/randomx/ss-jit.h"
+
+#include "core/jit-buf.h"
 
 #include <errno.h>
 #include <omp.h>
@@ -10,9 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Register initialisation of a dataset item (spec 7.3 step 1). */
-#define ITEM_MUL 6364136223846793005ULL
-static const uint64_t item_xor[7] = {
+const uint64_t pp_rx_item_xor[7] = {
 	9298411001130361340ULL, 12065312585734608966ULL, 9306329213124626780ULL,
 	5281919268842080866ULL, 10536153434571861004ULL, 3398623926847679864ULL,
 	9549104520008361294ULL,
@@ -60,10 +61,36 @@ int pp_rx_cache_new(const struct pp_rx_config *cfg, const void *key, size_t keyl
 	return 0;
 }
 
+int pp_rx_cache_set_jit(struct pp_rx_cache *c, bool on, bool rwx)
+{
+	if (!c)
+		return -EINVAL;
+	if (on && !pp_jit_supported())
+		return -ENOTSUP;
+	if (on && !c->words)
+		return -EINVAL;
+	pp_rx_ss_jit_free(c->jit);
+	c->jit = NULL;
+	c->jit_item = NULL;
+	if (!on)
+		return 0;
+	int err = pp_rx_ss_jit_new(c, rwx, &c->jit);
+	if (err)
+		return err;
+	c->jit_item = pp_rx_ss_jit_item_fn(c->jit);
+	return 0;
+}
+
+bool pp_rx_cache_jit(const struct pp_rx_cache *c)
+{
+	return c && c->jit;
+}
+
 void pp_rx_cache_release_memory(struct pp_rx_cache *c)
 {
 	if (!c)
 		return;
+	pp_rx_cache_set_jit(c, false, false);
 	pp_pages_free(&c->mem);
 	c->words = NULL;
 }
@@ -72,6 +99,7 @@ void pp_rx_cache_free(struct pp_rx_cache *c)
 {
 	if (!c)
 		return;
+	pp_rx_ss_jit_free(c->jit);
 	pp_pages_free(&c->mem);
 	free(c);
 }
@@ -83,10 +111,15 @@ uint64_t pp_rx_dataset_items(const struct pp_rx_config *cfg)
 
 void pp_rx_dataset_item(const struct pp_rx_cache *c, uint64_t item, uint64_t out[8])
 {
+	/* Light mode calls this once per VM iteration: one indirect call, nothing more. */
+	if (c->jit_item) {
+		c->jit_item(out, item);
+		return;
+	}
 	uint64_t r[8];
-	r[0] = (item + 1) * ITEM_MUL;
+	r[0] = (item + 1) * PP_RX_ITEM_MUL;
 	for (int i = 1; i < 8; i++)
-		r[i] = r[0] ^ item_xor[i - 1];
+		r[i] = r[0] ^ pp_rx_item_xor[i - 1];
 	uint64_t index = item;
 	for (uint32_t i = 0; i < c->cfg->cache_accesses; i++) {
 		const uint64_t *mix = c->words + 8 * (index & c->item_mask);
@@ -106,10 +139,10 @@ static void items_batch(const struct pp_rx_cache *c, uint64_t first, uint64_t *o
 	enum { B = PP_RX_SS_BATCH };
 	uint64_t r[8][B], index[B];
 	for (int k = 0; k < B; k++) {
-		uint64_t r0 = (first + k + 1) * ITEM_MUL;
+		uint64_t r0 = (first + k + 1) * PP_RX_ITEM_MUL;
 		r[0][k] = r0;
 		for (int i = 1; i < 8; i++)
-			r[i][k] = r0 ^ item_xor[i - 1];
+			r[i][k] = r0 ^ pp_rx_item_xor[i - 1];
 		index[k] = first + k;
 	}
 	for (uint32_t i = 0; i < c->cfg->cache_accesses; i++) {
@@ -152,6 +185,10 @@ void pp_rx_dataset_fill(const struct pp_rx_cache *c, uint64_t first, uint64_t co
 	for (uint64_t ch = 0; ch < chunks; ch++) {
 		uint64_t lo = ch * CHUNK, hi = lo + CHUNK < count ? lo + CHUNK : count;
 		uint64_t i = lo;
+		if (c->jit) {
+			pp_rx_ss_jit_items(c->jit, first + lo, hi - lo, dst + 8 * lo);
+			i = hi;
+		}
 		for (; i + B <= hi; i += B)
 			items_batch(c, first + i, dst + 8 * i);
 		for (; i < hi; i++)
