@@ -1,7 +1,7 @@
 /* cn/r (CryptoNight variant 4) random math: a program of 60..70 operations on 32-bit
  * registers, generated from the block height, run once per main-loop iteration.
- * The program (struct pp_cnr_program) is kept apart from how it is executed: today by the
- * interpreter below, later by a JIT. */
+ * The program (struct pp_cnr_program) is kept apart from how it is executed: by the
+ * interpreters below or by the x86-64 JIT (cn-r-jit.c). */
 #ifndef PP_KERNELS_CRYPTONIGHT_CN_R_H
 #define PP_KERNELS_CRYPTONIGHT_CN_R_H
 
@@ -83,5 +83,47 @@ static inline void pp_cnr_run(const struct pp_cnr_program *p, uint32_t r[PP_CNR_
 		}
 	}
 }
+
+/* ---- the JIT (cn-r-jit.c) ----------------------------------------------------------- */
+
+struct pp_jit_buf;
+
+/* Generated code, SysV ABI: runs the program on r[0..8]; r0..r3 are updated. */
+typedef void (*pp_cnr_fn)(uint32_t r[PP_CNR_REGS]);
+
+/* Compiles p into buf (pp_jit_buf_begin .. _finish; the previous code there is gone) and
+ * sets *out. Returns 0, -EINVAL for a malformed program, -ENOTSUP where there is no JIT
+ * (not x86-64), -ENOSPC when buf is too small, or -errno from mprotect. 4 KiB suffice. */
+int pp_cnr_jit_compile(const struct pp_cnr_program *p, struct pp_jit_buf *buf, pp_cnr_fn *out);
+
+/* The same, and also a second entry for the main loop: *regs (when regs is not NULL) takes
+ * the nine registers in machine registers (see pp_cnr_jit_call), not in memory. */
+int pp_cnr_jit_compile_regs(const struct pp_cnr_program *p, struct pp_jit_buf *buf,
+			    pp_cnr_fn *fn, const void **regs);
+
+#if defined(__x86_64__)
+/* The register entry's convention: r0..r3 in eax, edx, esi, edi (read and written), r4..r8
+ * in r8d..r11d and ebx (read), ecx and the flags clobbered, no memory touched. */
+#define PP_CNR_JIT_REG_R0 0 /* rax, x86 register number */
+#define PP_CNR_JIT_REG_R8 3 /* rbx */
+
+/* Calls a register entry on r[0..8] from C. Inlined into a loop whose r[] never has its
+ * address taken, the registers stay in machine registers across iterations. The red zone
+ * under rsp may hold the caller's data, so the call's return address goes below it. */
+static inline __attribute__((always_inline)) void pp_cnr_jit_call(const void *entry,
+								   uint32_t r[PP_CNR_REGS])
+{
+	register uint32_t r4 __asm__("r8") = r[4];
+	register uint32_t r5 __asm__("r9") = r[5];
+	register uint32_t r6 __asm__("r10") = r[6];
+	register uint32_t r7 __asm__("r11") = r[7];
+	__asm__ volatile("lea -128(%%rsp), %%rsp\n\t"
+			 "call *%[fn]\n\t"
+			 "lea 128(%%rsp), %%rsp"
+			 : "+a"(r[0]), "+d"(r[1]), "+S"(r[2]), "+D"(r[3])
+			 : [fn] "r"(entry), "r"(r4), "r"(r5), "r"(r6), "r"(r7), "b"(r[8])
+			 : "rcx", "cc");
+}
+#endif
 
 #endif
