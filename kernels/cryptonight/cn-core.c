@@ -15,6 +15,7 @@
 #include "kernels/crypto/jh.h"
 #include "kernels/crypto/keccak.h"
 #include "kernels/crypto/skein.h"
+#include "core/jit-buf.h"
 #include "core/pages.h"
 
 #include <errno.h>
@@ -71,7 +72,15 @@ struct pp_cn_ctx {
 	bool prog_valid; /* prog/code hold cn/r's program for prog.height */
 	struct pp_cnr_program prog;
 	struct pp_cnr_code code;
+	/* cn/r's JIT: on when `jit`; jit_buf holds prog compiled when jit_valid. */
+	bool jit, jit_rwx, jit_valid;
+	struct pp_jit_buf jit_buf;
+	const void *jit_entry; /* the register entry (pp_cnr_jit_call) */
 };
+
+/* 4 KiB hold the longest program twice (about 10 bytes per instruction at most). */
+#define CN_JIT_BUF_SIZE 4096
+_Static_assert(2 * (64 + 10 * PP_CNR_MAX_INSNS) < CN_JIT_BUF_SIZE, "JIT buffer size");
 
 int pp_cn_ctx_new(size_t memory, enum pp_pages pages, bool soft_aes, struct pp_cn_ctx **out)
 {
@@ -98,6 +107,7 @@ void pp_cn_ctx_free(struct pp_cn_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	pp_jit_buf_free(&ctx->jit_buf);
 	pp_pages_free(&ctx->map);
 	free(ctx);
 }
@@ -115,6 +125,32 @@ const char *pp_cn_ctx_pages(const struct pp_cn_ctx *ctx)
 size_t pp_cn_ctx_memory(const struct pp_cn_ctx *ctx)
 {
 	return ctx->memory;
+}
+
+int pp_cn_ctx_set_jit(struct pp_cn_ctx *ctx, bool on, bool rwx)
+{
+	if (!ctx)
+		return -EINVAL;
+	if (on && !pp_jit_supported())
+		return -ENOTSUP;
+	/* A mapping's RWX-ness is fixed when it is made: switching means a new one. */
+	if (ctx->jit_buf.code && (!on || ctx->jit_buf.rwx != rwx))
+		pp_jit_buf_free(&ctx->jit_buf);
+	ctx->jit = false;
+	ctx->jit_valid = false;
+	if (on) {
+		int err = ctx->jit_buf.code ? 0 : pp_jit_buf_new(CN_JIT_BUF_SIZE, rwx, &ctx->jit_buf);
+		if (err)
+			return err;
+		ctx->jit = true;
+		ctx->jit_rwx = rwx;
+	}
+	return 0;
+}
+
+bool pp_cn_ctx_jit(const struct pp_cn_ctx *ctx)
+{
+	return ctx && ctx->jit;
 }
 
 /* ---- 128-bit blocks ----------------------------------------------------------------- */
@@ -397,8 +433,12 @@ struct cn_loop_args {
 	uint64_t *h;
 	uint64_t tweak1_2;
 	const struct pp_cnr_code *prog;
+	const void *jit; /* cn/r's program as JIT code (register entry), for CN_JIT loops */
 	uint32_t mask, iterations;
 };
+
+/* Loop instances for cn/r with the JIT: a flag of our own beside the PP_CNF_* ones. */
+#define CN_JIT (1u << 31)
 
 CN_INLINE void cn_main_loop(const struct cn_loop_args *args, const int aes, const int base,
 			    const uint32_t fl)
@@ -432,7 +472,12 @@ CN_INLINE void cn_main_loop(const struct cn_loop_args *args, const int aes, cons
 			r[6] = (uint32_t)b0[0];
 			r[7] = (uint32_t)b1[0];
 			r[8] = (uint32_t)b1[1];
-			pp_cnr_exec(prog, r);
+#if defined(__x86_64__)
+			if (fl & CN_JIT) /* r[] stays in registers: its address is never taken */
+				pp_cnr_jit_call(args->jit, r);
+			else
+#endif
+				pp_cnr_exec(prog, r);
 		}
 		cn_v c;
 		if (fl & PP_CNF_CCX)
@@ -526,7 +571,8 @@ typedef void (*cn_pad_fn)(uint64_t *h, uint8_t *pad, size_t mem, bool heavy);
 	X(tube, PP_CN_BASE1, PP_CNF_HEAVY | PP_CNF_TUBE) \
 	X(k2, PP_CN_BASE2, 0)                            \
 	X(rev, PP_CN_BASE2, PP_CNF_REVERSE)              \
-	X(r, PP_CN_BASE2, PP_CNF_R)
+	X(r, PP_CN_BASE2, PP_CNF_R)                      \
+	X(rjit, PP_CN_BASE2, PP_CNF_R | CN_JIT)
 
 #define CN_INSTANCES(backend, AES, TARGET)                                                     \
 	CN_KINDS(CN_LOOP_##backend)                                                            \
@@ -549,7 +595,7 @@ struct cn_kind_fn {
 	cn_loop_fn fn;
 };
 
-#define CN_KIND_COUNT 10
+#define CN_KIND_COUNT 11
 struct cn_backend {
 	cn_pad_fn explode, implode;
 	struct cn_kind_fn kinds[CN_KIND_COUNT];
@@ -608,19 +654,12 @@ int pp_cn_hash(struct pp_cn_ctx *ctx, const struct pp_cn_variant *v, const void 
 		return -EINVAL;
 
 	const struct cn_backend *be = backend_for(ctx->aes);
-	cn_loop_fn loop = NULL;
-	for (int i = 0; i < CN_KIND_COUNT; i++)
-		if (be->kinds[i].base == (int)v->base && be->kinds[i].flags == v->flags)
-			loop = be->kinds[i].fn;
-	if (!loop)
-		return -EINVAL; /* a table row without a loop instance: a bug caught by tests */
-
 	uint64_t *h = ctx->state;
 	const bool heavy = v->flags & PP_CNF_HEAVY;
 	pp_keccak(in, len, (uint8_t *)h, 200);
 	be->explode(h, ctx->pad, v->memory, heavy);
 
-	struct cn_loop_args args = { ctx->pad, h, 0, NULL, v->mask, v->iterations };
+	struct cn_loop_args args = { ctx->pad, h, 0, NULL, NULL, v->mask, v->iterations };
 	if (v->base == PP_CN_BASE1) {
 		uint64_t t;
 		memcpy(&t, (const uint8_t *)in + 35, 8);
@@ -631,9 +670,25 @@ int pp_cn_hash(struct pp_cn_ctx *ctx, const struct pp_cn_variant *v, const void 
 			pp_cnr_generate(height, &ctx->prog);
 			pp_cnr_compile(&ctx->prog, &ctx->code);
 			ctx->prog_valid = true;
+			ctx->jit_valid = false;
 		}
 		args.prog = &ctx->code;
+		/* A failed compilation (mprotect refused) costs this hash the interpreter, not
+		 * an error; the next hash tries again. */
+		if (ctx->jit && !ctx->jit_valid)
+			ctx->jit_valid = pp_cnr_jit_compile_regs(&ctx->prog, &ctx->jit_buf, NULL,
+								 &ctx->jit_entry) == 0;
+		if (ctx->jit && ctx->jit_valid)
+			args.jit = ctx->jit_entry;
 	}
+
+	const uint32_t flags = v->flags | (args.jit ? CN_JIT : 0);
+	cn_loop_fn loop = NULL;
+	for (int i = 0; i < CN_KIND_COUNT; i++)
+		if (be->kinds[i].base == (int)v->base && be->kinds[i].flags == flags)
+			loop = be->kinds[i].fn;
+	if (!loop)
+		return -EINVAL; /* a table row without a loop instance: a bug caught by tests */
 	loop(&args);
 
 	be->implode(h, ctx->pad, v->memory, heavy);

@@ -39,6 +39,15 @@ enum pp_aes_backend pp_cn_ctx_aes(const struct pp_cn_ctx *ctx);
 const char *pp_cn_ctx_pages(const struct pp_cn_ctx *ctx);
 size_t pp_cn_ctx_memory(const struct pp_cn_ctx *ctx);
 
+/* cn/r's random math as JIT code (on) or through the threaded interpreter (off, the
+ * default). rwx keeps the code pages read-write-execute instead of switching them with
+ * mprotect (W^X). The program is compiled when the height changes; a compilation that fails
+ * at hash time falls back to the interpreter for that hash. Returns 0, -ENOTSUP when `on`
+ * and this build has no JIT (pp_jit_supported), -ENOMEM or -EPERM from the mapping. */
+int pp_cn_ctx_set_jit(struct pp_cn_ctx *ctx, bool on, bool rwx);
+/* Whether cn/r hashes on ctx use the JIT. */
+bool pp_cn_ctx_jit(const struct pp_cn_ctx *ctx);
+
 /* Hashes `len` bytes with variant v. Returns 0, or -EINVAL when v needs a bigger scratchpad
  * than ctx has or v is cn/1-based and len < PP_CN_V1_MIN_INPUT (never silent zeros). */
 int pp_cn_hash(struct pp_cn_ctx *ctx, const struct pp_cn_variant *v, const void *in,
