@@ -9,8 +9,9 @@
 #include <stdlib.h>
 
 /* Items per group in the run entry point: a cache read is issued GROUP - 1 program
- * executions before it is needed, which covers a DRAM miss. */
-#define GROUP 4
+ * executions before it is needed, which covers a DRAM miss. Measured per thread on a
+ * Sapphire Rapids VM: 1 item 0.8 M items/s, 2: 1.1-1.5 M, 3 to 16: 1.2-1.7 M (8 best). */
+#define GROUP 8
 #define GROUP_MAX 16
 
 typedef void (*run_fn)(uint64_t *out, uint64_t first, uint64_t n);
