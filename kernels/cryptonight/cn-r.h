@@ -52,7 +52,7 @@ void pp_cnr_compile(const struct pp_cnr_program *p, struct pp_cnr_code *out);
 void pp_cnr_exec(const struct pp_cnr_code *code, uint32_t r[PP_CNR_REGS]);
 
 /* The reference interpreter: runs p on r[0..8]; r0..r3 are updated. Simple and slow (a
- * switch per instruction); the main loop uses pp_cnr_exec. */
+ * switch per instruction); the main loop uses pp_cnr_exec or the JIT. */
 static inline void pp_cnr_run(const struct pp_cnr_program *p, uint32_t r[PP_CNR_REGS])
 {
 	for (const struct pp_cnr_insn *i = p->insn;; i++) {
