@@ -8,6 +8,7 @@
 struct cn_worker {
 	struct pp_cn_ctx *ctx;
 	const struct pp_cn_variant *v;
+	bool rwx;
 };
 
 static int cn_open(const char *name, const struct pp_hash_opts *opts, void **shared)
@@ -33,7 +34,15 @@ static int cn_worker_new(void *shared, const struct pp_hash_opts *opts, void **w
 		return -ENOMEM;
 	w->v = v;
 	int err = pp_cn_ctx_new(v->memory, opts->pages, opts->soft_aes, &w->ctx);
+	if (!err && (v->flags & PP_CNF_R)) { /* the only variant with a generated program */
+		bool jit;
+		err = pp_hash_jit_resolve(opts, &jit);
+		if (!err && jit)
+			err = pp_cn_ctx_set_jit(w->ctx, true, opts->jit_rwx);
+		w->rwx = opts->jit_rwx;
+	}
 	if (err) {
+		pp_cn_ctx_free(w->ctx);
 		free(w);
 		return err;
 	}
@@ -62,6 +71,8 @@ static void cn_info(const void *worker, struct pp_hash_info *info)
 	info->aes_backend = pp_aes_backend_name(pp_cn_ctx_aes(w->ctx));
 	info->pages = pp_cn_ctx_pages(w->ctx);
 	info->scratchpad_bytes = pp_cn_ctx_memory(w->ctx);
+	if (w->v->flags & PP_CNF_R)
+		info->exec = pp_hash_exec_name(pp_cn_ctx_jit(w->ctx), w->rwx);
 }
 
 static size_t cn_min_input(const char *name)
