@@ -1,7 +1,9 @@
 /* The RandomX VM object and the per-hash loop (spec chapter 2, steps 2-14). */
 #include "kernels/randomx/vm.h"
 
+#include "core/jit-buf.h"
 #include "kernels/crypto/blake2b.h"
+#include "kernels/randomx/jit.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -48,8 +50,25 @@ void pp_rx_vm_free(struct pp_rx_vm *vm)
 {
 	if (!vm)
 		return;
+	pp_rx_jit_free(vm->jit);
 	pp_pages_free(&vm->spad_map);
 	free(vm);
+}
+
+int pp_rx_vm_set_jit(struct pp_rx_vm *vm, bool on, bool rwx)
+{
+	if (!vm)
+		return -EINVAL;
+	if (on && !pp_jit_supported())
+		return -ENOTSUP;
+	pp_rx_jit_free(vm->jit);
+	vm->jit = NULL;
+	return on ? pp_rx_jit_new(rwx, &vm->jit) : 0;
+}
+
+bool pp_rx_vm_jit(const struct pp_rx_vm *vm)
+{
+	return vm && vm->jit;
 }
 
 #if defined(__x86_64__) || defined(__SSE2__)
@@ -88,8 +107,14 @@ void pp_rx_vm_hash(struct pp_rx_vm *vm, const void *in, size_t len, uint8_t out[
 	for (uint32_t chain = 0; chain < cfg->program_count; chain++) {
 		pp_rx_program_generate(cfg, vm->aes, seed, &vm->prog);
 		pp_rx_program_configure(cfg, &vm->prog, &vm->pcfg);
-		pp_rx_interp_compile(vm);
-		pp_rx_interp_run(vm);
+		/* A compilation can only fail in mprotect; the interpreter then runs this
+		 * program, with the same result. */
+		if (vm->jit && pp_rx_jit_compile(vm->jit, vm) == 0) {
+			pp_rx_jit_run(vm->jit, vm);
+		} else {
+			pp_rx_interp_compile(vm);
+			pp_rx_interp_run(vm);
+		}
 		if (chain + 1 < cfg->program_count)
 			pp_blake2b(seed, sizeof(seed), vm->regfile, sizeof(vm->regfile), NULL, 0);
 	}

@@ -1,7 +1,7 @@
 /* One RandomX virtual machine: scratchpad, current program, register file, and the per-hash
  * loop (spec chapter 2). It reads either a cache (light mode: dataset items computed on
  * demand) or a whole dataset (fast mode). The program is run by an executor: today the
- * bytecode interpreter (interp.c); a JIT can take its place behind the same two calls. */
+ * bytecode interpreter (interp.c), or the x86-64 JIT (jit-x86.c) when it is switched on. */
 #ifndef PP_KERNELS_RANDOMX_VM_H
 #define PP_KERNELS_RANDOMX_VM_H
 
@@ -14,6 +14,8 @@
 #include <stdint.h>
 
 /* Interpreter bytecode: one pre-decoded instruction. */
+struct pp_rx_jit;
+
 struct pp_rx_bc {
 	uint8_t op;             /* interp.c's handler index */
 	uint8_t dst, src;       /* register indices (8 = the constant-zero register) */
@@ -37,6 +39,7 @@ struct pp_rx_vm {
 	struct pp_rx_program_config pcfg;
 	struct pp_rx_bc bc[PP_RX_PROGRAM_SIZE_MAX + 1];
 	uint64_t regfile[32] __attribute__((aligned(64))); /* r0-r7, f0-f3, e0-e3, a0-a3 */
+	struct pp_rx_jit *jit;            /* compiled programs; NULL: the interpreter */
 };
 
 /* A VM over `cache` (light) or `dataset` (fast; cache may then be a cache whose memory was
@@ -49,6 +52,13 @@ void pp_rx_vm_free(struct pp_rx_vm *vm);
 /* RandomX(key of the cache, in) into out. Leaves the caller's floating-point rounding mode as
  * it found it. */
 void pp_rx_vm_hash(struct pp_rx_vm *vm, const void *in, size_t len, uint8_t out[32]);
+
+/* Runs programs as compiled x86-64 code (on) or with the interpreter (off, the default);
+ * `rwx` keeps the code pages writable too. Same hashes either way. Returns 0; -ENOTSUP when
+ * `on` and there is no JIT for this CPU; -EINVAL; -ENOMEM or -EPERM (no executable memory). */
+int pp_rx_vm_set_jit(struct pp_rx_vm *vm, bool on, bool rwx);
+/* True while programs are compiled. */
+bool pp_rx_vm_jit(const struct pp_rx_vm *vm);
 
 /* The executor: compile vm->prog into vm->bc, then run it for program_iterations with
  * vm->pcfg, leaving the register file in vm->regfile. */
