@@ -12,7 +12,8 @@
  * executions before it is needed, which covers a DRAM miss. Measured per thread on a
  * Sapphire Rapids VM: 1 item 0.8 M items/s, 2: 1.1-1.5 M, 3 to 16: 1.2-1.7 M (8 best). */
 #define GROUP 8
-#define GROUP_MAX 16
+#define GROUP_MAX 16    /* the run entry's stack frame holds this many cache pointers */
+_Static_assert(GROUP >= 1 && GROUP <= GROUP_MAX, "group must fit the run entry's frame");
 
 typedef void (*run_fn)(uint64_t *out, uint64_t first, uint64_t n);
 
@@ -221,7 +222,7 @@ static void emit_one(struct pp_jit_buf *b, const struct pp_rx_cache *c)
 #define F_OUT 0                 /* out */
 #define F_END 8                 /* out + 64 n */
 #define F_PTR 16                /* the cache item pointer of each item */
-#define F_SIZE (F_PTR + 8 * GROUP_MAX + 8) /* keeps nothing aligned; nothing is called */
+#define F_SIZE (F_PTR + 8 * GROUP_MAX) /* no calls are made, so no alignment is kept */
 
 /* cmp rdi, [rsp + F_END]; jb `to` */
 static void loop_back(struct pp_jit_buf *b, size_t to)
@@ -291,10 +292,13 @@ int pp_rx_ss_jit_new(const struct pp_rx_cache *c, bool rwx, struct pp_rx_ss_jit 
 	const size_t per_entry = c->cfg->cache_accesses *
 				 (PP_RX_SUPERSCALAR_SIZE_MAX * 14 + 256) + 1024;
 	int err = pp_jit_buf_new(2 * per_entry, rwx, &j->buf);
-	if (!err)
-		err = pp_jit_buf_begin(&j->buf);
 	if (err) {
 		free(j);
+		return err;
+	}
+	err = pp_jit_buf_begin(&j->buf);
+	if (err) {
+		pp_rx_ss_jit_free(j);
 		return err;
 	}
 	struct pp_jit_buf *b = &j->buf;
