@@ -20,6 +20,11 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#define csr_get() _mm_getcsr()
+#define csr_set(v) _mm_setcsr(v)
+#else /* the tests that use MXCSR skip before they get here */
+#define csr_get() 0u
+#define csr_set(v) ((void)(v))
 #endif
 
 static void need_jit(void)
@@ -156,7 +161,6 @@ Test(rx_jit, wow_and_arq_vs_interpreter, .timeout = 300)
 	light_random(&pp_rx_config_arq, 0x71700003, 2, 12);
 }
 
-#if defined(__x86_64__)
 /* The official rx/0 vectors and the rx/wow ones through the JIT, with the caller in each
  * rounding mode (and flush-to-zero off): the hash is the same and MXCSR comes back as it
  * was, to the bit. */
@@ -165,7 +169,7 @@ Test(rx_jit, vectors_and_caller_mxcsr, .timeout = 300)
 	need_jit();
 	struct pp_vec_line *v;
 	const int n = pp_vec_load("randomx.txt", &v);
-	const unsigned caller = _mm_getcsr();
+	const unsigned caller = csr_get();
 	int hashes = 0, modes = 0;
 	for (int i = 0; i < n; i++) {
 		const struct pp_vec_line *l = &v[i];
@@ -181,10 +185,10 @@ Test(rx_jit, vectors_and_caller_mxcsr, .timeout = 300)
 		struct pp_rx_vm *vm = vm_for(cfg, c, NULL, true);
 		for (unsigned rc = 0; rc < (hashes == 0 ? 4u : 1u); rc++) {
 			const unsigned csr = (caller & ~0xe000u) | rc << 13;
-			_mm_setcsr(csr);
+			csr_set(csr);
 			pp_rx_vm_hash(vm, in, len, got);
-			const unsigned after = _mm_getcsr();
-			_mm_setcsr(caller);
+			const unsigned after = csr_get();
+			csr_set(caller);
 			cr_assert_eq(after, csr, "randomx.txt:%d: MXCSR %#x before the hash, %#x after",
 				     l->lineno, csr, after);
 			char g[65];
@@ -201,7 +205,6 @@ Test(rx_jit, vectors_and_caller_mxcsr, .timeout = 300)
 	cr_assert_eq(hashes, 7, "5 rx/0 and 2 rx/wow vectors expected, found %d", hashes);
 	cr_assert_eq(modes, 10);
 }
-#endif
 
 Test(rx_jit, rx0_light_vs_librandomx, .timeout = 300)
 {
@@ -277,7 +280,6 @@ Test(rx_jit, fast_mode_small_dataset_vs_interpreter, .timeout = 300)
 	pp_rx_cache_free(c);
 }
 
-#if defined(__x86_64__)
 /* A test configuration: few iterations, one program, a given branch condition and scratchpad,
  * and instruction frequencies `heavy`: 0 as rx/0, 1 every type (NOP too) about equally often,
  * 2 mostly CBRANCH and CFROUND. */
@@ -325,7 +327,7 @@ static void random_programs(const struct pp_rx_config *cfg, const struct pp_rx_c
 	const size_t spad = cfg->scratchpad_l3;
 	uint8_t *start = malloc(spad);
 	cr_assert_not_null(start);
-	const unsigned caller = _mm_getcsr();
+	const unsigned caller = csr_get();
 	for (int p = 0; p < count; p++) {
 		if (p % 64 == 0)
 			fill_random(&seed, start, spad);
@@ -337,16 +339,16 @@ static void random_programs(const struct pp_rx_config *cfg, const struct pp_rx_c
 		memcpy(b->scratchpad, start, spad);
 		const unsigned csr = (caller & ~0x6000u) | (unsigned)(splitmix(&seed) & 3) << 13;
 
-		_mm_setcsr(csr);
+		csr_set(csr);
 		pp_rx_interp_compile(a);
 		pp_rx_interp_run(a);
-		const unsigned csr_a = _mm_getcsr();
-		_mm_setcsr(csr);
+		const unsigned csr_a = csr_get();
+		csr_set(csr);
 		const int err = pp_rx_jit_compile(b->jit, b);
 		if (err == 0)
 			pp_rx_jit_run(b->jit, b);
-		const unsigned csr_b = _mm_getcsr();
-		_mm_setcsr(caller);
+		const unsigned csr_b = csr_get();
+		csr_set(caller);
 
 		cr_assert_eq(err, 0, "compile: error %d", err);
 		cr_assert_eq(csr_b & 0x6000, csr_a & 0x6000,
@@ -403,7 +405,6 @@ Test(rx_jit, random_programs_vs_interpreter, .timeout = 300)
 	random_programs(&cfg, c, NULL, 200, seed + 1);
 	pp_rx_cache_free(c);
 }
-#endif
 
 /* The permissions and backing of the mapping that holds p, from /proc/self/maps. */
 static bool mapping_of(const void *p, char perms[5], bool *anon)
@@ -417,7 +418,7 @@ static bool mapping_of(const void *p, char perms[5], bool *anon)
 		char path[256] = "";
 		if (sscanf(line, "%lx-%lx %4s %*s %*s %lu %255s", &lo, &hi, perms, &inode, path) < 4)
 			continue;
-		if ((uintptr_t)p >= lo && (uintptr_t)p < hi) {
+		if ((unsigned long)p >= lo && (unsigned long)p < hi) {
 			*anon = inode == 0 && path[0] != '/';
 			found = true;
 		}

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* 256 instructions of at most 30 bytes, plus about 600 bytes around them. */
 #define CODE_CAP 32768
@@ -76,33 +77,39 @@ struct opnd {
 static void ins(struct pp_jit_buf *b, uint8_t pfx, bool w, const uint8_t *op, size_t n, int reg,
 		struct opnd rm)
 {
+	uint8_t e[16]; /* assembled here and emitted at once: compiling is per program */
+	size_t k = 0;
 	const bool direct = rm.reg != NONE;
 	const int base = direct ? rm.reg : rm.base;
 	const int index = direct ? NONE : rm.index;
 	if (pfx)
-		pp_jit_u8(b, pfx);
+		e[k++] = pfx;
 	const uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (reg & 8) >> 1 |
 				      (index != NONE ? (index & 8) >> 2 : 0) | (base & 8) >> 3);
 	if (rex != 0x40)
-		pp_jit_u8(b, rex);
-	pp_jit_emit(b, op, n);
+		e[k++] = rex;
+	for (size_t i = 0; i < n; i++)
+		e[k++] = op[i];
 	if (direct) {
-		pp_jit_u8(b, (uint8_t)(0xc0 | (reg & 7) << 3 | (base & 7)));
+		e[k++] = (uint8_t)(0xc0 | (reg & 7) << 3 | (base & 7));
+		pp_jit_emit(b, e, k);
 		return;
 	}
 	const int32_t d = rm.disp;
 	const uint8_t mod = d == 0 && (base & 7) != RBP ? 0x00 : d >= -128 && d <= 127 ? 0x40 : 0x80;
 	if (index == NONE && (base & 7) != RSP) {
-		pp_jit_u8(b, (uint8_t)(mod | (reg & 7) << 3 | (base & 7)));
+		e[k++] = (uint8_t)(mod | (reg & 7) << 3 | (base & 7));
 	} else {
-		pp_jit_u8(b, (uint8_t)(mod | (reg & 7) << 3 | 4));
-		pp_jit_u8(b, (uint8_t)(rm.scale << 6 | (index == NONE ? 4 : index & 7) << 3 |
-				       (base & 7)));
+		e[k++] = (uint8_t)(mod | (reg & 7) << 3 | 4);
+		e[k++] = (uint8_t)(rm.scale << 6 | (index == NONE ? 4 : index & 7) << 3 | (base & 7));
 	}
-	if (mod == 0x40)
-		pp_jit_u8(b, (uint8_t)d);
-	else if (mod == 0x80)
-		pp_jit_u32(b, (uint32_t)d);
+	if (mod == 0x40) {
+		e[k++] = (uint8_t)d;
+	} else if (mod == 0x80) {
+		memcpy(e + k, &d, 4);
+		k += 4;
+	}
+	pp_jit_emit(b, e, k);
 }
 
 /* 64-bit `op reg, r/m` (mov 8b, add 03, sub 2b, xor 33, or 0b, imul 0f af, xchg 87). */
