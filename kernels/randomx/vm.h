@@ -54,8 +54,10 @@ void pp_rx_vm_free(struct pp_rx_vm *vm);
 void pp_rx_vm_hash(struct pp_rx_vm *vm, const void *in, size_t len, uint8_t out[32]);
 
 /* Runs programs as compiled x86-64 code (on) or with the interpreter (off, the default);
- * `rwx` keeps the code pages writable too. Same hashes either way. Returns 0; -ENOTSUP when
- * `on` and there is no JIT for this CPU; -EINVAL; -ENOMEM or -EPERM (no executable memory). */
+ * `rwx` keeps the code pages writable too. Same hashes either way (a program whose code
+ * cannot be made executable is interpreted). Not to be called while the VM hashes. Returns
+ * 0; -ENOTSUP when `on` and there is no JIT for this CPU; -EINVAL; -ENOMEM or -EPERM (no
+ * executable memory). */
 int pp_rx_vm_set_jit(struct pp_rx_vm *vm, bool on, bool rwx);
 /* True while programs are compiled. */
 bool pp_rx_vm_jit(const struct pp_rx_vm *vm);
