@@ -10,6 +10,7 @@
 struct rx_shared {
 	const struct pp_rx_config *cfg;
 	enum pp_rx_mode mode;
+	bool jit, rwx;                  /* programs (and SuperscalarHash) compiled */
 	struct pp_rx_cache *cache;
 	struct pp_mapping dataset;
 };
@@ -23,15 +24,24 @@ static int rx_open(const char *name, const struct pp_hash_opts *opts, void **sha
 	if (opts->key_len > PP_RX_KEY_MAX || (opts->key_len && !opts->key) ||
 	    (opts->rx_mode != PP_RX_LIGHT && opts->rx_mode != PP_RX_FAST))
 		return -EINVAL;
+	bool jit;
+	int err = pp_hash_jit_resolve(opts, &jit);
+	if (err)
+		return err;
 	struct rx_shared *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->cfg = cfg;
 	s->mode = opts->rx_mode;
+	s->jit = jit;
+	s->rwx = opts->jit_rwx;
 	/* The cache is only read through at random: THP helps, hugetlb is not worth failing
 	 * for, so it follows the caller's choice like the dataset does. */
-	int err = pp_rx_cache_new(cfg, opts->key, opts->key_len, opts->pages, &s->cache);
+	err = pp_rx_cache_new(cfg, opts->key, opts->key_len, opts->pages, &s->cache);
+	if (!err && jit) /* SuperscalarHash compiled: dataset init, light-mode items */
+		err = pp_rx_cache_set_jit(s->cache, true, s->rwx);
 	if (err) {
+		pp_rx_cache_free(s->cache);
 		free(s);
 		return err;
 	}
@@ -75,7 +85,10 @@ static int rx_worker_new(void *shared, const struct pp_hash_opts *opts, void **w
 	w->s = s;
 	int err = pp_rx_vm_new(s->cfg, s->cache, s->mode == PP_RX_FAST ? s->dataset.ptr : NULL,
 			       opts->pages, opts->soft_aes, &w->vm);
+	if (!err && s->jit)
+		err = pp_rx_vm_set_jit(w->vm, true, s->rwx);
 	if (err) {
+		pp_rx_vm_free(w->vm);
 		free(w);
 		return err;
 	}
@@ -109,6 +122,7 @@ static void rx_info(const void *worker, struct pp_hash_info *info)
 	info->pages = pp_page_kind_name(w->s->mode == PP_RX_FAST ? w->s->dataset.kind
 								 : w->vm->spad_map.kind);
 	info->scratchpad_bytes = w->s->cfg->scratchpad_l3;
+	info->exec = pp_hash_exec_name(pp_rx_vm_jit(w->vm), w->s->rwx);
 }
 
 const struct pp_hash_ops pp_rx_hash_ops = {
