@@ -2,6 +2,8 @@
  * and xmrig's vectors (tests/vectors/README.md). */
 #include "support/testutil.h"
 
+#include <powprint/hash.h>
+
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -135,6 +137,60 @@ Test(cli_hash, selftest_json)
 	}
 	cr_assert(seen_cn);
 	cJSON_Delete(j);
+	free(out);
+	free(err);
+}
+
+/* --jit picks how generated programs run; the hash never changes, and JSON says which ran.
+ * The JIT itself is tested against the interpreters in test-cn-r-jit, test-rx-jit and
+ * test-rx-ss-jit; this is the CLI path down to it. */
+static void check_exec(const char *args, const char *hash, const char *exec)
+{
+	char *out, *err;
+	int rc = pp_cli_run(args, &out, &err);
+	cr_assert_eq(rc, 0, "%s: stderr: %s", args, err);
+	cJSON *j = cJSON_Parse(out);
+	cr_assert_not_null(j, "%s: %s", args, out);
+	cr_assert_str_eq(cJSON_GetObjectItem(j, "hash")->valuestring, hash, "%s", args);
+	cr_assert_str_eq(cJSON_GetObjectItem(j, "exec")->valuestring, exec, "%s", args);
+	cJSON_Delete(j);
+	free(out);
+	free(err);
+}
+
+Test(cli_hash, jit_modes, .timeout = 120)
+{
+	const bool jit = pp_hash_jit_target() != NULL;
+#define CNR "hash -a cn/r --json --height 1806261 --input " \
+	"4c6f72656d20697073756d20646f6c6f722073697420616d65742c20636f6e73656374657475722061" \
+	"646970697363696e67"
+	const char *cnr = "5bb833deca2bdd7252a9ccd7b4ce0b6a4854515794b56c207262f7a5b9bdb566";
+	check_exec(CNR, cnr, jit ? "jit" : "interpreter");
+	check_exec(CNR " --jit off", cnr, "interpreter");
+	check_exec("hash -a cn/2 --json --input " BLOB0,
+		   "97378282cf10e7ad033f7b8074c40e14d06e7f609dddda787680b58c05f43d21", "native");
+#define RX "hash -a rx/0 --json --key 'test key 000' --input 5468697320697320612074657374"
+	const char *rx = "639183aae1bf4c9a35884cb46b09cad9175f04efd7684e7262a0ac1c2f0b4e3f";
+	check_exec(RX " --jit off", rx, "interpreter");
+	if (!jit) {
+		char *out, *err;
+		cr_assert_eq(pp_cli_run(RX " --jit on", &out, &err), 1);
+		cr_assert(strstr(err, "no JIT for this CPU"), "%s", err);
+		free(out);
+		free(err);
+		cr_skip_test("no JIT for this CPU: --jit on is refused, as checked");
+	}
+	check_exec(RX, rx, "jit");
+	check_exec(RX " --jit on --jit-rwx", rx, "jit-rwx");
+#undef CNR
+#undef RX
+}
+
+Test(cli_hash, jit_usage_error)
+{
+	char *out, *err;
+	cr_assert_eq(pp_cli_run("hash --algo cn/r --jit maybe", &out, &err), 2);
+	cr_assert(strstr(err, "on, off or auto"), "%s", err);
 	free(out);
 	free(err);
 }
