@@ -4,6 +4,7 @@
 #include <powprint/selftest.h>
 
 #include "core/hex.h"
+#include "core/jit-buf.h"
 #include "kernels/crypto/aes.h"
 #include "kernels/crypto/blake256.h"
 #include "kernels/crypto/groestl.h"
@@ -142,8 +143,9 @@ static int st_aes(struct pp_selftest_result *r)
 }
 
 /* Blob 0 of cryptonight-variants.txt through a few variants, and Monero's first cn/r
- * vector (tests-slow-4.txt line 1, height 1806260). */
-static int cn_vectors(struct pp_selftest_result *r, bool soft)
+ * vector (tests-slow-4.txt line 1, height 1806260); with `jit`, only cn/r, its random math
+ * compiled. */
+static int cn_vectors(struct pp_selftest_result *r, bool soft, bool jit)
 {
 	static const char blob0[] = "0305a0dbd6bf05cf16e503f3a66f78007cbf34144332ecbfc22ed95c8700"
 				    "383b309ace1923a0964b00000008ba939a62724c0d7581fce5761e9d8a0e"
@@ -167,10 +169,16 @@ static int cn_vectors(struct pp_selftest_result *r, bool soft)
 	};
 	struct pp_cn_ctx *ctx;
 	int err = pp_cn_ctx_new(PP_CN_MAX_MEMORY, PP_PAGES_AUTO, soft, &ctx);
-	if (err)
+	if (!err && jit)
+		err = pp_cn_ctx_set_jit(ctx, true, false);
+	if (err) {
+		pp_cn_ctx_free(ctx);
 		return err;
+	}
 	int n = soft ? 2 : (int)(sizeof(v) / sizeof(v[0]));
 	for (int i = 0; i < n; i++) {
+		if (jit && strcmp(v[i].algo, "cn/r"))
+			continue;
 		uint8_t in[128], out[32] = { 0 };
 		long len = pp_hex_decode(v[i].input, in, sizeof(in));
 		err = len < 0 ? -EINVAL
@@ -179,8 +187,8 @@ static int cn_vectors(struct pp_selftest_result *r, bool soft)
 		if (err)
 			break;
 		char what[64];
-		snprintf(what, sizeof(what), "%s (%s AES)", v[i].algo,
-			 pp_aes_backend_name(pp_cn_ctx_aes(ctx)));
+		snprintf(what, sizeof(what), "%s (%s AES%s)", v[i].algo,
+			 pp_aes_backend_name(pp_cn_ctx_aes(ctx)), jit ? ", JIT" : "");
 		check(r, what, v[i].hash, out);
 	}
 	pp_cn_ctx_free(ctx);
@@ -189,15 +197,36 @@ static int cn_vectors(struct pp_selftest_result *r, bool soft)
 
 static int st_cryptonight(struct pp_selftest_result *r)
 {
-	return cn_vectors(r, false);
+	return cn_vectors(r, false, false);
 }
 
 static int st_cryptonight_soft(struct pp_selftest_result *r)
 {
-	return cn_vectors(r, true);
+	return cn_vectors(r, true, false);
 }
 
-int pp_rx_selftest(struct pp_selftest_result *r); /* kernels/randomx/rx-selftest.c */
+/* Where there is no JIT the entry runs nothing and says so (it cannot fail). */
+static bool no_jit(struct pp_selftest_result *r)
+{
+	if (pp_jit_supported())
+		return false;
+	snprintf(r->detail, sizeof(r->detail), "no JIT for this CPU: the interpreters run");
+	return true;
+}
+
+static int st_cnr_jit(struct pp_selftest_result *r)
+{
+	return no_jit(r) ? 0 : cn_vectors(r, false, true);
+}
+
+/* kernels/randomx/rx-selftest.c */
+int pp_rx_selftest(struct pp_selftest_result *r);
+int pp_rx_selftest_jit(struct pp_selftest_result *r);
+
+static int st_randomx_jit(struct pp_selftest_result *r)
+{
+	return no_jit(r) ? 0 : pp_rx_selftest_jit(r);
+}
 
 static const struct {
 	const char *kernel;
@@ -211,7 +240,9 @@ static const struct {
 	{ "skein", st_skein },
 	{ "cryptonight", st_cryptonight },
 	{ "cryptonight-soft-aes", st_cryptonight_soft },
+	{ "cn/r-jit", st_cnr_jit },
 	{ "randomx", pp_rx_selftest },
+	{ "randomx-jit", st_randomx_jit },
 };
 #define NTESTS ((int)(sizeof(selftests) / sizeof(selftests[0])))
 

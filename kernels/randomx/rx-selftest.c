@@ -1,6 +1,7 @@
-/* RandomX's entry in `powprint selftest`: the five official rx/0 vectors in light mode
+/* RandomX's entries in `powprint selftest`: the five official rx/0 vectors in light mode
  * (tevador/RandomX src/tests/tests.cpp, re-checked with Debian's librandomx 1.1.10; the
- * same lines as tests/vectors/randomx.txt). Two cache fills, about 2-3 s. */
+ * same lines as tests/vectors/randomx.txt), interpreted, and again with SuperscalarHash and
+ * the programs compiled. Two cache fills each, about 2-3 s. */
 #include "core/hex.h"
 #include "kernels/randomx/vm.h"
 
@@ -10,8 +11,9 @@
 #include <string.h>
 
 int pp_rx_selftest(struct pp_selftest_result *r);
+int pp_rx_selftest_jit(struct pp_selftest_result *r);
 
-int pp_rx_selftest(struct pp_selftest_result *r)
+static int rx_vectors(struct pp_selftest_result *r, bool jit)
 {
 	static const struct {
 		const char *key, *input, *hash;
@@ -42,9 +44,13 @@ int pp_rx_selftest(struct pp_selftest_result *r)
 			key = v[i].key;
 			err = pp_rx_cache_new(&pp_rx_config_rx0, key, strlen(key), PP_PAGES_AUTO,
 					      &cache);
+			if (!err && jit)
+				err = pp_rx_cache_set_jit(cache, true, false);
 			if (!err)
 				err = pp_rx_vm_new(&pp_rx_config_rx0, cache, NULL, PP_PAGES_AUTO, false,
 						   &vm);
+			if (!err && jit)
+				err = pp_rx_vm_set_jit(vm, true, false);
 			if (err)
 				break;
 		}
@@ -65,11 +71,22 @@ int pp_rx_selftest(struct pp_selftest_result *r)
 			char hex[65];
 			pp_hex_encode(got, 32, hex);
 			snprintf(r->detail, sizeof(r->detail),
-				 "rx/0 vector %zu (key \"%s\", %s AES): expected %.16s..., got %.16s...",
-				 i, key, pp_aes_backend_name(vm->aes), v[i].hash, hex);
+				 "rx/0 vector %zu (key \"%s\", %s AES%s): expected %.16s..., got "
+				 "%.16s...", i, key, pp_aes_backend_name(vm->aes), jit ? ", JIT" : "",
+				 v[i].hash, hex);
 		}
 	}
 	pp_rx_vm_free(vm);
 	pp_rx_cache_free(cache);
 	return err;
+}
+
+int pp_rx_selftest(struct pp_selftest_result *r)
+{
+	return rx_vectors(r, false);
+}
+
+int pp_rx_selftest_jit(struct pp_selftest_result *r)
+{
+	return rx_vectors(r, true);
 }
