@@ -68,38 +68,42 @@ static void m_teardown(struct wl_ctx *ctx);
 		.supported = m_supported, .setup = m_setup, .run = m_run, .verify = m_verify, \
 		.corrupt = m_corrupt, .teardown = m_teardown,                                 \
 	}
-#define CN(NAME, HASH) ENTRY(NAME, "cryptonight", "CryptoNight " NAME " miner loop", NAME, \
-			     PP_RX_LIGHT, NULL, BLOB0, HASH, 0, miner_opts)
+/* Families follow XMRig's algorithm families (CN, CN_LITE, CN_HEAVY, CN_PICO, CN_FEMTO,
+ * RANDOM_X): variants of one family share scratchpad size and main loop, so a model
+ * evaluated leave-one-family-out meets a genuinely new kind of miner. */
+#define CN(NAME, FAMILY, HASH) ENTRY(NAME, FAMILY, "CryptoNight " NAME " miner loop", NAME, \
+				     PP_RX_LIGHT, NULL, BLOB0, HASH, 0, miner_opts)
 #define RX(NAME, ALGO, MODE, HELP, HASH, OPTS) ENTRY(NAME, "randomx", HELP, ALGO, MODE, \
 						     "test key 000", RX_INPUT, HASH, 0, OPTS)
 /* cn/r: Monero's tests/hash/tests-slow-4.txt, first line (height 1806260). */
 #define CNR(NAME, HELP, OPTS)                                                                  \
-	ENTRY(NAME, "cryptonight", HELP, "cn/r", PP_RX_LIGHT, NULL,                           \
+	ENTRY(NAME, "cn", HELP, "cn/r", PP_RX_LIGHT, NULL,                           \
 	      "5468697320697320612074657374205468697320697320612074657374205468697320697320612074" \
 	      "657374", "f759588ad57e758467295443a9bd71490abff8e9dad1b95b6bf2f5d0d78387bc",       \
 	      1806260, OPTS)
 
 const struct pp_workload wl_miners[] = {
-	CN("cn/0", "1a3ffbee909b420d91f7be6e5fb56db71b3110d886011e877ee5786afd080100"),
-	CN("cn/1", "f22d3d6203d2a08b41d9027278d8bcc983acada9b68e52e3c689692a50e921d9"),
-	CN("cn/2", "97378282cf10e7ad033f7b8074c40e14d06e7f609dddda787680b58c05f43d21"),
+	CN("cn/0", "cn", "1a3ffbee909b420d91f7be6e5fb56db71b3110d886011e877ee5786afd080100"),
+	CN("cn/1", "cn", "f22d3d6203d2a08b41d9027278d8bcc983acada9b68e52e3c689692a50e921d9"),
+	CN("cn/2", "cn", "97378282cf10e7ad033f7b8074c40e14d06e7f609dddda787680b58c05f43d21"),
 	CNR("cn/r", "CryptoNight cn/r miner loop (random math compiled per height)", jit_opts),
-	CN("cn/half", "5d4fbc356097ea6440b0888edeb635ddc84a0e397c868456895c3f29be7312a7"),
-	CN("cn/fast", "3c7a61084c5eb865b498ab2f5a1ac52c49c177c2d0133442d65ed514335c82c5"),
-	CN("cn/xao", "9a29d0c4afdc639b6553b1c83735114c5d77162142975cb850c0a51f6407bd33"),
-	CN("cn/rto", "82661e1c6e6436668406327a9bb11319a5561615dfec1c9ee3884a6c1ceb76a5"),
-	CN("cn/rwz", "5f56c6b0996ba23e0bba0729c99074855a10e3087fdbfe947533547376f075b8"),
-	CN("cn/zls", "516e33c6e446abbccdad18c04cd9a25e64102853b20a42dfdeaa8b599ecf40e2"),
-	CN("cn/ccx", "b3a16786d2c985ecadc45f910527c7a196f0e1e97c8709381d7d419335f81672"),
-	CN("cn/double", "aefbb3f0cc88046d119f6c54b96d90c9e884ea3b5983a60d50a42d7d3ebe4821"),
-	CN("cn-lite/0", "3695b4b53bb00358b0ad38dc160feb9e004eece09b83a72ef6ba9864d3510c88"),
-	CN("cn-lite/1", "6d8cdc444e9bbbfd68fc43fcd4855b228c8a1bd91d9d00285bec02b7ca2d6741"),
-	CN("cn-heavy/0", "9983f21bdf2010a8d707bb2f14d78664bbe1187f55014b39e5f3d69328e48fc2"),
-	CN("cn-heavy/xhv", "5ac3f785c490c58550ec95d2726563577e7c1c212d0cde591273201e44fdd5b6"),
-	CN("cn-heavy/tube", "fe53352076eae689fa3b4fda614634cfc312ee0c387df2b8b74da2a159741235"),
-	CN("cn-pico/0", "08f421d7833117300eda66e98f4a2569093df300500173944efc401e9a4a17af"),
-	CN("cn-pico/tlo", "9975f2c1b3b45434a49386213097f31bb4b9a6586a7e81f4429f6d5f65c38d1a"),
-	CN("cn/upx2", "aabbb8ed14a835fa22cfb1b5dea872b0a1d6cbd846f4391c0f01f3875e3a3761"),
+	CN("cn/half", "cn", "5d4fbc356097ea6440b0888edeb635ddc84a0e397c868456895c3f29be7312a7"),
+	CN("cn/fast", "cn", "3c7a61084c5eb865b498ab2f5a1ac52c49c177c2d0133442d65ed514335c82c5"),
+	CN("cn/xao", "cn", "9a29d0c4afdc639b6553b1c83735114c5d77162142975cb850c0a51f6407bd33"),
+	CN("cn/rto", "cn", "82661e1c6e6436668406327a9bb11319a5561615dfec1c9ee3884a6c1ceb76a5"),
+	CN("cn/rwz", "cn", "5f56c6b0996ba23e0bba0729c99074855a10e3087fdbfe947533547376f075b8"),
+	CN("cn/zls", "cn", "516e33c6e446abbccdad18c04cd9a25e64102853b20a42dfdeaa8b599ecf40e2"),
+	CN("cn/ccx", "cn", "b3a16786d2c985ecadc45f910527c7a196f0e1e97c8709381d7d419335f81672"),
+	CN("cn/double", "cn", "aefbb3f0cc88046d119f6c54b96d90c9e884ea3b5983a60d50a42d7d3ebe4821"),
+	CN("cn-lite/0", "cn-lite", "3695b4b53bb00358b0ad38dc160feb9e004eece09b83a72ef6ba9864d3510c88"),
+	CN("cn-lite/1", "cn-lite", "6d8cdc444e9bbbfd68fc43fcd4855b228c8a1bd91d9d00285bec02b7ca2d6741"),
+	CN("cn-heavy/0", "cn-heavy", "9983f21bdf2010a8d707bb2f14d78664bbe1187f55014b39e5f3d69328e48fc2"),
+	CN("cn-heavy/xhv", "cn-heavy", "5ac3f785c490c58550ec95d2726563577e7c1c212d0cde591273201e44fdd5b6"),
+	CN("cn-heavy/tube", "cn-heavy",
+	   "fe53352076eae689fa3b4fda614634cfc312ee0c387df2b8b74da2a159741235"),
+	CN("cn-pico/0", "cn-pico", "08f421d7833117300eda66e98f4a2569093df300500173944efc401e9a4a17af"),
+	CN("cn-pico/tlo", "cn-pico", "9975f2c1b3b45434a49386213097f31bb4b9a6586a7e81f4429f6d5f65c38d1a"),
+	CN("cn/upx2", "cn-femto", "aabbb8ed14a835fa22cfb1b5dea872b0a1d6cbd846f4391c0f01f3875e3a3761"),
 	RX("rx/0-light", "rx/0", PP_RX_LIGHT,
 	   "RandomX rx/0 miner loop, light mode (256 MiB cache), JIT", RX_HASH, jit_opts),
 	RX("rx/0-fast", "rx/0", PP_RX_FAST,
