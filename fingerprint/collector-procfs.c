@@ -1,6 +1,12 @@
 /* procfs: what /proc says about the target process: CPU split, faults, threads, memory and
  * huge pages, scheduler delay, context switches, I/O. Needs no perf_event_open at all. It
- * covers the target process (all its threads), not processes it starts. */
+ * covers the target process (all its threads), not processes it starts.
+ *
+ * Cheap enough to run on dozens of processes every second: the files are kept open and
+ * re-read with pread at offset 0 (the kernel regenerates them; an open fd also keeps naming
+ * the same process if its pid is reused), buffers live in the backend, and smaps_rollup, the
+ * one expensive file, is read only when the memory levels may have moved. */
+#define _GNU_SOURCE /* openat */
 #include "fingerprint/collector.h"
 
 #include <dirent.h>
@@ -14,11 +20,20 @@
 #include <unistd.h>
 
 #define B "procfs"
-#define SMAPS_EVERY 5              /* windows between smaps_rollup reads */
+/* smaps_rollup walks every page table of the process (milliseconds for a 2 GiB RandomX
+ * dataset in 4 KiB pages) for levels that change slowly: it is re-read when RSS has moved by
+ * 1/SMAPS_RSS_SHIFT of what it was at the last read, but at most every SMAPS_MIN_WINDOWS and
+ * at least every SMAPS_MAX_WINDOWS windows; in between the last levels are carried forward. */
+#define SMAPS_MIN_WINDOWS 5
+#define SMAPS_MAX_WINDOWS 30
+#define SMAPS_RSS_SHIFT 3
+#define KEEP_TASKS 8               /* threads whose files stay open (2 fds each) */
+#define BUF_SIZE 4096
 
 /* Per-thread cumulative values (threads come and go; deltas are per thread). */
 struct task_vals {
 	pid_t tid;
+	int sched_fd, status_fd;   /* kept open, or -1 */
 	uint64_t run_ns, wait_ns, slices, vol, invol;
 };
 
@@ -34,36 +49,70 @@ struct proc_totals {
 struct procfs_priv {
 	pid_t pid;
 	long tick_hz, page_kib;
+	int stat_fd, io_fd;        /* -1 until opened */
+	DIR *task_dir;             /* /proc/PID/task, rewound every window */
 	struct proc_totals prev;
 	struct task_vals *tasks;   /* sorted by tid */
 	int ntasks;
+	struct task_vals *cur;     /* the next listing: swapped with tasks after each read */
+	int cap;                   /* of both arrays */
+	int kept;                  /* tasks with open files */
 	unsigned windows;
+	unsigned smaps_window;     /* window of the last smaps_rollup read */
+	long smaps_rss_pages;      /* RSS then */
+	bool smaps_read;           /* levels below come from a read (else none yet) */
 	double ahp, htlb, lck;     /* last smaps_rollup levels, KiB */
+	char buf[BUF_SIZE];
 };
 
-/* Reads a small /proc file into buf; returns its length or a negative errno. */
-static ssize_t slurp(const char *path, char *buf, size_t cap)
+static void close_fd(int *fd)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Re-reads an open /proc file from its start into buf; its length or a negative errno. */
+static ssize_t reread(int fd, char *buf, size_t cap)
+{
 	size_t n = 0;
 	while (n + 1 < cap) {
-		ssize_t k = read(fd, buf + n, cap - 1 - n);
+		ssize_t k = pread(fd, buf + n, cap - 1 - n, (off_t)n);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			int e = -errno;
-			close(fd);
-			return e;
+			return -errno;
 		}
 		if (k == 0)
 			break;
 		n += (size_t)k;
 	}
-	close(fd);
 	buf[n] = '\0';
 	return (ssize_t)n;
+}
+
+/* Opens (once) and reads /proc/PID/name; a failed open is tried again next time. */
+static ssize_t read_kept(struct procfs_priv *p, int *fd, const char *name)
+{
+	if (*fd < 0) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)p->pid, name);
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return errno == ENOENT ? -ESRCH : -errno;
+	}
+	return reread(*fd, p->buf, sizeof(p->buf));
+}
+
+/* Reads a small /proc file once (open, read, close); its length or a negative errno. */
+static ssize_t read_once(int dirfd, const char *path, char *buf, size_t cap)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = reread(fd, buf, cap);
+	close(fd);
+	return n;
 }
 
 /* Value of "Key:   123 kB" lines in status / smaps_rollup / io; -1 when absent. */
@@ -78,21 +127,28 @@ static long long keyval(const char *text, const char *key)
 
 static int read_totals(struct procfs_priv *p, struct proc_totals *t)
 {
-	char path[64], buf[4096];
 	memset(t, 0, sizeof(*t));
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
-	ssize_t n = slurp(path, buf, sizeof(buf));
+	ssize_t n = read_kept(p, &p->stat_fd, "stat");
+	if (n == 0)
+		n = -ESRCH; /* reaped: the open file reads nothing */
 	if (n < 0)
 		return (int)n == -ENOENT ? -ESRCH : (int)n;
 	/* Fields after the command name, which may itself hold spaces and parentheses. */
-	char *s = strrchr(buf, ')');
-	if (!s)
+	char *s = strrchr(p->buf, ')');
+	if (!s || !s[1] || !s[2])
 		return -EBADMSG;
 	unsigned long long f[40] = { 0 };
 	int k = 0;
-	char *save = NULL;
-	for (char *tok = strtok_r(s + 2, " ", &save); tok && k < 40; tok = strtok_r(NULL, " ", &save))
-		f[k++] = strtoull(tok, NULL, 10);
+	char *q = s + 2;
+	while (*q && k < 40) {
+		char *end;
+		f[k++] = strtoull(q, &end, 10);
+		q = end;
+		while (*q && *q != ' ')
+			q++; /* the state letter (field 3) is no number */
+		while (*q == ' ')
+			q++;
+	}
 	if (k < 22)
 		return -EBADMSG;
 	/* f[0] is field 3 (state): field N is f[N - 3]. */
@@ -105,10 +161,9 @@ static int read_totals(struct procfs_priv *p, struct proc_totals *t)
 	t->ok = true;
 	t->zombie = s[2] == 'Z' || s[2] == 'X';
 
-	snprintf(path, sizeof(path), "/proc/%d/io", (int)p->pid);
-	if (slurp(path, buf, sizeof(buf)) > 0) {
-		long long rc = keyval(buf, "rchar"), wc = keyval(buf, "wchar");
-		long long sr = keyval(buf, "syscr"), sw = keyval(buf, "syscw");
+	if (read_kept(p, &p->io_fd, "io") > 0) {
+		long long rc = keyval(p->buf, "rchar"), wc = keyval(p->buf, "wchar");
+		long long sr = keyval(p->buf, "syscr"), sw = keyval(p->buf, "syscw");
 		if (rc >= 0 && wc >= 0 && sr >= 0 && sw >= 0) {
 			t->io_ok = true;
 			t->rchar = (uint64_t)rc;
@@ -126,64 +181,121 @@ static int cmp_tid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Every live thread's schedstat (run ns, runqueue wait ns, timeslices) and context switches. */
-static int read_tasks(struct procfs_priv *p, struct task_vals **out, int *nout)
+static void close_task(struct procfs_priv *p, struct task_vals *t)
 {
-	char path[96], buf[4096];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return -errno;
-	int n = 0, cap = 16;
-	struct task_vals *v = malloc((size_t)cap * sizeof(*v));
+	if (t->sched_fd >= 0 || t->status_fd >= 0)
+		p->kept--;
+	close_fd(&t->sched_fd);
+	close_fd(&t->status_fd);
+}
+
+/* One thread's schedstat and context switches, through its kept files if it has them. */
+static bool read_task(struct procfs_priv *p, struct task_vals *t)
+{
+	int dfd = dirfd(p->task_dir);
+	char path[48];
+	ssize_t n;
+	if (t->sched_fd < 0 && p->kept < KEEP_TASKS) {
+		snprintf(path, sizeof(path), "%d/schedstat", (int)t->tid);
+		t->sched_fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "%d/status", (int)t->tid);
+		t->status_fd = t->sched_fd >= 0 ? openat(dfd, path, O_RDONLY | O_CLOEXEC) : -1;
+		if (t->sched_fd >= 0)
+			p->kept++;
+	}
+	if (t->sched_fd >= 0) {
+		n = reread(t->sched_fd, p->buf, sizeof(p->buf));
+	} else {
+		snprintf(path, sizeof(path), "%d/schedstat", (int)t->tid);
+		n = read_once(dfd, path, p->buf, sizeof(p->buf));
+	}
+	if (n <= 0)
+		return false; /* exited meanwhile */
+	unsigned long long run = 0, wait = 0, slices = 0;
+	if (sscanf(p->buf, "%llu %llu %llu", &run, &wait, &slices) != 3)
+		return false;
+	t->run_ns = run;
+	t->wait_ns = wait;
+	t->slices = slices;
+	if (t->status_fd >= 0) {
+		n = reread(t->status_fd, p->buf, sizeof(p->buf));
+	} else {
+		snprintf(path, sizeof(path), "%d/status", (int)t->tid);
+		n = read_once(dfd, path, p->buf, sizeof(p->buf));
+	}
+	t->vol = t->invol = 0;
+	if (n > 0) {
+		long long vo = keyval(p->buf, "voluntary_ctxt_switches");
+		long long iv = keyval(p->buf, "nonvoluntary_ctxt_switches");
+		t->vol = vo > 0 ? (uint64_t)vo : 0;
+		t->invol = iv > 0 ? (uint64_t)iv : 0;
+	}
+	return true;
+}
+
+/* Every live thread's schedstat (run ns, runqueue wait ns, timeslices) and context switches
+ * into p->cur (sorted by tid); a thread listed before keeps its open files. */
+static int read_tasks(struct procfs_priv *p)
+{
+	if (!p->task_dir) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
+		p->task_dir = opendir(path);
+		if (!p->task_dir)
+			return -errno;
+	} else {
+		rewinddir(p->task_dir);
+	}
+	int n = 0;
 	struct dirent *de;
-	while (v && (de = readdir(d))) {
+	errno = 0;
+	while ((de = readdir(p->task_dir))) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		if (n == cap) {
-			cap *= 2;
-			struct task_vals *nv = realloc(v, (size_t)cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				v = NULL;
-				break;
-			}
-			v = nv;
+		if (n == p->cap) {
+			int cap = p->cap ? 2 * p->cap : 16;
+			struct task_vals *a = realloc(p->cur, (size_t)cap * sizeof(*a));
+			if (!a)
+				return -ENOMEM;
+			p->cur = a;
+			a = realloc(p->tasks, (size_t)cap * sizeof(*a));
+			if (!a)
+				return -ENOMEM;
+			p->tasks = a;
+			p->cap = cap;
 		}
-		struct task_vals *t = &v[n];
-		memset(t, 0, sizeof(*t));
-		t->tid = (pid_t)atoi(de->d_name);
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)p->pid, (int)t->tid);
-		if (slurp(path, buf, sizeof(buf)) <= 0)
-			continue; /* exited meanwhile */
-		unsigned long long run = 0, wait = 0, slices = 0;
-		if (sscanf(buf, "%llu %llu %llu", &run, &wait, &slices) != 3)
-			continue;
-		t->run_ns = run;
-		t->wait_ns = wait;
-		t->slices = slices;
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)p->pid, (int)t->tid);
-		if (slurp(path, buf, sizeof(buf)) > 0) {
-			long long vo = keyval(buf, "voluntary_ctxt_switches");
-			long long iv = keyval(buf, "nonvoluntary_ctxt_switches");
-			t->vol = vo > 0 ? (uint64_t)vo : 0;
-			t->invol = iv > 0 ? (uint64_t)iv : 0;
-		}
+		struct task_vals *t = &p->cur[n];
+		*t = (struct task_vals){ .tid = (pid_t)atoi(de->d_name), .sched_fd = -1,
+					 .status_fd = -1 };
 		n++;
 	}
-	closedir(d);
-	if (!v)
-		return -ENOMEM;
-	qsort(v, (size_t)n, sizeof(*v), cmp_tid);
-	*out = v;
-	*nout = n;
-	return 0;
+	if (errno && !n)
+		return -errno; /* the process is gone: its task directory lists nothing */
+	qsort(p->cur, (size_t)n, sizeof(*p->cur), cmp_tid);
+	/* Hand the open files of threads still listed over to the new listing. */
+	for (int i = 0; i < n; i++) {
+		struct task_vals *old = bsearch(&p->cur[i], p->tasks, (size_t)p->ntasks,
+						sizeof(*p->tasks), cmp_tid);
+		if (old) {
+			p->cur[i].sched_fd = old->sched_fd;
+			p->cur[i].status_fd = old->status_fd;
+			old->sched_fd = old->status_fd = -1;
+		}
+	}
+	int live = 0;
+	for (int i = 0; i < n; i++) {
+		if (read_task(p, &p->cur[i]))
+			p->cur[live++] = p->cur[i];
+		else
+			close_task(p, &p->cur[i]);
+	}
+	return live;
 }
 
 static int procfs_probe(char *why, size_t len)
 {
 	char buf[256];
-	ssize_t n = slurp("/proc/self/stat", buf, sizeof(buf));
+	ssize_t n = read_once(AT_FDCWD, "/proc/self/stat", buf, sizeof(buf));
 	if (n <= 0) {
 		snprintf(why, len, "/proc is not mounted or not readable (%s)",
 			 strerror(n < 0 ? (int)-n : EIO));
@@ -192,20 +304,29 @@ static int procfs_probe(char *why, size_t len)
 	return 0;
 }
 
+static void procfs_close(void *priv);
+
 static int procfs_open(void *priv, struct pp_backend_ctx *ctx)
 {
 	struct procfs_priv *p = priv;
 	p->pid = ctx->tgt->pid;
+	p->stat_fd = p->io_fd = -1;
 	p->tick_hz = sysconf(_SC_CLK_TCK);
 	p->page_kib = sysconf(_SC_PAGESIZE) / 1024;
 	int err = read_totals(p, &p->prev);
-	if (!err)
-		err = read_tasks(p, &p->tasks, &p->ntasks);
+	int n = err ? 0 : read_tasks(p);
+	if (!err && n < 0)
+		err = n;
 	if (err) {
 		snprintf(ctx->why, ctx->why_len, "cannot read /proc/%d: %s", (int)p->pid,
 			 strerror(-err));
+		procfs_close(p);
 		return err;
 	}
+	struct task_vals *t = p->tasks;
+	p->tasks = p->cur;
+	p->cur = t;
+	p->ntasks = n;
 	return 0;
 }
 
@@ -220,11 +341,70 @@ static double delta(uint64_t now, uint64_t before)
 	return now >= before ? (double)(now - before) : 0.0;
 }
 
+/* Sums the deltas of the new listing against the last one, then makes it the last one. */
+static void task_deltas(struct procfs_priv *p, int ncur, double *run, double *wait,
+			double *slices, double *vol, double *invol)
+{
+	*run = *wait = *slices = *vol = *invol = 0;
+	for (int i = 0; i < ncur; i++) {
+		struct task_vals zero = { 0 }, *old = bsearch(&p->cur[i], p->tasks,
+			(size_t)p->ntasks, sizeof(*p->tasks), cmp_tid);
+		if (!old)
+			old = &zero;
+		*run += delta(p->cur[i].run_ns, old->run_ns);
+		*wait += delta(p->cur[i].wait_ns, old->wait_ns);
+		*slices += delta(p->cur[i].slices, old->slices);
+		*vol += delta(p->cur[i].vol, old->vol);
+		*invol += delta(p->cur[i].invol, old->invol);
+	}
+	/* Threads gone since the last listing: their files go with them. */
+	for (int i = 0; i < p->ntasks; i++)
+		close_task(p, &p->tasks[i]);
+	struct task_vals *t = p->tasks;
+	p->tasks = p->cur;
+	p->cur = t;
+	p->ntasks = ncur;
+}
+
+/* Whether this window re-reads smaps_rollup (see SMAPS_MIN_WINDOWS). */
+static bool smaps_due(const struct procfs_priv *p, long rss_pages)
+{
+	if (!p->smaps_read)
+		return true;
+	unsigned age = p->windows - p->smaps_window;
+	if (age >= SMAPS_MAX_WINDOWS)
+		return true;
+	if (age < SMAPS_MIN_WINDOWS)
+		return false;
+	long moved = rss_pages - p->smaps_rss_pages;
+	if (moved < 0)
+		moved = -moved;
+	return moved > 0 && moved >= p->smaps_rss_pages >> SMAPS_RSS_SHIFT;
+}
+
+static void read_smaps(struct procfs_priv *p, long rss_pages)
+{
+	p->ahp = p->htlb = p->lck = NAN;
+	p->smaps_read = true;
+	p->smaps_window = p->windows;
+	p->smaps_rss_pages = rss_pages;
+	/* smaps_rollup sums every mapping (kernel >= 4.14). Read seldom: not worth an fd. */
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)p->pid);
+	if (read_once(AT_FDCWD, path, p->buf, sizeof(p->buf)) <= 0)
+		return;
+	long long a = keyval(p->buf, "AnonHugePages");
+	long long sh = keyval(p->buf, "Shared_Hugetlb"), ph = keyval(p->buf, "Private_Hugetlb");
+	long long l = keyval(p->buf, "Locked");
+	p->ahp = a >= 0 ? (double)a : NAN;
+	p->htlb = sh >= 0 && ph >= 0 ? (double)(sh + ph) : NAN;
+	p->lck = l >= 0 ? (double)l : NAN;
+}
+
 static int procfs_read(void *priv, struct pp_window *w)
 {
 	struct procfs_priv *p = priv;
 	struct proc_totals t;
-	char path[64], buf[4096];
 	int err = read_totals(p, &t);
 	double tick = 1.0 / (double)p->tick_hz;
 	bool ok = !err && t.ok;
@@ -246,51 +426,24 @@ static int procfs_read(void *priv, struct pp_window *w)
 
 	/* Threads: a thread seen for the first time counts from its start (it began within
 	 * the window, or at worst just before it). */
-	struct task_vals *cur = NULL;
-	int ncur = 0;
 	double run = NAN, wait = NAN, slices = NAN, vol = NAN, invol = NAN;
-	if (read_tasks(p, &cur, &ncur) == 0 && ncur > 0) {
-		run = wait = slices = vol = invol = 0;
-		for (int i = 0; i < ncur; i++) {
-			struct task_vals zero = { 0 }, *old = bsearch(&cur[i], p->tasks,
-				(size_t)p->ntasks, sizeof(*p->tasks), cmp_tid);
-			if (!old)
-				old = &zero;
-			run += delta(cur[i].run_ns, old->run_ns);
-			wait += delta(cur[i].wait_ns, old->wait_ns);
-			slices += delta(cur[i].slices, old->slices);
-			vol += delta(cur[i].vol, old->vol);
-			invol += delta(cur[i].invol, old->invol);
-		}
-		free(p->tasks);
-		p->tasks = cur;
-		p->ntasks = ncur;
-	} else {
-		free(cur);
-	}
+	int ncur = read_tasks(p);
+	if (ncur > 0)
+		task_deltas(p, ncur, &run, &wait, &slices, &vol, &invol);
 	pp_window_add(w, B, "proc.run_ns", run, 1, false);
 	pp_window_add(w, B, "proc.wait_ns", wait, 1, false);
 	pp_window_add(w, B, "proc.timeslices", slices, 1, false);
 	pp_window_add(w, B, "proc.vol_ctx", vol, 1, false);
 	pp_window_add(w, B, "proc.invol_ctx", invol, 1, false);
 
-	/* Memory levels: smaps_rollup sums every mapping (kernel >= 4.14) by walking the page
-	 * tables, which costs milliseconds for a 2 GiB RandomX dataset in 4 KiB pages. The
-	 * levels change slowly: re-read them every SMAPS_EVERY windows. */
+	/* Memory levels from smaps_rollup, carried forward between reads (SMAPS_MIN_WINDOWS). */
 	if (!live) {
 		p->ahp = p->htlb = p->lck = NAN;
-	} else if (p->windows++ % SMAPS_EVERY == 0) {
-		p->ahp = p->htlb = p->lck = NAN;
-		snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)p->pid);
-		if (slurp(path, buf, sizeof(buf)) > 0) {
-			long long a = keyval(buf, "AnonHugePages");
-			long long sh = keyval(buf, "Shared_Hugetlb"), ph = keyval(buf, "Private_Hugetlb");
-			long long l = keyval(buf, "Locked");
-			p->ahp = a >= 0 ? (double)a : NAN;
-			p->htlb = sh >= 0 && ph >= 0 ? (double)(sh + ph) : NAN;
-			p->lck = l >= 0 ? (double)l : NAN;
-		}
+		p->smaps_read = false;
+	} else if (smaps_due(p, t.rss_pages)) {
+		read_smaps(p, t.rss_pages);
 	}
+	p->windows++;
 	pp_window_add(w, B, "proc.anon_huge_kib", p->ahp, 1, true);
 	pp_window_add(w, B, "proc.hugetlb_kib", p->htlb, 1, true);
 	pp_window_add(w, B, "proc.locked_kib", p->lck, 1, true);
@@ -300,8 +453,17 @@ static int procfs_read(void *priv, struct pp_window *w)
 static void procfs_close(void *priv)
 {
 	struct procfs_priv *p = priv;
+	for (int i = 0; i < p->ntasks; i++)
+		close_task(p, &p->tasks[i]);
 	free(p->tasks);
-	p->tasks = NULL;
+	free(p->cur);
+	p->tasks = p->cur = NULL;
+	p->ntasks = p->cap = 0;
+	if (p->task_dir)
+		closedir(p->task_dir);
+	p->task_dir = NULL;
+	close_fd(&p->stat_fd);
+	close_fd(&p->io_fd);
 }
 
 const struct pp_backend_ops pp_backend_procfs = {
