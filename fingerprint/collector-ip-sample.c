@@ -25,8 +25,7 @@
 
 #define B "ip-sample"
 #define MAX_PROCS 64               /* processes (target and inherited children) we map */
-#define CACHE_CAP 16384            /* decoded IPs; cleared when 3/4 full */
-#define READ_BATCH 512             /* iovecs per process_vm_readv */
+#define READ_PAGES 16              /* code pages per process_vm_readv */
 #define TOP_N 16
 
 struct ring {
@@ -51,17 +50,18 @@ struct wslot {
 struct proc {
 	pid_t pid;
 	struct pp_maps maps;
-	uint32_t gen;              /* bumped on every maps reload: invalidates cached IPs */
 	uint32_t reloaded_window;  /* reload maps at most once per window */
 	bool denied;               /* process_vm_readv refused: don't retry every window */
 	uint32_t batch;            /* last classify_pending batch that used it */
 };
 
-struct centry {
-	uint64_t ip;
-	uint64_t hash;             /* of the code bytes (JIT code changes under the same IP) */
-	uint32_t pid, gen, window;
-	uint8_t cls, used;
+/* A distinct IP of the window whose class is not cached: its code must be read. */
+struct pending {
+	struct wslot *e;
+	struct proc *pr;
+	const struct pp_map *map;
+	size_t back;               /* code bytes before the IP we can read */
+	struct pp_icache_key key;
 };
 
 struct ips_priv {
@@ -80,8 +80,13 @@ struct ips_priv {
 	int nprocs;
 	uint32_t batch;            /* classify_pending calls, from 1 */
 	uint32_t window;
-	struct centry *cache;
-	size_t ncache;
+	struct pp_ip_cache *cache; /* shared (opts.ip_cache) or own_cache */
+	bool own_cache;
+	uint32_t owner;            /* our id in the cache */
+	struct pending *pd;        /* classify_pending's work, kept between batches */
+	uint8_t (*code)[PP_DECODE_BACK];
+	bool *ok;
+	size_t cappd;
 	bool warned_denied;
 	void (*warn)(const struct pp_backend_ctx *ctx, const char *fmt, ...);
 	struct pp_backend_ctx warn_ctx;
@@ -104,7 +109,7 @@ static void sample_attr(struct perf_event_attr *a, unsigned hz, bool kernel, siz
 	a->exclude_hv = 1;
 	a->disabled = 1;
 	a->watermark = 1;
-	a->wakeup_watermark = (uint32_t)(data_size / 2);
+	a->wakeup_watermark = (uint32_t)(data_size / 4 * 3);
 }
 
 /* Online CPUs from sysfs ("0-3,8-11"); falls back to 0..n-1. */
@@ -142,13 +147,15 @@ static int online_cpus(int **out)
 	return k;
 }
 
-static size_t ring_data_size(unsigned hz)
+static size_t ring_data_size(unsigned hz, unsigned interval_ms)
 {
-	/* Room for ~2.5 s of samples per CPU (24 bytes each): the watermark (half full) then
-	 * wakes the collector about once every 1.3 s of CPU time, so most windows are drained
-	 * only at their end. Every wake-up is a context switch: they are the collector's main
-	 * cost. */
-	size_t want = (size_t)hz * 24 * 5 / 2, sz = 8 * page_size();
+	/* A CPU's ring gets at most hz samples (24 bytes each) per second, whatever the threads:
+	 * room for a window and a quarter of them, so the watermark (3/4 full) wakes the
+	 * collector hardly ever before the window's end (every wake-up is a context switch) and
+	 * a reader that never polls (the agent) loses nothing. A power of two, 8 pages at least:
+	 * 32 KiB per CPU at the default rate and window, not more (the agent maps one per CPU
+	 * for every process it watches). */
+	size_t want = (size_t)hz * 24 * interval_ms / 1000 * 5 / 4, sz = 8 * page_size();
 	while (sz < want && sz < 256 * page_size())
 		sz *= 2;
 	return sz;
@@ -240,7 +247,13 @@ static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 		snprintf(ctx->why, ctx->why_len, "the instruction decoder failed to start");
 		return err;
 	}
-	p->cache = calloc(CACHE_CAP, sizeof(*p->cache));
+	p->cache = ctx->opts->ip_cache;
+	if (!p->cache) {
+		if (pp_ip_cache_new(0, &p->cache))
+			p->cache = NULL;
+		p->own_cache = p->cache != NULL;
+	}
+	p->owner = p->cache ? pp_icache_owner_new(p->cache) : 0;
 	p->rings = calloc((size_t)ncpu, sizeof(*p->rings));
 	p->fds = malloc((size_t)ncpu * (size_t)t->ntids * sizeof(*p->fds));
 	if (!p->cache || !p->rings || !p->fds) {
@@ -251,7 +264,7 @@ static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 	p->warn = ctx->warn;
 	p->warn_ctx = *ctx;
 	p->warn_ctx.why = NULL;
-	size_t ds = ring_data_size(ctx->opts->sample_hz);
+	size_t ds = ring_data_size(ctx->opts->sample_hz, ctx->opts->interval_ms);
 	struct perf_event_attr a;
 	sample_attr(&a, ctx->opts->sample_hz, ctx->opts->kernel, ds);
 	a.inherit = 1;
@@ -405,16 +418,20 @@ static void drain(struct ips_priv *p, struct ring *r)
 	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	uint64_t tail = meta->data_tail;
 	uint64_t mask = r->data_size - 1;
-	uint8_t rec[64];
+	uint8_t wrapped[64];
 	while (tail + sizeof(struct perf_event_header) <= head) {
 		struct perf_event_header h;
-		for (size_t i = 0; i < sizeof(h); i++)
-			((uint8_t *)&h)[i] = data[(tail + i) & mask];
+		size_t at = (size_t)(tail & mask);
+		const uint8_t *rec = data + at;
+		if (at + sizeof(wrapped) > r->data_size) { /* it may wrap around the end: copy */
+			for (size_t i = 0; i < sizeof(wrapped); i++)
+				wrapped[i] = data[(tail + i) & mask];
+			rec = wrapped;
+		}
+		memcpy(&h, rec, sizeof(h));
 		if (h.size < sizeof(h) || tail + h.size > head)
 			break;
-		size_t n = h.size < sizeof(rec) ? h.size : sizeof(rec);
-		for (size_t i = 0; i < n; i++) /* copy: a record may wrap around the end */
-			rec[i] = data[(tail + i) & mask];
+		size_t n = h.size < sizeof(wrapped) ? h.size : sizeof(wrapped);
 		if (h.type == PERF_RECORD_SAMPLE && n >= sizeof(h) + 16) {
 			uint64_t ip;
 			uint32_t pid;
@@ -499,26 +516,6 @@ static uint64_t hash_bytes(const uint8_t *b, size_t n)
 	return h;
 }
 
-static struct centry *cache_slot(struct ips_priv *p, uint32_t pid, uint64_t ip)
-{
-	uint64_t h = (ip ^ ((uint64_t)pid << 40)) * 0x9e3779b97f4a7c15ull;
-	size_t i = (size_t)(h >> 40) & (CACHE_CAP - 1);
-	for (;;) {
-		struct centry *e = &p->cache[i];
-		if (!e->used || (e->ip == ip && e->pid == pid))
-			return e;
-		i = (i + 1) & (CACHE_CAP - 1);
-	}
-}
-
-/* A distinct IP of the window whose code must be read. */
-struct pending {
-	struct wslot *e;
-	struct proc *pr;
-	const struct pp_map *map;
-	size_t back;               /* code bytes before the IP we can read */
-};
-
 /* The process has gone (a zombie has no memory left): read file-backed code from the file. */
 static void read_from_files(struct pending *pd, int n, uint8_t (*code)[PP_DECODE_BACK], bool *ok)
 {
@@ -542,58 +539,110 @@ static void read_from_files(struct pending *pd, int n, uint8_t (*code)[PP_DECODE
 		close(fd);
 }
 
-/* Reads the code before each pending IP of one process, in batches; marks unreadable ones. */
+/* Slot of page pg among the np pages of a read, or -1. */
+static int page_slot(const uint64_t *pages, int np, uint64_t pg)
+{
+	for (int i = np - 1; i >= 0; i--)
+		if (pages[i] == pg)
+			return i;
+	return -1;
+}
+
+/* Reads whole pages of one process into buf (one process_vm_readv for up to READ_PAGES of
+ * them: hot code is dense, so a page serves many IPs, and each iovec costs a page pinning);
+ * pok[i] says whether pages[i] was readable. 0, or -ESRCH / -EPERM from the kernel. */
+static int read_pages(struct ips_priv *p, struct proc *pr, const uint64_t *pages, int np,
+		      uint8_t *buf, bool *pok)
+{
+	size_t ps = page_size();
+	struct iovec l[READ_PAGES], r[READ_PAGES];
+	for (int i = 0; i < np; i++) {
+		l[i] = (struct iovec){ buf + (size_t)i * ps, ps };
+		r[i] = (struct iovec){ (void *)(uintptr_t)(pages[i] * ps), ps };
+		pok[i] = false;
+	}
+	int done = 0;
+	while (done < np) {
+		ssize_t got = process_vm_readv(pr->pid, l + done, (unsigned long)(np - done), r + done,
+					       (unsigned long)(np - done), 0);
+		if (got < 0) {
+			if (errno == EPERM || errno == EACCES) {
+				pr->denied = true;
+				if (!p->warned_denied) {
+					char why[512];
+					pp_ptrace_why(-errno, pr->pid, why, sizeof(why));
+					p->warn(&p->warn_ctx, "ip-sample: %s", why);
+					p->warned_denied = true;
+				}
+				return -EPERM;
+			}
+			if (errno == ESRCH)
+				return -ESRCH;
+			done++; /* EFAULT on the first page: skip it */
+			continue;
+		}
+		/* Whole pages only: the first short one failed. */
+		while (done < np && got >= (ssize_t)ps) {
+			got -= (ssize_t)ps;
+			pok[done++] = true;
+		}
+		if (done < np)
+			done++; /* unreadable page */
+	}
+	return 0;
+}
+
+/* Reads the code before each pending IP of one process (sorted by IP), a few pages at a time;
+ * ok[j] says whether code[j] holds pd[j]'s bytes. */
 static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*code)[PP_DECODE_BACK],
 		      bool *ok)
 {
-	struct iovec l[READ_BATCH], r[READ_BATCH];
-	int i = 0;
+	size_t ps = page_size();
+	struct proc *pr = pd[0].pr;
+	uint8_t *buf = pp_icache_scratch(p->cache, READ_PAGES * ps);
 	memset(ok, 0, (size_t)n * sizeof(*ok));
-	while (i < n) {
-		int k = 0;
-		int idx[READ_BATCH];
-		for (int j = i; j < n && k < READ_BATCH; j++) {
-			ok[j] = false;
-			if (!pd[j].back || pd[j].pr->denied)
+	if (!buf)
+		return;
+	for (int i = 0; i < n && !pr->denied;) {
+		uint64_t pages[READ_PAGES];
+		bool pok[READ_PAGES];
+		int np = 0, j = i;
+		for (; j < n; j++) {
+			if (!pd[j].back)
 				continue;
-			l[k] = (struct iovec){ code[j], pd[j].back };
-			r[k] = (struct iovec){ (void *)(uintptr_t)(pd[j].e->ip - pd[j].back), pd[j].back };
-			idx[k++] = j;
-			i = j + 1;
+			uint64_t first = (pd[j].e->ip - pd[j].back) / ps, last = (pd[j].e->ip - 1) / ps;
+			int need = (page_slot(pages, np, first) < 0) +
+				   (last != first && page_slot(pages, np, last) < 0);
+			if (np + need > READ_PAGES)
+				break;
+			if (page_slot(pages, np, first) < 0)
+				pages[np++] = first;
+			if (last != first && page_slot(pages, np, last) < 0)
+				pages[np++] = last;
 		}
-		if (!k)
-			break;
-		int done = 0;
-		while (done < k) {
-			ssize_t got = process_vm_readv(pd[0].pr->pid, l + done, (unsigned long)(k - done),
-						       r + done, (unsigned long)(k - done), 0);
-			if (got < 0) {
-				if (errno == EPERM || errno == EACCES) {
-					pd[0].pr->denied = true;
-					if (!p->warned_denied) {
-						char why[512];
-						pp_ptrace_why(-errno, pd[0].pr->pid, why, sizeof(why));
-						p->warn(&p->warn_ctx, "ip-sample: %s", why);
-						p->warned_denied = true;
-					}
-					return;
-				}
-				if (errno == ESRCH) {
-					read_from_files(pd, n, code, ok);
-					return;
-				}
-				done++; /* EFAULT on the first element: skip it */
+		int err = read_pages(p, pr, pages, np, buf, pok);
+		if (err == -ESRCH) {
+			read_from_files(pd, n, code, ok);
+			return;
+		}
+		if (err)
+			return;
+		for (int k = i; k < j; k++) {
+			if (!pd[k].back)
 				continue;
-			}
-			/* Whole elements only: the first short one failed. */
-			while (done < k && got >= (ssize_t)l[done].iov_len) {
-				got -= (ssize_t)l[done].iov_len;
-				ok[idx[done]] = true;
-				done++;
-			}
-			if (done < k)
-				done++; /* unreadable element */
+			uint64_t from = pd[k].e->ip - pd[k].back;
+			int s1 = page_slot(pages, np, from / ps);
+			int s2 = page_slot(pages, np, (pd[k].e->ip - 1) / ps);
+			if (s1 < 0 || s2 < 0 || !pok[s1] || !pok[s2])
+				continue;
+			size_t off = (size_t)(from % ps), first = ps - off;
+			if (first > pd[k].back)
+				first = pd[k].back;
+			memcpy(code[k], buf + (size_t)s1 * ps + off, first);
+			memcpy(code[k] + first, buf + (size_t)s2 * ps, pd[k].back - first);
+			ok[k] = true;
 		}
+		i = j;
 	}
 }
 
@@ -606,7 +655,6 @@ static void reload_maps(struct ips_priv *p, struct proc *pr)
 	if (pp_maps_read(pr->pid, &fresh) == 0 && fresh.n > 0) {
 		pp_maps_free(&pr->maps);
 		pr->maps = fresh;
-		pr->gen++;
 	} else {
 		pp_maps_free(&fresh);
 	}
@@ -614,34 +662,65 @@ static void reload_maps(struct ips_priv *p, struct proc *pr)
 
 static int cmp_pending(const void *a, const void *b)
 {
-	pid_t x = ((const struct pending *)a)->pr->pid, y = ((const struct pending *)b)->pr->pid;
-	return (x > y) - (x < y);
+	const struct pending *x = a, *y = b;
+	if (x->pr->pid != y->pr->pid)
+		return x->pr->pid < y->pr->pid ? -1 : 1;
+	return (x->e->ip > y->e->ip) - (x->e->ip < y->e->ip);
 }
 
-static void set_class(struct ips_priv *p, struct wslot *e, struct proc *pr, uint64_t hash,
-		      enum pp_iclass c)
+/* Where the code before an IP comes from: a file (shared by every process that maps it), else
+ * this process's memory. */
+static void make_key(const struct wslot *e, const struct pp_map *m, size_t back,
+		     struct pp_icache_key *k)
 {
-	e->cls = (uint8_t)c;
-	e->done = 1;
-	struct centry *ce = cache_slot(p, e->pid, e->ip);
-	if (!ce->used) {
-		if (p->ncache >= CACHE_CAP * 7 / 8)
-			return; /* full until the next window clears it */
-		p->ncache++;
+	memset(k, 0, sizeof(*k));
+	k->back = (uint8_t)back;
+	if (m->loc == PP_LOC_FILE && m->ino) {
+		k->kind = PP_ICK_FILE;
+		k->a = m->ino;
+		k->b = m->offset + (e->ip - m->start);
+		k->c = m->dev;
+	} else {
+		k->kind = PP_ICK_PROC;
+		k->a = e->pid;
+		k->b = e->ip;
 	}
-	*ce = (struct centry){ .ip = e->ip, .hash = hash, .pid = e->pid, .gen = pr->gen,
-			       .window = p->window, .cls = (uint8_t)c, .used = 1 };
+}
+
+static bool reserve_pending(struct ips_priv *p, size_t n)
+{
+	if (n <= p->cappd)
+		return true;
+	size_t cap = p->cappd ? p->cappd : 64;
+	while (cap < n)
+		cap *= 2;
+	struct pending *pd = realloc(p->pd, cap * sizeof(*pd));
+	if (pd)
+		p->pd = pd;
+	uint8_t(*code)[PP_DECODE_BACK] = realloc(p->code, cap * PP_DECODE_BACK);
+	if (code)
+		p->code = code;
+	bool *ok = realloc(p->ok, cap * sizeof(*ok));
+	if (ok)
+		p->ok = ok;
+	if (!pd || !code || !ok)
+		return false;
+	p->cappd = cap;
+	return true;
 }
 
 /* Gives every new IP of the window its location and class: from the cache when the code is
- * known (file-backed code, or JIT code seen this window), else by reading and decoding it. */
+ * known (file-backed code, or generated code seen this window), else by reading and decoding
+ * it (generated code whose bytes hash as before keeps its class). */
 static void classify_pending(struct ips_priv *p)
 {
 	if (!p->npend)
 		return;
-	struct pending *pd = malloc(p->npend * sizeof(*pd));
+	bool room = reserve_pending(p, p->npend);
+	struct pending *pd = p->pd;
 	int np = 0;
 	p->batch++;
+	pp_icache_tick(p->cache);
 	/* First every map reload this batch needs: a reload frees the maps that pending entries
 	 * would otherwise point into. */
 	for (size_t k = 0; k < p->npend; k++) {
@@ -664,33 +743,27 @@ static void classify_pending(struct ips_priv *p)
 			e->done = 1;
 			continue;
 		}
-		struct centry *ce = cache_slot(p, e->pid, e->ip);
-		if (ce->used && ce->gen == pr->gen &&
-		    (m->loc != PP_LOC_JIT || ce->window == p->window)) {
+		size_t back = e->ip - m->start;
+		if (back > PP_DECODE_BACK)
+			back = PP_DECODE_BACK;
+		struct pp_icache_key key;
+		make_key(e, m, back, &key);
+		const struct pp_icache_entry *ce = pp_icache_find(p->cache, &key);
+		if (ce && (m->loc != PP_LOC_JIT || (ce->owner == p->owner && ce->window == p->window))) {
 			e->cls = ce->cls;
 			e->done = 1;
 			continue;
 		}
-		if (!pd) { /* no memory: try again at the next service */
+		if (!room) { /* no memory: unclassified (counted as unreadable) */
 			e->done = 0;
 			continue;
 		}
-		size_t back = e->ip - m->start;
-		pd[np++] = (struct pending){ e, pr, m, back < PP_DECODE_BACK ? back : PP_DECODE_BACK };
+		pd[np++] = (struct pending){ e, pr, m, back, key };
 	}
 	p->npend = 0;
-	if (!pd)
-		return;
 
-	uint8_t(*code)[PP_DECODE_BACK] = malloc((size_t)(np ? np : 1) * PP_DECODE_BACK);
-	bool *ok = malloc((size_t)(np ? np : 1));
-	if (!code || !ok) {
-		for (int k = 0; k < np; k++) {
-			pd[k].e->cls = CLS_UNREADABLE;
-			pd[k].e->done = 1;
-		}
-		np = 0;
-	}
+	uint8_t(*code)[PP_DECODE_BACK] = p->code;
+	bool *ok = p->ok;
 	qsort(pd, (size_t)np, sizeof(*pd), cmp_pending);
 	for (int i = 0; i < np;) { /* one process at a time: process_vm_readv is per pid */
 		int j = i;
@@ -705,31 +778,30 @@ static void classify_pending(struct ips_priv *p)
 				continue;
 			}
 			uint64_t hb = hash_bytes(code[k], pd[k].back);
-			struct centry *ce = cache_slot(p, e->pid, e->ip);
+			struct pp_icache_entry *ce = pp_icache_find(p->cache, &pd[k].key);
 			enum pp_iclass c;
-			if (ce->used && ce->gen == pd[k].pr->gen && ce->hash == hb)
-				c = ce->cls; /* JIT code unchanged since an earlier window */
+			if (ce && ce->hash == hb)
+				c = (enum pp_iclass)ce->cls; /* the same bytes as before: same class */
 			else if (pd[k].back)
 				c = pp_decode_ending_at(p->dec, code[k], pd[k].back, NULL);
 			else
 				c = PP_IC_UNDECODABLE; /* IP at a mapping's start */
-			set_class(p, e, pd[k].pr, hb, c);
+			ce = pp_icache_put(p->cache, &pd[k].key);
+			ce->hash = hb;
+			ce->cls = (uint8_t)c;
+			ce->owner = p->owner;
+			ce->window = p->window;
+			e->cls = (uint8_t)c;
+			e->done = 1;
 		}
 		i = j;
 	}
-	free(pd);
-	free(code);
-	free(ok);
 }
 
 static int ips_read(void *priv, struct pp_window *w)
 {
 	struct ips_priv *p = priv;
 	ips_service(p, NULL, 0);
-	if (p->ncache > CACHE_CAP * 3 / 4) { /* between windows: no cache pointers are held */
-		memset(p->cache, 0, CACHE_CAP * sizeof(*p->cache));
-		p->ncache = 0;
-	}
 
 	/* Classes, locations, and hot-IP concentration: the 16 most sampled IPs' share and the
 	 * entropy (bits) of the IP histogram. */
@@ -793,7 +865,12 @@ static void ips_close(void *priv)
 	pp_decoder_free(p->dec);
 	free(p->wtab);
 	free(p->pend);
-	free(p->cache);
+	free(p->pd);
+	free(p->code);
+	free(p->ok);
+	if (p->own_cache)
+		pp_ip_cache_free(p->cache);
+	p->cache = NULL;
 }
 
 const struct pp_backend_ops pp_backend_ip_sample = {

@@ -66,4 +66,40 @@ struct pp_isa_ops {
 extern const struct pp_isa_ops pp_isa_x86_64;
 extern const struct pp_isa_ops pp_isa_arm64;
 
+/* The decoded-class cache (decode-cache.c; struct pp_ip_cache in collect.h). The class of an
+ * IP is a function of the code bytes before it, so an entry is keyed by where those bytes
+ * come from: a file (device, inode, offset of the IP, bytes available before it) when the
+ * code is file-backed, which processes running the same binaries share; else the process and
+ * address, and for generated code the bytes' hash must match again in each window. */
+enum pp_icache_kind { PP_ICK_FILE = 1, PP_ICK_PROC };
+
+struct pp_icache_key {
+	uint64_t a, b;             /* file: inode, offset; proc: pid, address */
+	uint32_t c;                /* file: device; proc: 0 */
+	uint8_t back;              /* code bytes before the IP the class was decoded from */
+	uint8_t kind;
+};
+
+struct pp_icache_entry {
+	struct pp_icache_key k;
+	uint64_t hash;             /* of the code bytes */
+	uint32_t stamp;            /* the cache's clock when last used: the oldest way goes */
+	uint32_t owner, window;    /* the collector and its window that last read the bytes */
+	uint8_t cls;
+	uint8_t used;
+};
+
+struct pp_ip_cache;
+/* The entry for k, or NULL; a hit counts as a use. */
+struct pp_icache_entry *pp_icache_find(struct pp_ip_cache *c, const struct pp_icache_key *k);
+/* The entry for k, made (in place of its set's least recently used one) if absent. */
+struct pp_icache_entry *pp_icache_put(struct pp_ip_cache *c, const struct pp_icache_key *k);
+/* Advances the clock: call once per classification batch. */
+void pp_icache_tick(struct pp_ip_cache *c);
+/* A new id for a collector using the cache (for pp_icache_entry.owner), from 1. */
+uint32_t pp_icache_owner_new(struct pp_ip_cache *c);
+/* A scratch buffer of at least len bytes, shared by the cache's users (one thread); NULL when
+ * out of memory. Valid until the next call. */
+void *pp_icache_scratch(struct pp_ip_cache *c, size_t len);
+
 #endif

@@ -19,11 +19,13 @@ const char *pp_loc_name(enum pp_loc l)
 
 int pp_maps_parse_line(const char *line, struct pp_map *m)
 {
-	unsigned long long start, end, off;
+	unsigned long long start, end, off, ino;
+	unsigned major, minor;
 	char perms[8];
 	int path_at = 0;
-	if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &off, &path_at) < 4 ||
-	    !path_at || end <= start || strlen(perms) < 3 || perms[2] != 'x')
+	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off, &major,
+		   &minor, &ino, &path_at) < 7 || !path_at || end <= start || strlen(perms) < 3 ||
+	    perms[2] != 'x')
 		return 0;
 	const char *path = line + path_at;
 	while (*path == ' ')
@@ -32,6 +34,8 @@ int pp_maps_parse_line(const char *line, struct pp_map *m)
 	m->start = start;
 	m->end = end;
 	m->offset = off;
+	m->ino = ino;
+	m->dev = (major << 20) | (minor & 0xfffff); /* the kernel's dev_t layout */
 	m->path = NULL;
 	if (plen == 0 || strncmp(path, "[heap]", 6) == 0 || strncmp(path, "[stack", 6) == 0 ||
 	    strncmp(path, "[anon:", 6) == 0 || strncmp(path, "/memfd:", 7) == 0)

@@ -19,6 +19,8 @@ enum pp_loc {
 struct pp_map {
 	uint64_t start, end;
 	uint64_t offset;   /* file offset of start */
+	uint64_t ino;      /* the file's inode and device (0 when anonymous): code in the same */
+	uint32_t dev;      /* file at the same offset is the same code in every process */
 	enum pp_loc loc;
 	char *path;        /* PP_LOC_FILE only (else NULL): code can be re-read from the file
 			    * after the process has exited */

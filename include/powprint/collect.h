@@ -43,6 +43,22 @@ int pp_collector_probe(struct pp_backend_status *st, int max);
  * running out of file descriptors, an optional backend that failed to open, lost samples). */
 typedef void (*pp_warn_fn)(void *arg, const char *msg);
 
+/* The ip-sample backend remembers the class of every code address it has decoded. Collectors
+ * that watch many processes from one thread (the agent) can share one bounded cache: code in
+ * files is cached by file and offset, so processes running the same binaries and libraries
+ * share their entries, and memory stays at the bound however many processes are watched.
+ * Without one, each collector keeps a small cache of its own. Not thread-safe: collectors
+ * sharing a cache must be read from one thread, and the cache must outlive them. */
+#define PP_IP_CACHE_DEFAULT_ENTRIES 4096
+struct pp_ip_cache;
+
+/* max_entries: the bound (0 = PP_IP_CACHE_DEFAULT_ENTRIES; at least 64). */
+int pp_ip_cache_new(unsigned max_entries, struct pp_ip_cache **out);
+void pp_ip_cache_free(struct pp_ip_cache *c);
+/* Entries in use now, and the most it will ever hold (<= max_entries). */
+size_t pp_ip_cache_used(const struct pp_ip_cache *c);
+size_t pp_ip_cache_capacity(const struct pp_ip_cache *c);
+
 struct pp_collect_opts {
 	size_t sz;
 	/* Comma-separated backend names; NULL or "" = every available backend (those that fail to
@@ -57,6 +73,7 @@ struct pp_collect_opts {
 	unsigned max_tasks;        /* monitor at most this many threads; 0 = no limit */
 	pp_warn_fn warn;
 	void *warn_arg;
+	struct pp_ip_cache *ip_cache;  /* shared decoded-IP cache; NULL = one of its own */
 };
 
 /* One raw count of a window. */
