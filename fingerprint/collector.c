@@ -504,6 +504,14 @@ static bool target_gone(struct pp_collector *c)
 			c->exited = true;
 		return c->exited;
 	}
+	if (c->pidfd >= 0) {
+		/* Readable once the whole thread group has exited (zombie or reaped): one cheap
+		 * syscall, where /proc would be an open, a read and a close. */
+		struct pollfd pf = { .fd = c->pidfd, .events = POLLIN };
+		if (poll(&pf, 1, 0) == 1)
+			c->exited = true;
+		return c->exited;
+	}
 	if (kill(c->tgt.pid, 0) < 0 && errno == ESRCH) {
 		c->exited = true;
 		return true;
