@@ -23,6 +23,10 @@
 #define NBUCKETS 4096
 #define FD_BACKOFF_TICKS 30   /* after running out of fds, attach nothing new for this long */
 #define MAX_ALLOW 32
+/* Decoded IPs of every monitored process together (48 bytes each): the same binaries and
+ * libraries share entries, so this is plenty for dozens of processes. */
+#define IP_CACHE_ENTRIES 16384
+#define FD_COUNT_TICKS 10     /* counting its own fds lists /proc/self/fd: not every tick */
 
 enum pstate { P_IDLE = 0, P_WAITING, P_MONITORED, P_BLOCKED };
 
@@ -63,7 +67,12 @@ struct pp_agent {
 	pid_t self;
 	uint64_t fd_backoff_until;
 	int nf;
-	double *x;
+	struct pp_ip_cache *ipc;   /* shared by every collector */
+	/* This tick's classified windows, predicted together: one model call, not one each. */
+	struct proc **batch;
+	double *rows;              /* nf per batch entry */
+	double *p_miner;
+	int batch_cap;
 	struct pp_agent_stats st;
 	struct pp_window w;        /* large: one, reused */
 };
@@ -206,9 +215,8 @@ int pp_agent_new(struct pp_model *m, const struct pp_agent_opts *opts, struct pp
 	o->backends = NULL;
 	a->m = m;
 	a->nf = pp_model_nfeatures(m);
-	a->x = calloc((size_t)a->nf + 1, sizeof(*a->x));
-	if (!a->x) {
-		err = -ENOMEM;
+	if ((err = pp_ip_cache_new(IP_CACHE_ENTRIES, &a->ipc))) {
+		snprintf(why, len, "out of memory");
 		goto fail;
 	}
 	a->clk_tck = sysconf(_SC_CLK_TCK);
@@ -219,7 +227,6 @@ int pp_agent_new(struct pp_model *m, const struct pp_agent_opts *opts, struct pp
 	return 0;
 fail:
 	free(a->pids);
-	free(a->x);
 	free(a);
 	return err;
 }
@@ -338,42 +345,44 @@ static void act(struct pp_agent *a, struct proc *p)
 	emit(a, &ev);
 }
 
-/* Ends p's window and classifies it. Returns false when the target is gone. */
-static bool read_window(struct pp_agent *a, struct proc *p)
+/* Ends p's window and, unless it is idle, puts its model vector in x. Returns -ESRCH when the
+ * target is gone, 1 when x is to be classified, else 0. */
+static int end_window(struct pp_agent *a, struct proc *p, double *x)
 {
 	struct pp_window *w = &a->w;
 	int err = pp_collector_read_now(p->col, w);
 	if (err == -ESRCH)
-		return false;
+		return -ESRCH;
 	if (err) {
 		a->st.err_collector++;
-		return true;
+		return 0;
 	}
 	if (w->target_exited)
-		return false;
+		return -ESRCH;
 	double wall = w->end_s - w->start_s;
 	/* Too little CPU to say anything: an idle window (features would be noise). */
 	if (!(w->task_clock_s >= 0.5 * a->o.min_cpu_pct / 100.0 * wall)) {
 		p->idle_windows++;
-		return true;
+		return 0;
 	}
 	p->idle_windows = 0;
-	if (pp_model_vector(a->m, &w->features, a->x) < 0) {
+	if (pp_model_vector(a->m, &w->features, x) < 0) {
 		a->st.err_model++;
-		return true;
+		return 0;
 	}
-	struct pp_verdict v;
-	if (pp_model_predict(a->m, a->x, a->nf, &v)) {
-		a->st.err_model++;
-		return true;
-	}
-	p->last = v;
+	return 1;
+}
+
+/* Smoothing, alerts and actions for one classified window of p. */
+static void judge(struct pp_agent *a, struct proc *p, const struct pp_verdict *v)
+{
+	p->last = *v;
 	p->has_verdict = true;
 	p->windows_seen++;
 	p->turn_windows++;
-	p->windows_flagged += v.miner;
+	p->windows_flagged += v->miner;
 	a->st.windows_classified++;
-	bool smoothed = pp_kofn_push(p->kofn, v.miner);
+	bool smoothed = pp_kofn_push(p->kofn, v->miner);
 	if (smoothed && !p->flagged) {
 		struct pp_agent_proc fresh;
 		if (pp_agent_proc_read(p->pid, &fresh) == 0 && fresh.start_ticks == p->start_ticks)
@@ -393,7 +402,62 @@ static bool read_window(struct pp_agent *a, struct proc *p)
 		a->st.cleared++;
 		p->flagged = false;
 	}
+}
+
+/* Room for n windows in this tick's batch. */
+static bool batch_reserve(struct pp_agent *a, int n)
+{
+	if (n <= a->batch_cap)
+		return true;
+	int cap = a->batch_cap ? 2 * a->batch_cap : 64;
+	while (cap < n)
+		cap *= 2;
+	struct proc **b = realloc(a->batch, (size_t)cap * sizeof(*b));
+	if (b)
+		a->batch = b;
+	double *r = realloc(a->rows, (size_t)cap * ((size_t)a->nf + 1) * sizeof(*r));
+	if (r)
+		a->rows = r;
+	double *pm = realloc(a->p_miner, (size_t)cap * sizeof(*pm));
+	if (pm)
+		a->p_miner = pm;
+	if (!b || !r || !pm)
+		return false;
+	a->batch_cap = cap;
 	return true;
+}
+
+/* Classifies the batch: p(miner) of every window in one model call; the full verdict (top
+ * features, nearest fingerprint) only where an event may carry it: a window over the
+ * threshold, or any window of a flagged process. */
+static void judge_batch(struct pp_agent *a, int n)
+{
+	if (!n)
+		return;
+	if (pp_model_predict_many(a->m, a->rows, n, a->nf, a->p_miner)) {
+		a->st.err_model += (uint64_t)n;
+		return;
+	}
+	double thr = pp_model_threshold(a->m);
+	for (int i = 0; i < n; i++) {
+		struct proc *p = a->batch[i];
+		const double *x = a->rows + (size_t)i * a->nf;
+		struct pp_verdict v;
+		bool miner = a->p_miner[i] >= thr;
+		if (miner || p->flagged) {
+			if (pp_model_predict(a->m, x, a->nf, &v)) {
+				a->st.err_model++;
+				continue;
+			}
+		} else {
+			memset(&v, 0, sizeof(v));
+			v.nearest = -1;
+			v.distance = NAN;
+		}
+		v.p_miner = a->p_miner[i];
+		v.miner = miner;
+		judge(a, p, &v);
+	}
 }
 
 static bool wanted(struct pp_agent *a, const struct agent_stat *s, struct proc *p)
@@ -507,7 +571,7 @@ static int attach(struct pp_agent *a, struct proc *p)
 		bl = blist[0] ? blist : NULL;
 	}
 	PP_OPTS(pp_collect_opts, co, .backends = bl, .interval_ms = a->o.interval_ms,
-		.sample_hz = a->o.sample_hz);
+		.sample_hz = a->o.sample_hz, .ip_cache = a->ipc);
 	char why[512] = "";
 	if (pp_agent_proc_read(p->pid, &p->id) || p->id.start_ticks != p->start_ticks)
 		return -ESRCH;
@@ -612,13 +676,19 @@ static void self_stats(struct pp_agent *a)
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		a->st.cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
 			      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
-	FILE *f = fopen("/proc/self/statm", "re");
-	unsigned long size, res;
-	if (f) {
-		if (fscanf(f, "%lu %lu", &size, &res) == 2)
+	char buf[128];
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t k = read(fd, buf, sizeof(buf) - 1);
+		unsigned long size, res;
+		buf[k > 0 ? k : 0] = '\0';
+		if (sscanf(buf, "%lu %lu", &size, &res) == 2)
 			a->st.rss_bytes = (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
-		fclose(f);
+		close(fd);
 	}
+	/* The kernel makes an inode for every descriptor it lists: hundreds with many targets. */
+	if ((a->tick - 1) % FD_COUNT_TICKS != 0)
+		return;
 	DIR *d = opendir("/proc/self/fd");
 	if (d) {
 		int n = 0;
@@ -635,17 +705,25 @@ int pp_agent_tick(struct pp_agent *a)
 	a->tick++;
 	a->st.ticks++;
 	/* Windows first: they end at (about) the same moment for everyone. */
+	int n = 0;
 	for (int b = 0; b < NBUCKETS; b++)
 		for (struct proc **pp = &a->bucket[b]; *pp;) {
 			struct proc *p = *pp;
-			if (p->st == P_MONITORED && !read_window(a, p)) {
-				remove_proc(a, pp, "exited");
-				continue;
+			if (p->st == P_MONITORED) {
+				int r = batch_reserve(a, n + 1) ?
+					end_window(a, p, a->rows + (size_t)n * a->nf) : 0;
+				if (r == -ESRCH) {
+					remove_proc(a, pp, "exited");
+					continue;
+				}
+				if (r > 0)
+					a->batch[n++] = p;
 			}
 			if (p->st == P_MONITORED && p->idle_windows >= a->o.smooth_n)
 				detach(a, p, "idle");
 			pp = &p->next;
 		}
+	judge_batch(a, n);
 	scan(a);
 	schedule(a);
 	int monitored = 0, flagged = 0;
@@ -663,13 +741,14 @@ int pp_agent_tick(struct pp_agent *a)
 struct pp_model *pp_agent_set_model(struct pp_agent *a, struct pp_model *m)
 {
 	struct pp_model *old = a->m;
-	int nf = pp_model_nfeatures(m);
-	double *x = calloc((size_t)nf + 1, sizeof(*x));
-	if (!x)
-		return NULL;
-	free(a->x);
-	a->x = x;
-	a->nf = nf;
+	/* The batch rows have the new model's width from the next tick on. */
+	free(a->batch);
+	free(a->rows);
+	free(a->p_miner);
+	a->batch = NULL;
+	a->rows = a->p_miner = NULL;
+	a->batch_cap = 0;
+	a->nf = pp_model_nfeatures(m);
 	a->m = m;
 	for (int b = 0; b < NBUCKETS; b++)
 		for (struct proc *p = a->bucket[b]; p; p = p->next) {
@@ -690,8 +769,11 @@ void pp_agent_free(struct pp_agent *a, bool emit_cleared)
 	for (int b = 0; b < NBUCKETS; b++)
 		while (a->bucket[b])
 			remove_proc(a, &a->bucket[b], emit_cleared ? "agent-exit" : NULL);
+	pp_ip_cache_free(a->ipc); /* after the collectors that use it */
 	free(a->pids);
-	free(a->x);
+	free(a->batch);
+	free(a->rows);
+	free(a->p_miner);
 	free(a);
 }
 
