@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 enum {
-	O_WORKLOADS = 256, O_SECONDS, O_REPEAT, O_THREADS, O_DUTY, O_SOFT_AES, O_INTERVAL,
+	O_WORKLOADS = 256, O_SECONDS, O_REPEAT, O_THREADS, O_DUTY, O_SOFT_AES, O_PAGES, O_INTERVAL,
 	O_BACKENDS, O_SAMPLE_HZ, O_SEED, O_OUT, O_QUICK, O_LABEL, O_FAMILY, O_NAME, O_PID,
 	O_JSON,
 };
@@ -23,6 +23,8 @@ static const struct cli_opt record_opts[] = {
 	{ "threads", O_THREADS, "LIST", "thread counts to record, e.g. 1,2 (default 1)" },
 	{ "duty", O_DUTY, "LIST", "duty cycles in percent, e.g. 100,50,20 (default 100)" },
 	{ "soft-aes", O_SOFT_AES, "LIST", "miners: off, on or off,on (default off)" },
+	{ "huge-pages", O_PAGES, "LIST", "miners' page policy: auto, on, off or a list, e.g. "
+	  "auto,off (default auto)" },
 	{ "interval", O_INTERVAL, "MS", "window length in ms (default 1000, at least 100)" },
 	{ "backends", O_BACKENDS, "LIST", "collector backends (default: every available one)" },
 	{ "events", 'e', "EVENTS", "perf-hw events by libpfm4 name (default set otherwise)" },
@@ -69,10 +71,12 @@ static void progress(void *arg, const struct pp_record_progress *p)
 			p->run_elapsed_s / p->run_seconds : 0)) / (p->nruns ? p->nruns : 1));
 	if (done > width)
 		done = width;
-	fprintf(stderr, "\r\033[K[%.*s%*s] run %d/%d %s t%d d%d%s %.0f/%.0fs, %s left",
+	const bool pages = p->huge_pages && strcmp(p->huge_pages, "auto");
+	fprintf(stderr, "\r\033[K[%.*s%*s] run %d/%d %s t%d d%d%s%s%s %.0f/%.0fs, %s left",
 		done, "########################", width - done, "", p->run + 1, p->nruns,
 		p->workload, p->threads, p->duty, p->soft_aes ? " soft-aes" : "",
-		p->run_elapsed_s, p->run_seconds, left);
+		pages ? " huge-pages=" : "", pages ? p->huge_pages : "", p->run_elapsed_s,
+		p->run_seconds, left);
 	fflush(stderr);
 }
 
@@ -124,6 +128,7 @@ static int run(int argc, char **argv)
 		case O_THREADS: o.threads = optarg; break;
 		case O_DUTY: o.duty = optarg; break;
 		case O_SOFT_AES: o.soft_aes = optarg; break;
+		case O_PAGES: o.huge_pages = optarg; break;
 		case O_BACKENDS: o.backends = optarg; break;
 		case 'e': o.events = optarg; break;
 		case O_OUT: o.out_dir = optarg; break;
@@ -251,7 +256,7 @@ const struct cli_cmd cmd_record = {
 	.fn = run,
 	.summary = "record a labelled counter dataset (windows.csv + meta.json)",
 	.usage = "[--workloads SEL] [--seconds S] [--repeat N] [--threads LIST] [--duty LIST]\n"
-		 "       [--soft-aes LIST] [--interval MS] [--backends LIST] [--seed N] [--quick] "
+		 "       [--soft-aes LIST] [--huge-pages LIST] [--interval MS] [--backends LIST] [--seed N] [--quick] "
 		 "--out DIR\n"
 		 "   or: powprint record --label miner|benign --family NAME --out DIR -- CMD ARGS\n"
 		 "   or: powprint record --label miner|benign --family NAME --pid PID --seconds S "

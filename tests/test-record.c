@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -334,6 +335,30 @@ Test(record, plan_expands_knobs_and_is_seeded)
 	rec_plan_free(&a);
 	rec_plan_free(&b);
 	rec_plan_free(&c);
+}
+
+/* --huge-pages is a miners' knob like --soft-aes: cn/0 runs once per page policy, sha256
+ * (no such option) once, and every run carries its policy; a bad list is refused. */
+Test(record, plan_expands_huge_pages)
+{
+	struct pp_record_opts o = { .sz = sizeof(o), .workloads = "cn/0,sha256",
+				    .huge_pages = "auto,off", .seed = 3 };
+	struct rec_plan p;
+	char why[512];
+	cr_assert_eq(rec_plan_build(&o, &p, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(p.n, 3);
+	int off = 0;
+	for (int i = 0; i < p.n; i++) {
+		bool miner = !strcmp(pp_workload_name(p.run[i].w), "cn/0");
+		off += !strcmp(p.run[i].pages, "off");
+		if (!miner)
+			cr_assert_str_eq(p.run[i].pages, "auto");
+	}
+	cr_assert_eq(off, 1);
+	rec_plan_free(&p);
+	o.huge_pages = "auto,never";
+	cr_assert_eq(rec_plan_build(&o, &p, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "auto, on and off"), "%s", why);
 }
 
 /* Shipped datasets are windows.csv.zst: the reader takes them as they are, the recorder

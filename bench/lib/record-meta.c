@@ -153,6 +153,7 @@ void rec_meta_add_run(cJSON *meta, const struct rec_labels *lab, const struct re
 	cJSON_AddNumberToObject(r, "threads", lab->threads);
 	cJSON_AddNumberToObject(r, "duty", lab->duty);
 	cJSON_AddBoolToObject(r, "soft_aes", lab->soft_aes);
+	cJSON_AddStringToObject(r, "huge_pages", lab->huge_pages ? lab->huge_pages : "auto");
 	cJSON_AddNumberToObject(r, "windows", out->windows);
 	cJSON_AddStringToObject(r, "status", out->status);
 	if (out->unit[0]) {

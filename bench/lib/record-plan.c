@@ -1,5 +1,6 @@
-/* The recorder's plan: every (workload, threads, duty, soft-aes, repeat) combination asked
- * for, in an order fixed by the seed so that a dataset can be re-recorded identically. */
+/* The recorder's plan: every (workload, threads, duty, soft-aes, huge-pages, repeat)
+ * combination asked for, in an order fixed by the seed so that a dataset can be re-recorded
+ * identically. */
 #include "bench/lib/record-priv.h"
 
 #include <errno.h>
@@ -42,6 +43,31 @@ static int parse_onoff_list(const char *s, int *out, char *why, size_t len)
 			return -EINVAL;
 		}
 		out[n++] = !strcmp(t, "on");
+	}
+	return n;
+}
+
+/* "auto,off" into indices of pages_names; returns the count or -EINVAL. */
+static const char *const pages_names[] = { "auto", "on", "off" };
+static int parse_pages_list(const char *s, int *out, char *why, size_t len)
+{
+	int n = 0;
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int k = 0;
+		while (k < 3 && strcmp(t, pages_names[k]))
+			k++;
+		if (n == 3 || k == 3) {
+			snprintf(why, len, "--huge-pages expects a comma list of auto, on and off; "
+				 "not '%s'", s);
+			return -EINVAL;
+		}
+		out[n++] = k;
+	}
+	if (!n) {
+		snprintf(why, len, "--huge-pages is empty");
+		return -EINVAL;
 	}
 	return n;
 }
@@ -102,7 +128,7 @@ static uint64_t next_rand(uint64_t *s)
 int rec_plan_build(const struct pp_record_opts *o, struct rec_plan *plan, char *why, size_t len)
 {
 	const struct pp_workload *wl[256];
-	int threads[16], duty[16], soft[2];
+	int threads[16], duty[16], soft[2], pages[3];
 	memset(plan, 0, sizeof(*plan));
 
 	int nw = select_workloads(o->workloads ? o->workloads : "all", wl, 256, why, len);
@@ -118,9 +144,12 @@ int rec_plan_build(const struct pp_record_opts *o, struct rec_plan *plan, char *
 	int ns = parse_onoff_list(o->soft_aes ? o->soft_aes : "off", soft, why, len);
 	if (ns < 0)
 		return ns;
+	int np = parse_pages_list(o->huge_pages ? o->huge_pages : "auto", pages, why, len);
+	if (np < 0)
+		return np;
 	int repeat = o->repeat > 0 ? o->repeat : 1;
 
-	size_t cap = (size_t)nw * nt * nd * ns * repeat;
+	size_t cap = (size_t)nw * nt * nd * ns * np * repeat;
 	plan->run = calloc(cap ? cap : 1, sizeof(*plan->run));
 	if (!plan->run)
 		return -ENOMEM;
@@ -135,7 +164,7 @@ int rec_plan_build(const struct pp_record_opts *o, struct rec_plan *plan, char *
 				plan->nskipped++;
 			continue;
 		}
-		bool aes_knob = has_opt(w, "soft-aes");
+		bool aes_knob = has_opt(w, "soft-aes"), pages_knob = has_opt(w, "huge-pages");
 		int maxt = pp_workload_max_threads(w);
 		for (int t = 0; t < nt; t++) {
 			/* A single-process workload (node) runs once, not once per thread count. */
@@ -144,11 +173,16 @@ int rec_plan_build(const struct pp_record_opts *o, struct rec_plan *plan, char *
 			int th = threads[t] > maxt ? maxt : threads[t];
 			for (int d = 0; d < nd; d++)
 				for (int s = 0; s < (aes_knob ? ns : 1); s++)
-					for (int r = 0; r < repeat; r++)
-						plan->run[plan->n++] = (struct rec_run){
-							.w = w, .threads = th, .duty = duty[d],
-							.soft_aes = aes_knob && soft[s], .rep = r,
-						};
+					for (int g = 0; g < (pages_knob ? np : 1); g++)
+						for (int r = 0; r < repeat; r++)
+							plan->run[plan->n++] = (struct rec_run){
+								.w = w, .threads = th,
+								.duty = duty[d],
+								.soft_aes = aes_knob && soft[s],
+								.pages = pages_knob ? pages_names[pages[g]]
+										    : "auto",
+								.rep = r,
+							};
 		}
 	}
 	/* Fisher-Yates with the seed: interleaving workloads spreads slow drifts of the machine

@@ -16,6 +16,7 @@ struct rec_run {
 	const struct pp_workload *w;
 	int threads, duty, rep;
 	bool soft_aes;
+	const char *pages;      /* the miners' --huge-pages: "auto", "on" or "off" */
 };
 
 struct rec_plan {

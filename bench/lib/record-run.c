@@ -71,7 +71,14 @@ static _Noreturn void child_main(const struct rec_run *r, double seconds, int fd
 	if (devnull >= 0)
 		dup2(devnull, STDOUT_FILENO);
 
-	const char *params[2] = { r->soft_aes ? "soft-aes" : NULL, NULL };
+	char pages[32];
+	snprintf(pages, sizeof(pages), "huge-pages=%s", r->pages);
+	const char *params[3] = { NULL };
+	int np = 0;
+	if (r->soft_aes)
+		params[np++] = "soft-aes";
+	if (strcmp(r->pages, "auto")) /* only miners plan other page policies */
+		params[np++] = pages;
 	struct pp_workload_run_opts ro = {
 		.sz = sizeof(ro), .seconds = seconds, .threads = r->threads, .duty_pct = r->duty,
 		.params = params, .started = child_started, .started_arg = &fd,

@@ -326,10 +326,12 @@ int pp_record(const struct pp_record_opts *o, struct pp_record_summary *sum, cha
 			lab.threads = r->threads;
 			lab.duty = r->duty;
 			lab.soft_aes = r->soft_aes;
+			lab.huge_pages = r->pages;
 			st.prog.workload = lab.workload;
 			st.prog.threads = r->threads;
 			st.prog.duty = r->duty;
 			st.prog.soft_aes = r->soft_aes;
+			st.prog.huge_pages = r->pages;
 			err = rec_run_catalog(r, &lab, &co, seconds, &st.sink, &out);
 		}
 		if (err == -EINTR) {
@@ -348,9 +350,10 @@ int pp_record(const struct pp_record_opts *o, struct pp_record_summary *sum, cha
 		rec_meta_add_run(meta, &lab, &out);
 		if ((err = save(&st, meta, why, why_len)))
 			goto out;
-		logf_(o, "run %ld %s threads=%d duty=%d%s: %d windows, %s", lab.run_id,
+		logf_(o, "run %ld %s threads=%d duty=%d%s%s%s: %d windows, %s", lab.run_id,
 		      lab.workload, lab.threads, lab.duty, lab.soft_aes ? " soft-aes" : "",
-		      out.windows, out.status);
+		      strcmp(lab.huge_pages, "auto") ? " huge-pages=" : "",
+		      strcmp(lab.huge_pages, "auto") ? lab.huge_pages : "", out.windows, out.status);
 	}
 	int rows_after = st.sink.ds ? pp_dataset_nrows(st.sink.ds) : 0;
 	sum->rows_added = (uint64_t)(rows_after - rows_before);

@@ -19,6 +19,7 @@ struct pp_record_progress {
 	const char *workload;
 	int threads, duty;
 	bool soft_aes;
+	const char *huge_pages;     /* "auto", "on", "off" */
 	double run_elapsed_s, run_seconds;
 	double left_s;              /* estimate for the whole recording */
 	uint64_t windows;           /* windows recorded so far (all runs) */
@@ -38,6 +39,7 @@ struct pp_record_opts {
 	const char *threads;        /* comma list, e.g. "1,2"; NULL = "1" */
 	const char *duty;           /* comma list of percents, e.g. "100,50,20"; NULL = "100" */
 	const char *soft_aes;       /* miners: comma list of off|on; NULL = "off" */
+	const char *huge_pages;     /* miners: comma list of auto|on|off; NULL = "auto" */
 	uint64_t seed;              /* orders the runs; same seed and plan = same order */
 	const char *self_exe;       /* the powprint binary that runs workloads; NULL = /proc/self/exe */
 
