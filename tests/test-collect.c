@@ -1,10 +1,13 @@
 /* Counter collection on live child processes that run known loops (AES-NI rounds, a matrix
  * multiply, generated code in anonymous executable memory, MXCSR writes), plus the edge
  * cases: a target that exits early, an invalid pid, an unknown event or backend, a command
- * that cannot run, running out of file descriptors. Thresholds are loose: the machine is
- * shared and noisy; what is checked is a difference of kind, not of degree. */
+ * that cannot run, running out of file descriptors; and what keeps collection cheap: the
+ * bounded, shareable IP cache, and smaps_rollup levels carried forward between reads.
+ * Thresholds are loose: the machine is shared and noisy; what is checked is a difference of
+ * kind, not of degree. */
 #define _GNU_SOURCE
 #include "fingerprint/collector.h"
+#include "fingerprint/decode.h"
 #include "support/testutil.h"
 
 #include <powprint/collect.h>
@@ -67,6 +70,57 @@ static const uint8_t jit_code[] = { 0xb9, 0xa0, 0x86, 0x01, 0x00, 0x48, 0x0f, 0x
 /* mov w1,#50000; L: mul x0,x0,x0; add x0,x0,#1; subs w1,w1,#1; b.ne L; ret */
 static const uint32_t jit_words[] = { 0x52986a01, 0x9b007c00, 0x91000400, 0x71000421,
 				      0x54ffffa1, 0xd65f03c0 };
+#endif
+
+#if defined(__x86_64__)
+/* mov edx,1000000; L: 8 x imul rax,rcx; dec edx; jnz L; ret. Rewritten: 8 x sqrtsd xmm0,xmm0,
+ * the same length, so the same addresses hold other instructions. */
+static const uint8_t jit_head[] = { 0xba, 0x40, 0x42, 0x0f, 0x00 };
+static const uint8_t jit_imul[] = { 0x48, 0x0f, 0xaf, 0xc1 };
+static const uint8_t jit_sqrt[] = { 0xf2, 0x0f, 0x51, 0xc0 };
+static const uint8_t jit_tail[] = { 0xff, 0xca, 0x75, 0xdc, 0xc3 };
+static volatile sig_atomic_t rewrite_req;
+static int rewrite_ack[2];
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	rewrite_req = 1;
+}
+
+static void emit_loop(uint8_t *mem, const uint8_t *insn)
+{
+	memcpy(mem, jit_head, sizeof(jit_head));
+	for (int i = 0; i < 8; i++)
+		memcpy(mem + sizeof(jit_head) + 4 * i, insn, 4);
+	memcpy(mem + sizeof(jit_head) + 32, jit_tail, sizeof(jit_tail));
+}
+
+/* Runs the imul loop until SIGUSR1, then the sqrt loop at the same addresses. */
+static void loop_jit_rewritten(void)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *mem = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		_exit(3);
+	signal(SIGUSR1, on_usr1);
+	emit_loop(mem, jit_imul);
+	if (mprotect(mem, pg, PROT_READ | PROT_EXEC) < 0)
+		_exit(3);
+	void (*fn)(void) = (void (*)(void))(uintptr_t)mem;
+	for (;;) {
+		fn();
+		if (rewrite_req) {
+			rewrite_req = 0;
+			if (mprotect(mem, pg, PROT_READ | PROT_WRITE) < 0)
+				_exit(3);
+			emit_loop(mem, jit_sqrt);
+			if (mprotect(mem, pg, PROT_READ | PROT_EXEC) < 0 ||
+			    write(rewrite_ack[1], "k", 1) != 1)
+				_exit(3);
+		}
+	}
+}
 #endif
 
 static void loop_jit(void)
@@ -486,6 +540,203 @@ Test(collect, command_target_and_its_exit_status)
 	why[0] = '\0';
 	cr_expect_eq(pp_collector_open_cmd(bad, &o, &c, why, sizeof(why)), -ENOENT);
 	cr_expect(strstr(why, "cannot run"), "why: %s", why);
+}
+
+/* ---- what keeps collection cheap ---- */
+
+/* The decoded-IP cache is a fixed table: filling it with far more addresses than it holds
+ * never grows it, and an entry in use is never the one given up. */
+Test(collect, ip_cache_never_exceeds_its_bound)
+{
+	struct pp_ip_cache *c;
+	cr_assert_eq(pp_ip_cache_new(10, &c), -EINVAL);
+	cr_assert_eq(pp_ip_cache_new(1000, &c), 0);
+	size_t cap = pp_ip_cache_capacity(c);
+	cr_expect_leq(cap, 1000);
+	cr_expect_geq(cap, 500);
+	cr_expect_eq(pp_ip_cache_used(c), 0);
+	struct pp_icache_key hot = { .a = 11, .b = 0x1234, .c = 0x801, .back = 32,
+				     .kind = PP_ICK_FILE };
+	pp_icache_put(c, &hot)->cls = PP_IC_AES;
+	for (uint64_t i = 0; i < 50 * cap; i++) {
+		pp_icache_tick(c);
+		cr_assert_not_null(pp_icache_find(c, &hot), "evicted at step %llu although in use",
+				   (unsigned long long)i);
+		struct pp_icache_key k = { .a = 4242, .b = 0x400000 + i, .back = 32,
+					   .kind = PP_ICK_PROC };
+		struct pp_icache_entry *e = pp_icache_put(c, &k);
+		cr_assert_not_null(e);
+		e->cls = PP_IC_LOAD;
+		cr_assert_leq(pp_ip_cache_used(c), cap);
+	}
+	cr_expect_eq(pp_ip_cache_used(c), cap, "full, and no fuller");
+	const struct pp_icache_entry *e = pp_icache_find(c, &hot);
+	cr_assert_not_null(e);
+	cr_expect_eq(e->cls, PP_IC_AES);
+	/* The same address of another process, or with fewer bytes before it, is another key. */
+	struct pp_icache_key other = hot;
+	other.back = 31;
+	cr_expect_null(pp_icache_find(c, &other));
+	other = hot;
+	other.kind = PP_ICK_PROC;
+	cr_expect_null(pp_icache_find(c, &other));
+	pp_ip_cache_free(c);
+}
+
+#if defined(__x86_64__)
+/* Two processes running the same code share the file-backed entries of one small cache, which
+ * stays within its bound, and both still get their classes right. */
+Test(collect, collectors_share_one_bounded_ip_cache)
+{
+	NEED("ip-sample");
+	pid_t pa = spawn(loop_aes), pb = spawn(loop_aes);
+	struct pp_ip_cache *ipc;
+	cr_assert_eq(pp_ip_cache_new(64, &ipc), 0);
+	PP_OPTS(pp_collect_opts, o, .backends = "ip-sample,perf-sw", .interval_ms = 700,
+		.ip_cache = ipc);
+	struct pp_collector *ca, *cb;
+	char why[512];
+	cr_assert_eq(pp_collector_open_pid(pa, &o, &ca, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_collector_open_pid(pb, &o, &cb, why, sizeof(why)), 0, "%s", why);
+	static struct pp_window wa, wb;
+	for (int round = 0; round < 2; round++) {
+		cr_assert_eq(pp_collector_read(ca, &wa), 0);
+		cr_assert_eq(pp_collector_read_now(cb, &wb), 0);
+		cr_assert_gt(pp_window_count(&wa, "ip.samples"), 100, "too few samples");
+		cr_assert_gt(pp_window_count(&wb, "ip.samples"), 100, "too few samples");
+		cr_expect_gt(F(&wa, PP_F_IP_AES), 0.4, "aes share %.3f", F(&wa, PP_F_IP_AES));
+		cr_expect_gt(F(&wb, PP_F_IP_AES), 0.4, "aes share %.3f", F(&wb, PP_F_IP_AES));
+		cr_expect_leq(pp_ip_cache_used(ipc), pp_ip_cache_capacity(ipc));
+		cr_expect_leq(pp_ip_cache_capacity(ipc), 64);
+	}
+	/* Same binary, same hot loop: most of b's IPs are a's entries. */
+	double da = pp_window_count(&wa, "ip.distinct"), db = pp_window_count(&wb, "ip.distinct");
+	double used = (double)pp_ip_cache_used(ipc);
+	cr_expect_lt(used, da + db - fmin(da, db) / 2, "%.0f entries for %.0f + %.0f distinct IPs",
+		     used, da, db);
+	pp_collector_close(ca);
+	pp_collector_close(cb);
+	pp_ip_cache_free(ipc);
+	reap(pa);
+	reap(pb);
+}
+
+/* Generated code is re-checked every window: rewritten in place, the same addresses get the
+ * new instructions' class, not the cached one. */
+Test(collect, rewritten_generated_code_is_classified_again)
+{
+	NEED("ip-sample");
+	cr_assert_eq(pipe(rewrite_ack), 0);
+	pid_t pid = spawn(loop_jit_rewritten);
+	PP_OPTS(pp_collect_opts, o, .backends = "ip-sample,perf-sw", .interval_ms = 700);
+	struct pp_collector *c;
+	char why[512];
+	cr_assert_eq(pp_collector_open_pid(pid, &o, &c, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_collector_read(c, &win), 0);
+	cr_assert_gt(pp_window_count(&win, "ip.samples"), 100, "too few samples");
+	cr_expect_gt(F(&win, PP_F_IP_JIT), 0.9, "jit share %.3f", F(&win, PP_F_IP_JIT));
+	cr_expect_gt(F(&win, PP_F_IP_MUL), 0.5, "mul share %.3f", F(&win, PP_F_IP_MUL));
+	cr_expect_lt(F(&win, PP_F_IP_SQRT), 0.05, "sqrt share %.3f", F(&win, PP_F_IP_SQRT));
+	kill(pid, SIGUSR1);
+	char ch;
+	cr_assert_eq(read(rewrite_ack[0], &ch, 1), 1);
+	cr_assert_eq(pp_collector_read_now(c, &win), 0); /* the window that saw both */
+	cr_assert_eq(pp_collector_read(c, &win), 0);
+	cr_assert_gt(pp_window_count(&win, "ip.samples"), 100, "too few samples");
+	cr_expect_gt(F(&win, PP_F_IP_SQRT), 0.5, "sqrt share %.3f", F(&win, PP_F_IP_SQRT));
+	cr_expect_lt(F(&win, PP_F_IP_MUL), 0.05, "mul share %.3f", F(&win, PP_F_IP_MUL));
+	pp_collector_close(c);
+	reap(pid);
+	close(rewrite_ack[0]);
+	close(rewrite_ack[1]);
+}
+#endif
+
+/* A child that holds memory and changes it on command: 'l' locks 2 MiB of what it has
+ * touched (RSS unchanged), 'L' 2 MiB more, 'g' touches 64 MiB more (RSS grows). It answers
+ * each with 'k', or 'e' when locking is not allowed. */
+static int mem_cmd[2], mem_ack[2];
+
+static void mem_steps(void)
+{
+	size_t base = 24 << 20, more = 64 << 20, lk = 2 << 20;
+	uint8_t *m = mmap(NULL, base + more, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	if (m == MAP_FAILED)
+		_exit(3);
+	memset(m, 1, base);
+	char ch;
+	while (read(mem_cmd[0], &ch, 1) == 1) {
+		bool good = true;
+		if (ch == 'l')
+			good = mlock(m, lk) == 0;
+		else if (ch == 'L')
+			good = mlock(m + lk, lk) == 0;
+		else if (ch == 'g')
+			memset(m + base, 2, more);
+		if (write(mem_ack[1], good ? "k" : "e", 1) != 1)
+			_exit(3);
+	}
+	_exit(0);
+}
+
+static char mem_do(char cmd)
+{
+	char ch = '?';
+	cr_assert_eq(write(mem_cmd[1], &cmd, 1), 1);
+	cr_assert_eq(read(mem_ack[0], &ch, 1), 1);
+	return ch;
+}
+
+/* smaps_rollup is read only when RSS has moved notably (at most every 5 windows) or after 30
+ * windows; in between every window carries the last levels. */
+Test(collect, smaps_levels_are_carried_forward_between_reads)
+{
+	cr_assert_eq(pipe(mem_cmd), 0);
+	cr_assert_eq(pipe(mem_ack), 0);
+	pid_t pid = spawn(mem_steps);
+	PP_OPTS(pp_collect_opts, o, .backends = "procfs", .interval_ms = 100);
+	struct pp_collector *c;
+	char why[512];
+	cr_assert_eq(pp_collector_open_pid(pid, &o, &c, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_collector_read(c, &win), 0); /* window 0: read */
+	double lk0 = pp_window_count(&win, "proc.locked_kib");
+	cr_assert(isfinite(lk0), "smaps_rollup unreadable here");
+	if (mem_do('l') != 'k') {
+		pp_collector_close(c);
+		reap(pid);
+		cr_skip_test("mlock is not allowed here (RLIMIT_MEMLOCK)");
+	}
+	/* RSS has not moved: the next windows carry window 0's levels. */
+	for (int i = 1; i <= 6; i++) {
+		cr_assert_eq(pp_collector_read(c, &win), 0);
+		cr_expect_eq(pp_window_count(&win, "proc.locked_kib"), lk0, "window %d", i);
+		cr_expect(isfinite(pp_window_count(&win, "proc.anon_huge_kib")), "window %d", i);
+		cr_expect(isfinite(pp_window_count(&win, "proc.hugetlb_kib")), "window %d", i);
+	}
+	/* RSS grows by far more than 1/8: read again at the next window. */
+	cr_assert_eq(mem_do('g'), 'k');
+	cr_assert_eq(pp_collector_read(c, &win), 0);
+	double lk1 = pp_window_count(&win, "proc.locked_kib");
+	cr_expect_geq(lk1, lk0 + 2048, "locked %.0f KiB after the RSS grew, was %.0f", lk1, lk0);
+	/* Locked again without RSS moving: unseen until 30 windows after that read. */
+	cr_assert_eq(mem_do('L'), 'k');
+	int seen_at = 0;
+	for (int i = 1; i <= 31 && !seen_at; i++) {
+		cr_assert_eq(pp_collector_read(c, &win), 0);
+		double lk = pp_window_count(&win, "proc.locked_kib");
+		if (lk >= lk1 + 2048)
+			seen_at = i;
+		else
+			cr_expect_eq(lk, lk1, "window %d after the read: %.0f KiB", i, lk);
+	}
+	cr_expect_eq(seen_at, 30, "read again %d windows later, not 30", seen_at);
+	pp_collector_close(c);
+	reap(pid);
+	for (int i = 0; i < 2; i++) {
+		close(mem_cmd[i]);
+		close(mem_ack[i]);
+	}
 }
 
 Test(collect, read_on_demand_is_partial)
