@@ -82,6 +82,7 @@ struct ips_priv {
 	uint32_t window;
 	struct pp_ip_cache *cache; /* shared (opts.ip_cache) or own_cache */
 	bool own_cache;
+	bool poll_rings;           /* a ring cannot hold a window: drain it when half full */
 	uint32_t owner;            /* our id in the cache */
 	struct pending *pd;        /* classify_pending's work, kept between batches */
 	uint8_t (*code)[PP_DECODE_BACK];
@@ -97,7 +98,8 @@ static size_t page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static void sample_attr(struct perf_event_attr *a, unsigned hz, bool kernel, size_t data_size)
+/* The kernel wakes a poller every `wakeup` bytes written, drained or not. */
+static void sample_attr(struct perf_event_attr *a, unsigned hz, bool kernel, size_t wakeup)
 {
 	memset(a, 0, sizeof(*a));
 	a->type = PERF_TYPE_SOFTWARE;
@@ -109,7 +111,7 @@ static void sample_attr(struct perf_event_attr *a, unsigned hz, bool kernel, siz
 	a->exclude_hv = 1;
 	a->disabled = 1;
 	a->watermark = 1;
-	a->wakeup_watermark = (uint32_t)(data_size / 4 * 3);
+	a->wakeup_watermark = (uint32_t)wakeup;
 }
 
 /* Online CPUs from sysfs ("0-3,8-11"); falls back to 0..n-1. */
@@ -147,17 +149,19 @@ static int online_cpus(int **out)
 	return k;
 }
 
-static size_t ring_data_size(unsigned hz, unsigned interval_ms)
+/* Data size of each CPU's ring; *fits says whether it holds a whole window. */
+static size_t ring_data_size(unsigned hz, unsigned interval_ms, bool *fits)
 {
 	/* A CPU's ring gets at most hz samples (24 bytes each) per second, whatever the threads:
-	 * room for a window and a quarter of them, so the watermark (3/4 full) wakes the
-	 * collector hardly ever before the window's end (every wake-up is a context switch) and
-	 * a reader that never polls (the agent) loses nothing. A power of two, 8 pages at least:
-	 * 32 KiB per CPU at the default rate and window, not more (the agent maps one per CPU
-	 * for every process it watches). */
+	 * room for a window and a quarter of them means the window's end drains it in time, and
+	 * nothing needs to wake the collector before (each wake-up is a context switch, the
+	 * biggest cost of a quiet window). A power of two, 8 pages at least: 32 KiB per CPU at
+	 * the default rate and window, not more (the agent maps one per CPU for every process
+	 * it watches). Past 256 pages the ring is polled and drained when half full. */
 	size_t want = (size_t)hz * 24 * interval_ms / 1000 * 5 / 4, sz = 8 * page_size();
 	while (sz < want && sz < 256 * page_size())
 		sz *= 2;
+	*fits = sz >= want;
 	return sz;
 }
 
@@ -264,9 +268,11 @@ static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 	p->warn = ctx->warn;
 	p->warn_ctx = *ctx;
 	p->warn_ctx.why = NULL;
-	size_t ds = ring_data_size(ctx->opts->sample_hz, ctx->opts->interval_ms);
+	bool fits;
+	size_t ds = ring_data_size(ctx->opts->sample_hz, ctx->opts->interval_ms, &fits);
+	p->poll_rings = !fits;
 	struct perf_event_attr a;
-	sample_attr(&a, ctx->opts->sample_hz, ctx->opts->kernel, ds);
+	sample_attr(&a, ctx->opts->sample_hz, ctx->opts->kernel, fits ? ds : ds / 2);
 	a.inherit = 1;
 
 	int tasks_done = 0;
@@ -471,7 +477,7 @@ static int ips_pollfds(void *priv, struct pollfd *fds, int max)
 {
 	struct ips_priv *p = priv;
 	int n = 0;
-	for (int i = 0; i < p->nrings && n < max; i++)
+	for (int i = 0; i < p->nrings && n < max && p->poll_rings; i++)
 		if (p->rings[i].base && !p->rings[i].hup)
 			fds[n++] = (struct pollfd){ .fd = p->rings[i].fd, .events = POLLIN };
 	return n;
