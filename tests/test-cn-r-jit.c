@@ -228,30 +228,6 @@ Test(cn_r_jit, ctx_switch)
 
 /* ---- where the code lives ----------------------------------------------------------- */
 
-/* The /proc/self/maps line of the mapping holding addr: its permissions and path. */
-static bool find_mapping(const void *addr, char perms[5], char *path, size_t cap)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	cr_assert_not_null(f, "cannot read /proc/self/maps");
-	char line[512];
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		int end = 0;
-		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s%n", &lo, &hi, perms, &end) < 3)
-			continue;
-		if ((uintptr_t)addr < lo || (uintptr_t)addr >= hi)
-			continue;
-		const char *p = line + end;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		snprintf(path, cap, "%.*s", (int)strcspn(p, "\n"), p);
-		found = true;
-	}
-	fclose(f);
-	return found;
-}
-
 /* (d) anonymous executable memory, writable only in RWX mode. */
 static void code_mapping(bool rwx)
 {
@@ -268,7 +244,7 @@ static void code_mapping(bool rwx)
 	entry[1] = regs;
 	for (int e = 0; e < 2; e++) {
 		char perms[5] = "", path[256];
-		cr_assert(find_mapping(entry[e], perms, path, sizeof(path)),
+		cr_assert(pp_test_mapping_of(entry[e], perms, path, sizeof(path)),
 			  "entry %p is in no mapping", entry[e]);
 		cr_assert_eq(perms[2], 'x', "entry %d: mapping %s is not executable", e, perms);
 		cr_assert_eq(perms[0], 'r', "entry %d: mapping %s", e, perms);

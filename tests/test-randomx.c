@@ -202,15 +202,6 @@ Test(randomx, wow_matches_xmrig_lineage_vectors, .timeout = 240)
 	cr_assert_eq(checked, 2);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-	/* splitmix64 */
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static uint64_t test_seed(void)
 {
 	const char *s = getenv("PP_RX_SEED");
@@ -227,9 +218,9 @@ Test(randomx, differential_vs_librandomx_light, .timeout = 600)
 	int pairs = 0;
 	for (int k = 0; k < 10; k++) {
 		uint8_t key[60];
-		size_t klen = k == 0 ? 0 : (k == 1 ? 60 : rng_next(&s) % 61);
+		size_t klen = k == 0 ? 0 : (k == 1 ? 60 : pp_test_rand(&s) % 61);
 		for (size_t i = 0; i < klen; i++)
-			key[i] = (uint8_t)rng_next(&s);
+			key[i] = (uint8_t)pp_test_rand(&s);
 		randomx_init_cache(rc, key, klen);
 		randomx_vm *rvm = randomx_create_vm(flags, rc, NULL);
 		cr_assert_not_null(rvm);
@@ -237,9 +228,9 @@ Test(randomx, differential_vs_librandomx_light, .timeout = 600)
 		struct pp_rx_vm *vm = vm_for(c, false);
 		for (int j = 0; j < 10; j++) {
 			uint8_t in[300], ours[32], ref[32];
-			size_t len = j == 0 ? 0 : rng_next(&s) % sizeof(in);
+			size_t len = j == 0 ? 0 : pp_test_rand(&s) % sizeof(in);
 			for (size_t i = 0; i < len; i++)
-				in[i] = (uint8_t)rng_next(&s);
+				in[i] = (uint8_t)pp_test_rand(&s);
 			pp_rx_vm_hash(vm, in, len, ours);
 			randomx_calculate_hash(rvm, in, len, ref);
 			char kh[121], o[65], r[65];

@@ -34,19 +34,11 @@ static void need_jit(void)
 			     "is tested in test-randomx");
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static void fill_random(uint64_t *s, void *p, size_t n)
 {
 	uint8_t *b = p;
 	for (size_t i = 0; i < n; i += 8) {
-		const uint64_t v = splitmix(s);
+		const uint64_t v = pp_test_rand(s);
 		memcpy(b + i, &v, n - i < 8 ? n - i : 8);
 	}
 }
@@ -103,12 +95,12 @@ static void light_random(const struct pp_rx_config *cfg, uint64_t seed, int keys
 {
 	for (int k = 0; k < keys; k++) {
 		uint8_t key[60], in[300];
-		const size_t klen = k == 0 ? 0 : splitmix(&seed) % 61;
+		const size_t klen = k == 0 ? 0 : pp_test_rand(&seed) % 61;
 		fill_random(&seed, key, klen);
 		struct pp_rx_cache *c = cache_for(cfg, key, klen, true);
 		struct pp_rx_vm *a = vm_for(cfg, c, NULL, false), *b = vm_for(cfg, c, NULL, true);
 		for (int j = 0; j < inputs; j++) {
-			const size_t len = j == 0 ? 0 : splitmix(&seed) % sizeof(in);
+			const size_t len = j == 0 ? 0 : pp_test_rand(&seed) % sizeof(in);
 			fill_random(&seed, in, len);
 			char what[96];
 			snprintf(what, sizeof(what), "%s key %d (%zu bytes) input %d", cfg->name, k,
@@ -222,7 +214,7 @@ Test(rx_jit, rx0_light_vs_librandomx, .timeout = 300)
 	struct pp_rx_vm *vm = vm_for(&pp_rx_config_rx0, c, NULL, true);
 	for (int j = 0; j < 4; j++) {
 		uint8_t in[200], ours[32], ref[32];
-		const size_t len = 1 + splitmix(&seed) % sizeof(in);
+		const size_t len = 1 + pp_test_rand(&seed) % sizeof(in);
 		fill_random(&seed, in, len);
 		pp_rx_vm_hash(vm, in, len, ours);
 		randomx_calculate_hash(rvm, in, len, ref);
@@ -261,7 +253,7 @@ Test(rx_jit, fast_mode_small_dataset_vs_interpreter, .timeout = 300)
 	uint64_t seed = 0x71700005;
 	for (int j = 0; j < 12; j++) {
 		uint8_t in[100], want[32], got[32];
-		const size_t len = splitmix(&seed) % sizeof(in);
+		const size_t len = pp_test_rand(&seed) % sizeof(in);
 		fill_random(&seed, in, len);
 		char what[64];
 		snprintf(what, sizeof(what), "fast mode input %d", j);
@@ -337,7 +329,7 @@ static void random_programs(const struct pp_rx_config *cfg, const struct pp_rx_c
 		b->pcfg = a->pcfg;
 		memcpy(a->scratchpad, start, spad);
 		memcpy(b->scratchpad, start, spad);
-		const unsigned csr = (caller & ~0x6000u) | (unsigned)(splitmix(&seed) & 3) << 13;
+		const unsigned csr = (caller & ~0x6000u) | (unsigned)(pp_test_rand(&seed) & 3) << 13;
 
 		csr_set(csr);
 		pp_rx_interp_compile(a);
@@ -406,27 +398,6 @@ Test(rx_jit, random_programs_vs_interpreter, .timeout = 300)
 	pp_rx_cache_free(c);
 }
 
-/* The permissions and backing of the mapping that holds p, from /proc/self/maps. */
-static bool mapping_of(const void *p, char perms[5], bool *anon)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	cr_assert_not_null(f);
-	char line[512];
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi, inode;
-		char path[256] = "";
-		if (sscanf(line, "%lx-%lx %4s %*s %*s %lu %255s", &lo, &hi, perms, &inode, path) < 4)
-			continue;
-		if ((unsigned long)p >= lo && (unsigned long)p < hi) {
-			*anon = inode == 0 && path[0] != '/';
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 Test(rx_jit, code_mapping_wx_and_rwx, .timeout = 120)
 {
 	need_jit();
@@ -444,10 +415,10 @@ Test(rx_jit, code_mapping_wx_and_rwx, .timeout = 120)
 		size_t len = 0;
 		const void *code = pp_rx_jit_code(b->jit, &len);
 		cr_assert(code && len > 1000 && len < 32768, "code at %p, %zu bytes", code, len);
-		char perms[5] = "";
-		bool anon = false;
-		cr_assert(mapping_of(code, perms, &anon), "%p is not in /proc/self/maps", code);
-		cr_assert(anon, "the code is in a file-backed mapping");
+		char perms[5] = "", path[256];
+		cr_assert(pp_test_mapping_of(code, perms, path, sizeof(path)),
+			  "%p is not in /proc/self/maps", code);
+		cr_assert_str_empty(path, "the code is in a named mapping: %s", path);
 		cr_assert_str_eq(perms, rwx ? "rwxp" : "r-xp");
 	}
 	pp_rx_vm_free(b);

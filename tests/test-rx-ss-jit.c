@@ -6,6 +6,7 @@
 #include "core/jit-buf.h"
 #include "kernels/randomx/dataset.h"
 #include "kernels/randomx/ss-jit.h"
+#include "support/testutil.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -19,14 +20,6 @@ static void need_jit(void)
 	if (!pp_jit_supported())
 		cr_skip_test("no SuperscalarHash JIT for this CPU (x86-64 only); the interpreter "
 			     "is tested in test-randomx");
-}
-
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
 }
 
 static struct pp_rx_cache *cache_for(const struct pp_rx_config *cfg, const void *key, size_t len)
@@ -49,13 +42,13 @@ static void compare(struct pp_rx_cache *c, uint64_t seed, size_t n, uint64_t fil
 	pos[0] = 0;
 	pos[1] = items - 1;
 	for (size_t i = 2; i < n + 2; i++)
-		pos[i] = splitmix(&seed) % items;
+		pos[i] = pp_test_rand(&seed) % items;
 
 	cr_assert_eq(pp_rx_cache_set_jit(c, false, false), 0);
 	cr_assert_not(pp_rx_cache_jit(c));
 	for (size_t i = 0; i < n + 2; i++)
 		pp_rx_dataset_item(c, pos[i], want[i]);
-	const uint64_t run_first = items - 1 - 4000 - splitmix(&seed) % 1000000;
+	const uint64_t run_first = items - 1 - 4000 - pp_test_rand(&seed) % 1000000;
 	uint64_t *fill_want = malloc(fill * 64), *fill_got = malloc(fill * 64);
 	cr_assert(fill_want && fill_got);
 	pp_rx_dataset_fill(c, run_first, fill, fill_want, 2, NULL, NULL);
@@ -101,7 +94,7 @@ Test(rx_ss_jit, rx0_random_keys_vs_interpreter, .timeout = 120)
 	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
 		uint8_t key[60];
 		for (size_t i = 0; i < sizeof(key); i++)
-			key[i] = (uint8_t)splitmix(&seed);
+			key[i] = (uint8_t)pp_test_rand(&seed);
 		struct pp_rx_cache *c = cache_for(&pp_rx_config_rx0, key, lens[k]);
 		char what[64];
 		snprintf(what, sizeof(what), "rx/0 key %zu (%zu bytes)", k, lens[k]);
@@ -180,27 +173,6 @@ Test(rx_ss_jit, ranges_vs_librandomx, .timeout = 120)
 	pp_rx_cache_free(c);
 }
 
-/* The /proc/self/maps line holding `p`: its permissions, and whether it names a file. */
-static bool mapping_of(const void *p, char perms[5], bool *file)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	cr_assert_not_null(f);
-	char line[512];
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		char path[256] = "";
-		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %255s", &lo, &hi, perms, path) < 3)
-			continue;
-		if ((uintptr_t)p >= lo && (uintptr_t)p < hi) {
-			found = true;
-			*file = path[0] == '/';
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 Test(rx_ss_jit, code_mapping_and_lifecycle, .timeout = 60)
 {
 	need_jit();
@@ -211,13 +183,13 @@ Test(rx_ss_jit, code_mapping_and_lifecycle, .timeout = 60)
 		size_t len = 0;
 		const void *code = pp_rx_ss_jit_code(c->jit, &len);
 		cr_assert(code && len > 0);
-		char perms[5] = "";
-		bool file = true;
-		cr_assert(mapping_of(code, perms, &file), "JIT code %p not in /proc/self/maps", code);
-		cr_assert_not(file, "JIT code is in a file mapping");
+		char perms[5] = "", path[256];
+		cr_assert(pp_test_mapping_of(code, perms, path, sizeof(path)),
+			  "JIT code %p not in /proc/self/maps", code);
+		cr_assert_str_empty(path, "JIT code is in a named mapping: %s", path);
 		cr_assert_str_eq(perms, rwx ? "rwxp" : "r-xp", "JIT code mapped %s (rwx %d)", perms,
 				 rwx);
-		cr_assert(mapping_of((const char *)code + len - 1, perms, &file));
+		cr_assert(pp_test_mapping_of((const char *)code + len - 1, perms, path, sizeof(path)));
 	}
 	uint64_t a[8], b[8];
 	pp_rx_dataset_item(c, 12345, a);

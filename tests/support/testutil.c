@@ -100,3 +100,34 @@ int pp_cli_run(const char *args, char **out, char **err)
 		free(se);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+uint64_t pp_test_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+bool pp_test_mapping_of(const void *addr, char perms[5], char *path, size_t cap)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	cr_assert_not_null(f, "cannot read /proc/self/maps");
+	char line[512];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		int end = 0;
+		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s%n", &lo, &hi, perms, &end) < 3)
+			continue;
+		if ((uintptr_t)addr < lo || (uintptr_t)addr >= hi)
+			continue;
+		const char *p = line + end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		snprintf(path, cap, "%.*s", (int)strcspn(p, "\n"), p);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}

@@ -2,6 +2,7 @@
 #ifndef PP_TESTUTIL_H
 #define PP_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,5 +26,12 @@ size_t pp_test_unhex(const char *hex, uint8_t *out, size_t cap);
 /* Runs the powprint CLI with `args` (a shell-quoted string), capturing stdout and stderr into
  * malloc'd strings. Returns the exit status (or -1 when it did not exit normally). */
 int pp_cli_run(const char *args, char **out, char **err);
+
+/* splitmix64: a tiny, well-mixed generator for reproducible random test inputs. */
+uint64_t pp_test_rand(uint64_t *state);
+
+/* The mapping of this process that holds addr, from /proc/self/maps: its permissions
+ * ("r-xp") and its path ("" for anonymous memory). False when no mapping holds it. */
+bool pp_test_mapping_of(const void *addr, char perms[5], char *path, size_t cap);
 
 #endif
