@@ -62,6 +62,7 @@ struct pending {
 	const struct pp_map *map;
 	size_t back;               /* code bytes before the IP we can read */
 	struct pp_icache_key key;
+	uint32_t chunk;            /* the read that gave its bytes (1, 2, ...); 0: from a file */
 };
 
 struct ips_priv {
@@ -606,7 +607,10 @@ static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*c
 	size_t ps = page_size();
 	struct proc *pr = pd[0].pr;
 	uint8_t *buf = pp_icache_scratch(p->cache, READ_PAGES * ps);
+	uint32_t chunk = 0;
 	memset(ok, 0, (size_t)n * sizeof(*ok));
+	for (int k = 0; k < n; k++)
+		pd[k].chunk = 0;
 	if (!buf)
 		return;
 	for (int i = 0; i < n && !pr->denied;) {
@@ -633,9 +637,11 @@ static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*c
 		}
 		if (err)
 			return;
+		chunk++;
 		for (int k = i; k < j; k++) {
 			if (!pd[k].back)
 				continue;
+			pd[k].chunk = chunk;
 			uint64_t from = pd[k].e->ip - pd[k].back;
 			int s1 = page_slot(pages, np, from / ps);
 			int s2 = page_slot(pages, np, (pd[k].e->ip - 1) / ps);
@@ -764,7 +770,7 @@ static void classify_pending(struct ips_priv *p)
 			e->done = 0;
 			continue;
 		}
-		pd[np++] = (struct pending){ e, pr, m, back, key };
+		pd[np++] = (struct pending){ .e = e, .pr = pr, .map = m, .back = back, .key = key };
 	}
 	p->npend = 0;
 
@@ -776,6 +782,9 @@ static void classify_pending(struct ips_priv *p)
 		while (j < np && pd[j].pr == pd[i].pr)
 			j++;
 		read_code(p, pd + i, j - i, code + i, ok + i);
+		/* IPs whose bytes came from one read share their instruction lengths. */
+		struct pp_len_memo *memo = pp_icache_len_memo(p->cache);
+		uint32_t memo_chunk = 0;
 		for (int k = i; k < j; k++) {
 			struct wslot *e = pd[k].e;
 			if (!ok[k] && pd[k].back) {
@@ -788,8 +797,14 @@ static void classify_pending(struct ips_priv *p)
 			enum pp_iclass c;
 			if (ce && ce->hash == hb)
 				c = (enum pp_iclass)ce->cls; /* the same bytes as before: same class */
-			else if (pd[k].back)
-				c = pp_decode_ending_at(p->dec, code[k], pd[k].back, NULL);
+			else if (pd[k].back) {
+				if (memo && pd[k].chunk != memo_chunk) {
+					pp_len_memo_reset(memo);
+					memo_chunk = pd[k].chunk;
+				}
+				c = pp_decode_ending_at_memo(p->dec, code[k], pd[k].back, e->ip,
+							     pd[k].chunk ? memo : NULL, NULL);
+			}
 			else
 				c = PP_IC_UNDECODABLE; /* IP at a mapping's start */
 			ce = pp_icache_put(p->cache, &pd[k].key);

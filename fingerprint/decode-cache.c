@@ -21,6 +21,7 @@ struct pp_ip_cache {
 	uint32_t owners;
 	void *scratch;
 	size_t scratch_len;
+	struct pp_len_memo *memo;
 };
 
 int pp_ip_cache_new(unsigned max_entries, struct pp_ip_cache **out)
@@ -51,6 +52,7 @@ void pp_ip_cache_free(struct pp_ip_cache *c)
 		return;
 	free(c->e);
 	free(c->scratch);
+	free(c->memo);
 	free(c);
 }
 
@@ -132,4 +134,14 @@ void *pp_icache_scratch(struct pp_ip_cache *c, size_t len)
 		c->scratch_len = len;
 	}
 	return c->scratch;
+}
+
+struct pp_len_memo *pp_icache_len_memo(struct pp_ip_cache *c)
+{
+	if (!c->memo) {
+		c->memo = calloc(1, sizeof(*c->memo));
+		if (c->memo)
+			c->memo->gen = 1;
+	}
+	return c->memo;
 }

@@ -54,6 +54,27 @@ enum pp_iclass pp_decode_at(struct pp_decoder *d, const uint8_t *code, size_t le
 enum pp_iclass pp_decode_ending_at(struct pp_decoder *d, const uint8_t *code, size_t len,
 				   size_t *insn_len);
 
+/* Instruction lengths found at absolute addresses, so that IPs close together (a hot loop's)
+ * share the forward decodes of their backwards searches. Valid only for bytes that are the
+ * same for every IP using it (one read of a process's memory): pp_len_memo_reset between.
+ * Exact because the decoder never reads past an instruction's end: one that decodes to L
+ * bytes with n available decodes to L with any n' >= L, and one that does not decode with n
+ * bytes does not with fewer. */
+#define PP_LEN_MEMO_SIZE 1024      /* a power of two */
+struct pp_len_memo {
+	uint32_t gen;              /* entries of other generations are empty */
+	struct {
+		uint64_t addr;
+		uint32_t gen;
+		uint8_t len, avail; /* the length (0: none) found with avail bytes available */
+	} e[PP_LEN_MEMO_SIZE];
+};
+void pp_len_memo_reset(struct pp_len_memo *m);
+/* pp_decode_ending_at for code that ends at address end (the IP), through memo. */
+enum pp_iclass pp_decode_ending_at_memo(struct pp_decoder *d, const uint8_t *code, size_t len,
+					uint64_t end, struct pp_len_memo *memo,
+					size_t *insn_len);
+
 /* Architecture back ends (decode-x86.c, decode-arm64.c). `state` is allocated by new. */
 struct pp_isa_ops {
 	int (*init)(void **state);
@@ -101,5 +122,8 @@ uint32_t pp_icache_owner_new(struct pp_ip_cache *c);
 /* A scratch buffer of at least len bytes, shared by the cache's users (one thread); NULL when
  * out of memory. Valid until the next call. */
 void *pp_icache_scratch(struct pp_ip_cache *c, size_t len);
+/* The cache's length memo (for one thread's use, like the scratch buffer); NULL when out of
+ * memory. */
+struct pp_len_memo *pp_icache_len_memo(struct pp_ip_cache *c);
 
 #endif

@@ -583,6 +583,47 @@ Test(collect, ip_cache_never_exceeds_its_bound)
 	pp_ip_cache_free(c);
 }
 
+/* IPs close together share instruction lengths through a memo: the classes and lengths are
+ * exactly those found without it, on real code (the end of this program's text) and on random
+ * bytes, IP after IP, with 1 to 32 bytes before each. */
+extern char __executable_start[], etext[];
+
+Test(collect, length_memo_finds_the_same_instructions)
+{
+	struct pp_decoder *d;
+	int err = pp_decoder_new(pp_isa_native(), &d);
+	if (err == -EOPNOTSUPP)
+		cr_skip_test("no decoder for this architecture");
+	cr_assert_eq(err, 0);
+	static struct pp_len_memo memo;
+	static uint8_t rnd[32768];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (uint8_t)((x = x * 1103515245u + 12345u) >> 16);
+	size_t text = (size_t)(etext - __executable_start);
+	size_t tlen = text < 32768 ? text : 32768;
+	const uint8_t *bufs[2] = { (const uint8_t *)etext - tlen, rnd };
+	size_t lens[2] = { tlen, sizeof(rnd) };
+	long decodable = 0;
+	for (int b = 0; b < 2; b++) {
+		pp_len_memo_reset(&memo);
+		uint64_t base = 0x7f0000000000ull + (uint64_t)b * 0x100000;
+		for (size_t ip = 32; ip < lens[b]; ip++) {
+			size_t back = ip % 3 ? 32 : 1 + (ip * 7) % 32, l1, l2;
+			const uint8_t *code = bufs[b] + ip - back;
+			enum pp_iclass c1 = pp_decode_ending_at(d, code, back, &l1);
+			enum pp_iclass c2 = pp_decode_ending_at_memo(d, code, back, base + ip, &memo, &l2);
+			cr_assert_eq(c1, c2, "buffer %d, IP %zu with %zu bytes: class %d, with the memo %d",
+				     b, ip, back, c1, c2);
+			cr_assert_eq(l1, l2, "buffer %d, IP %zu: length %zu, with the memo %zu", b, ip,
+				     l1, l2);
+			decodable += c1 != PP_IC_UNDECODABLE;
+		}
+	}
+	cr_expect_gt(decodable, 1000);
+	pp_decoder_free(d);
+}
+
 #if defined(__x86_64__)
 /* Two processes running the same code share the file-backed entries of one small cache, which
  * stays within its bound, and both still get their classes right. */
