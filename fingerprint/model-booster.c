@@ -14,15 +14,15 @@ static const char *const default_params[][2] = {
 	{ "objective", "binary:logistic" },
 	{ "eval_metric", "logloss" },
 	{ "tree_method", "hist" },
-	{ "max_depth", "5" },
-	{ "eta", "0.15" },
+	{ "max_depth", "2" },
+	{ "eta", "0.1" },
 	{ "min_child_weight", "1" },
 	{ "subsample", "0.9" },
-	{ "colsample_bytree", "0.8" },
+	{ "colsample_bytree", "0.5" },
 	{ "seed", "0" },
 	{ "verbosity", "0" },
 };
-#define DEFAULT_ROUNDS 150
+#define DEFAULT_ROUNDS 300
 #define MAX_ROUNDS 100000
 
 /* xgboost's last error, first line only (the rest is a C++ stack trace). */

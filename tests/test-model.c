@@ -128,8 +128,11 @@ Test(model, save_load_round_trip)
 	for (int j = 0; j < nf; j++)
 		margin += c[j];
 	cr_assert_float_eq(1 / (1 + exp(-margin)), va.p_miner, 1e-5);
-	cr_assert_str_eq(pp_model_feature_name(m, va.top[0].feature), "f.a",
-			 "the class-defining feature contributes most");
+	/* f.a and f.e separate the classes by construction; f.b is noise, f.nan empty, f.d
+	 * partly missing. */
+	const char *top = pp_model_feature_name(m, va.top[0].feature);
+	cr_assert(!strcmp(top, "f.a") || !strcmp(top, "f.e"),
+		  "a class-defining feature contributes most, not %s", top);
 	free(c);
 	free(x);
 	free(map);
