@@ -73,6 +73,7 @@ struct ips_priv {
 	struct pp_decoder *dec;
 	struct wslot *wtab;        /* this window's distinct IPs, open addressing */
 	size_t wcap, wused;        /* wcap a power of two */
+	uint32_t *used;            /* the wused slots in use, to visit and clear only those */
 	uint64_t nsamp;            /* samples this window */
 	uint64_t *pend;            /* wtab slots not yet classified (indices) */
 	size_t npend, cappend;
@@ -366,8 +367,13 @@ static bool wtab_grow(struct ips_priv *p)
 {
 	size_t cap = p->wcap ? 2 * p->wcap : 1024;
 	struct wslot *t = calloc(cap, sizeof(*t));
-	if (!t)
+	uint32_t *used = malloc((cap / 2 + 1) * sizeof(*used));
+	if (!t || !used) {
+		free(t);
+		free(used);
 		return false;
+	}
+	size_t nused = 0;
 	for (size_t i = 0; i < p->wcap; i++) {
 		if (!p->wtab[i].n)
 			continue;
@@ -375,9 +381,12 @@ static bool wtab_grow(struct ips_priv *p)
 		while (t[j].n)
 			j = (j + 1) & (cap - 1);
 		t[j] = p->wtab[i];
+		used[nused++] = (uint32_t)j;
 	}
 	free(p->wtab);
+	free(p->used);
 	p->wtab = t;
+	p->used = used;
 	p->wcap = cap;
 	p->npend = 0; /* indices moved: find the unclassified slots again */
 	for (size_t i = 0; i < cap; i++)
@@ -410,7 +419,7 @@ static void add_sample(struct ips_priv *p, uint64_t ip, uint32_t pid)
 	struct wslot *e = &p->wtab[i];
 	if (!e->n) {
 		*e = (struct wslot){ .ip = ip, .pid = pid };
-		p->wused++;
+		p->used[p->wused++] = (uint32_t)i;
 		p->pend[p->npend++] = i;
 	}
 	e->n++;
@@ -819,20 +828,42 @@ static void classify_pending(struct ips_priv *p)
 	}
 }
 
+static const char *const cls_count[PP_IC_COUNT] = {
+	[PP_IC_ROUNDING] = "ip.cls.rounding", [PP_IC_AES] = "ip.cls.aes",
+	[PP_IC_CLMUL] = "ip.cls.clmul",       [PP_IC_SHA] = "ip.cls.sha",
+	[PP_IC_DIV] = "ip.cls.div",           [PP_IC_SQRT] = "ip.cls.sqrt",
+	[PP_IC_MUL] = "ip.cls.mul",           [PP_IC_BRANCH] = "ip.cls.branch",
+	[PP_IC_STORE] = "ip.cls.store",       [PP_IC_LOAD] = "ip.cls.load",
+	[PP_IC_FP_SIMD] = "ip.cls.fp-simd",   [PP_IC_INT_SIMD] = "ip.cls.int-simd",
+	[PP_IC_OTHER] = "ip.cls.other",       [PP_IC_UNDECODABLE] = "ip.cls.undecodable",
+};
+
+static const char *const loc_count[PP_LOC_COUNT] = {
+	[PP_LOC_FILE] = "ip.loc.file",   [PP_LOC_JIT] = "ip.loc.jit", [PP_LOC_VDSO] = "ip.loc.vdso",
+	[PP_LOC_OTHER] = "ip.loc.other", [PP_LOC_UNMAPPED] = "ip.loc.unmapped",
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
 static int ips_read(void *priv, struct pp_window *w)
 {
 	struct ips_priv *p = priv;
 	ips_service(p, NULL, 0);
+	/* In table order, as a scan of the whole table would visit them: the entropy's sum is
+	 * the same to the last bit. */
+	qsort(p->used, p->wused, sizeof(*p->used), cmp_u32);
 
 	/* Classes, locations, and hot-IP concentration: the 16 most sampled IPs' share and the
 	 * entropy (bits) of the IP histogram. */
 	double cls[PP_IC_COUNT] = { 0 }, loc[PP_LOC_COUNT] = { 0 }, unreadable = 0;
 	double total = (double)p->nsamp, h = 0, distinct = 0, top = 0;
 	uint32_t best[TOP_N] = { 0 };
-	for (size_t i = 0; i < p->wcap; i++) {
-		const struct wslot *e = &p->wtab[i];
-		if (!e->n)
-			continue;
+	for (size_t k = 0; k < p->wused; k++) {
+		const struct wslot *e = &p->wtab[p->used[k]];
 		distinct++;
 		if (!e->done || e->cls == CLS_UNREADABLE)
 			unreadable += e->n;
@@ -852,23 +883,18 @@ static int ips_read(void *priv, struct pp_window *w)
 		top += best[j];
 	double entropy = p->nsamp ? h : NAN;
 
-	char name[56];
 	pp_window_add(w, B, "ip.samples", (double)p->nsamp, 1, false);
 	pp_window_add(w, B, "ip.lost", (double)p->lost, 1, false);
-	for (int c = 0; c < PP_IC_COUNT; c++) {
-		snprintf(name, sizeof(name), "ip.cls.%s", pp_iclass_name((enum pp_iclass)c));
-		pp_window_add(w, B, name, cls[c], 1, false);
-	}
+	for (int c = 0; c < PP_IC_COUNT; c++)
+		pp_window_add(w, B, cls_count[c], cls[c], 1, false);
 	pp_window_add(w, B, "ip.cls.unreadable", unreadable, 1, false);
-	for (int l = 0; l < PP_LOC_COUNT; l++) {
-		snprintf(name, sizeof(name), "ip.loc.%s", pp_loc_name((enum pp_loc)l));
-		pp_window_add(w, B, name, loc[l], 1, false);
-	}
+	for (int l = 0; l < PP_LOC_COUNT; l++)
+		pp_window_add(w, B, loc_count[l], loc[l], 1, false);
 	pp_window_add(w, B, "ip.top16", top, 1, false);
 	pp_window_add(w, B, "ip.entropy_bits", entropy, 1, true);
 	pp_window_add(w, B, "ip.distinct", distinct, 1, false);
-	if (p->wtab)
-		memset(p->wtab, 0, p->wcap * sizeof(*p->wtab));
+	for (size_t k = 0; k < p->wused; k++)
+		p->wtab[p->used[k]] = (struct wslot){ 0 };
 	p->wused = 0;
 	p->nsamp = 0;
 	p->npend = 0;
@@ -885,6 +911,7 @@ static void ips_close(void *priv)
 		pp_maps_free(&p->procs[i].maps);
 	pp_decoder_free(p->dec);
 	free(p->wtab);
+	free(p->used);
 	free(p->pend);
 	free(p->pd);
 	free(p->code);

@@ -22,11 +22,13 @@
 #define B "procfs"
 /* smaps_rollup walks every page table of the process (milliseconds for a 2 GiB RandomX
  * dataset in 4 KiB pages) for levels that change slowly: it is re-read when RSS has moved by
- * 1/SMAPS_RSS_SHIFT of what it was at the last read, but at most every SMAPS_MIN_WINDOWS and
- * at least every SMAPS_MAX_WINDOWS windows; in between the last levels are carried forward. */
+ * 1/SMAPS_RSS_SHIFT of what it was at the last read and by SMAPS_RSS_MIN_KIB (a small
+ * process's heap breathes by more than 1/8), but at most every SMAPS_MIN_WINDOWS and at least
+ * every SMAPS_MAX_WINDOWS windows; in between the last levels are carried forward. */
 #define SMAPS_MIN_WINDOWS 5
 #define SMAPS_MAX_WINDOWS 30
 #define SMAPS_RSS_SHIFT 3
+#define SMAPS_RSS_MIN_KIB 8192
 #define KEEP_TASKS 8               /* threads whose files stay open (2 fds each) */
 #define BUF_SIZE 4096
 
@@ -379,7 +381,8 @@ static bool smaps_due(const struct procfs_priv *p, long rss_pages)
 	long moved = rss_pages - p->smaps_rss_pages;
 	if (moved < 0)
 		moved = -moved;
-	return moved > 0 && moved >= p->smaps_rss_pages >> SMAPS_RSS_SHIFT;
+	return moved >= p->smaps_rss_pages >> SMAPS_RSS_SHIFT &&
+	       moved * p->page_kib >= SMAPS_RSS_MIN_KIB;
 }
 
 static void read_smaps(struct procfs_priv *p, long rss_pages)
