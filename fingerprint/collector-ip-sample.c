@@ -62,7 +62,7 @@ struct pending {
 	const struct pp_map *map;
 	size_t back;               /* code bytes before the IP we can read */
 	struct pp_icache_key key;
-	uint32_t chunk;            /* the read that gave its bytes (1, 2, ...); 0: from a file */
+	uint32_t read_id;          /* the read of process memory that gave its bytes; 0: a file */
 };
 
 struct ips_priv {
@@ -616,10 +616,9 @@ static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*c
 	size_t ps = page_size();
 	struct proc *pr = pd[0].pr;
 	uint8_t *buf = pp_icache_scratch(p->cache, READ_PAGES * ps);
-	uint32_t chunk = 0;
 	memset(ok, 0, (size_t)n * sizeof(*ok));
 	for (int k = 0; k < n; k++)
-		pd[k].chunk = 0;
+		pd[k].read_id = 0;
 	if (!buf)
 		return;
 	for (int i = 0; i < n && !pr->denied;) {
@@ -646,11 +645,11 @@ static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*c
 		}
 		if (err)
 			return;
-		chunk++;
+		uint32_t id = pp_icache_read_id(p->cache);
 		for (int k = i; k < j; k++) {
 			if (!pd[k].back)
 				continue;
-			pd[k].chunk = chunk;
+			pd[k].read_id = id;
 			uint64_t from = pd[k].e->ip - pd[k].back;
 			int s1 = page_slot(pages, np, from / ps);
 			int s2 = page_slot(pages, np, (pd[k].e->ip - 1) / ps);
@@ -791,9 +790,7 @@ static void classify_pending(struct ips_priv *p)
 		while (j < np && pd[j].pr == pd[i].pr)
 			j++;
 		read_code(p, pd + i, j - i, code + i, ok + i);
-		/* IPs whose bytes came from one read share their instruction lengths. */
 		struct pp_len_memo *memo = pp_icache_len_memo(p->cache);
-		uint32_t memo_chunk = 0;
 		for (int k = i; k < j; k++) {
 			struct wslot *e = pd[k].e;
 			if (!ok[k] && pd[k].back) {
@@ -807,12 +804,14 @@ static void classify_pending(struct ips_priv *p)
 			if (ce && ce->hash == hb)
 				c = (enum pp_iclass)ce->cls; /* the same bytes as before: same class */
 			else if (pd[k].back) {
-				if (memo && pd[k].chunk != memo_chunk) {
-					pp_len_memo_reset(memo);
-					memo_chunk = pd[k].chunk;
-				}
-				c = pp_decode_ending_at_memo(p->dec, code[k], pd[k].back, e->ip,
-							     pd[k].chunk ? memo : NULL, NULL);
+				/* Lengths are shared by IPs in the same file, or from the same
+				 * read of process memory. */
+				struct pp_code_at at = { 0, pd[k].read_id, e->ip };
+				if (pd[k].key.kind == PP_ICK_FILE)
+					at = (struct pp_code_at){ pd[k].key.a, pd[k].key.c, pd[k].key.b };
+				bool shared = pd[k].key.kind == PP_ICK_FILE || pd[k].read_id;
+				c = pp_decode_ending_at_memo(p->dec, code[k], pd[k].back, &at,
+							     shared ? memo : NULL, NULL);
 			}
 			else
 				c = PP_IC_UNDECODABLE; /* IP at a mapping's start */

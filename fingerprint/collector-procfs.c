@@ -74,7 +74,8 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Re-reads an open /proc file from its start into buf; its length or a negative errno. */
+/* Re-reads an open /proc file from its start into buf; its length or a negative errno. A
+ * /proc file reads short only at its end: no second call to see 0. */
 static ssize_t reread(int fd, char *buf, size_t cap)
 {
 	size_t n = 0;
@@ -85,9 +86,9 @@ static ssize_t reread(int fd, char *buf, size_t cap)
 				continue;
 			return -errno;
 		}
-		if (k == 0)
-			break;
 		n += (size_t)k;
+		if (k == 0 || (size_t)k < cap - 1 - (n - (size_t)k))
+			break;
 	}
 	buf[n] = '\0';
 	return (ssize_t)n;
@@ -236,9 +237,19 @@ static bool read_task(struct procfs_priv *p, struct task_vals *t)
 }
 
 /* Every live thread's schedstat (run ns, runqueue wait ns, timeslices) and context switches
- * into p->cur (sorted by tid); a thread listed before keeps its open files. */
-static int read_tasks(struct procfs_priv *p)
+ * into p->cur (sorted by tid); a thread listed before keeps its open files. threads: what
+ * /proc/PID/stat says now. */
+static int read_tasks(struct procfs_priv *p, long threads)
 {
+	/* Single-threaded then and now, with the leader as its thread: no need to list again. */
+	if (threads == 1 && p->ntasks == 1 && p->tasks[0].tid == p->pid && p->cap >= 1) {
+		p->cur[0] = p->tasks[0];
+		p->tasks[0].sched_fd = p->tasks[0].status_fd = -1;
+		if (read_task(p, &p->cur[0]))
+			return 1;
+		close_task(p, &p->cur[0]);
+		return 0;
+	}
 	if (!p->task_dir) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/task", (int)p->pid);
@@ -316,7 +327,7 @@ static int procfs_open(void *priv, struct pp_backend_ctx *ctx)
 	p->tick_hz = sysconf(_SC_CLK_TCK);
 	p->page_kib = sysconf(_SC_PAGESIZE) / 1024;
 	int err = read_totals(p, &p->prev);
-	int n = err ? 0 : read_tasks(p);
+	int n = err ? 0 : read_tasks(p, 0);
 	if (!err && n < 0)
 		err = n;
 	if (err) {
@@ -430,7 +441,7 @@ static int procfs_read(void *priv, struct pp_window *w)
 	/* Threads: a thread seen for the first time counts from its start (it began within
 	 * the window, or at worst just before it). */
 	double run = NAN, wait = NAN, slices = NAN, vol = NAN, invol = NAN;
-	int ncur = read_tasks(p);
+	int ncur = read_tasks(p, ok ? t.threads : 0);
 	if (ncur > 0)
 		task_deltas(p, ncur, &run, &wait, &slices, &vol, &invol);
 	pp_window_add(w, B, "proc.run_ns", run, 1, false);

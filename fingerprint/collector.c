@@ -549,7 +549,8 @@ static int wait_window(struct pp_collector *c)
 {
 	struct pollfd fds[MAX_POLLFDS];
 	for (;;) {
-		if (target_gone(c))
+		/* With a pidfd, poll() below says when the target exits. */
+		if (c->exited || (c->pidfd < 0 && target_gone(c)))
 			return 0;
 		double left = c->deadline - now_mono();
 		if (left <= 0)
@@ -572,8 +573,9 @@ static int wait_window(struct pp_collector *c)
 				return -EINTR;
 			return -errno;
 		}
-		if (r >= 0)
-			service_all(c, fds, off, cnt);
+		if (c->pidfd >= 0 && (fds[0].revents & POLLIN))
+			c->exited = true;
+		service_all(c, fds, off, cnt);
 	}
 }
 

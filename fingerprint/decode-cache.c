@@ -22,6 +22,7 @@ struct pp_ip_cache {
 	void *scratch;
 	size_t scratch_len;
 	struct pp_len_memo *memo;
+	uint32_t reads;
 };
 
 int pp_ip_cache_new(unsigned max_entries, struct pp_ip_cache **out)
@@ -138,10 +139,15 @@ void *pp_icache_scratch(struct pp_ip_cache *c, size_t len)
 
 struct pp_len_memo *pp_icache_len_memo(struct pp_ip_cache *c)
 {
-	if (!c->memo) {
+	if (!c->memo)
 		c->memo = calloc(1, sizeof(*c->memo));
-		if (c->memo)
-			c->memo->gen = 1;
-	}
 	return c->memo;
+}
+
+uint32_t pp_icache_read_id(struct pp_ip_cache *c)
+{
+	if (++c->reads == 0) /* after 4 billion reads: forget lengths that might match again */
+		if (c->memo)
+			memset(c->memo, 0, sizeof(*c->memo));
+	return c->reads ? c->reads : ++c->reads;
 }

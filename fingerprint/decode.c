@@ -84,57 +84,52 @@ enum pp_iclass pp_decode_at(struct pp_decoder *d, const uint8_t *code, size_t le
  * resynchronises within a few instructions, so the true boundary wins unless the bytes are
  * ambiguous data; then the longest candidate wins ties (a suffix of a longer instruction
  * often decodes too). */
-void pp_len_memo_reset(struct pp_len_memo *m)
-{
-	if (++m->gen == 0) { /* wrapped: old stamps would look current */
-		memset(m, 0, sizeof(*m));
-		m->gen = 1;
-	}
-}
-
 #define MEMO_PROBES 8
 
-/* Length of the instruction at code[0] with len bytes available, at address addr. */
-static size_t length_at(struct pp_decoder *d, const uint8_t *code, size_t len, uint64_t addr,
-			struct pp_len_memo *memo)
+/* Length of the instruction at code[0] with len bytes available, at position at. */
+static size_t length_at(struct pp_decoder *d, const uint8_t *code, size_t len,
+			const struct pp_code_at *at, struct pp_len_memo *memo)
 {
 	if (!memo)
 		return d->ops->length(d->state, code, len);
-	size_t h = (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 40) & (PP_LEN_MEMO_SIZE - 1);
-	int free_at = -1;
+	uint64_t h = (at->pos ^ (at->ino * 0xbf58476d1ce4e5b9ull) ^ ((uint64_t)at->dev << 32)) *
+		     0x9e3779b97f4a7c15ull;
+	size_t first = (size_t)(h >> 40) & (PP_LEN_MEMO_SIZE - 1), slot = first;
+	/* Entries are never removed, only replaced: a key is before the first free slot. */
 	for (int i = 0; i < MEMO_PROBES; i++) {
-		size_t k = (h + (size_t)i) & (PP_LEN_MEMO_SIZE - 1);
-		if (memo->e[k].gen != memo->gen) {
-			free_at = (int)k;
+		size_t k = (first + (size_t)i) & (PP_LEN_MEMO_SIZE - 1);
+		if (!memo->e[k].used) {
+			slot = k;
 			break;
 		}
-		if (memo->e[k].addr != addr)
+		if (memo->e[k].pos != at->pos || memo->e[k].ino != at->ino ||
+		    memo->e[k].dev != at->dev)
 			continue;
 		if (memo->e[k].len)
 			return memo->e[k].len <= len ? memo->e[k].len : 0;
 		if (len <= memo->e[k].avail)
 			return 0;
-		free_at = (int)k; /* found with fewer bytes: decode again, keep the better */
+		slot = k; /* found with fewer bytes: decode again, keep the better */
 		break;
 	}
 	size_t l = d->ops->length(d->state, code, len);
-	if (free_at >= 0) {
-		memo->e[free_at].addr = addr;
-		memo->e[free_at].gen = memo->gen;
-		memo->e[free_at].len = (uint8_t)l;
-		memo->e[free_at].avail = (uint8_t)len;
-	}
+	memo->e[slot].pos = at->pos;
+	memo->e[slot].ino = at->ino;
+	memo->e[slot].dev = at->dev;
+	memo->e[slot].len = (uint8_t)l;
+	memo->e[slot].avail = (uint8_t)len;
+	memo->e[slot].used = 1;
 	return l;
 }
 
 enum pp_iclass pp_decode_ending_at(struct pp_decoder *d, const uint8_t *code, size_t len,
 				   size_t *insn_len)
 {
-	return pp_decode_ending_at_memo(d, code, len, 0, NULL, insn_len);
+	return pp_decode_ending_at_memo(d, code, len, NULL, NULL, insn_len);
 }
 
 enum pp_iclass pp_decode_ending_at_memo(struct pp_decoder *d, const uint8_t *code, size_t len,
-					uint64_t end, struct pp_len_memo *memo,
+					const struct pp_code_at *end, struct pp_len_memo *memo,
 					size_t *insn_len)
 {
 	const struct pp_isa_ops *ops = d->ops;
@@ -144,7 +139,12 @@ enum pp_iclass pp_decode_ending_at_memo(struct pp_decoder *d, const uint8_t *cod
 		code += len - PP_DECODE_BACK;
 		len = PP_DECODE_BACK;
 	}
-	uint64_t base = end - len; /* address of code[0] */
+	if (!end)
+		memo = NULL;
+	struct pp_code_at at = { 0 }; /* of code[0], then of each start */
+	if (end)
+		at = (struct pp_code_at){ end->ino, end->dev, end->pos - len };
+	uint64_t base = at.pos;
 	if (ops->min_len == ops->max_len) {
 		size_t w = ops->max_len;
 		if (len < w)
@@ -168,7 +168,8 @@ enum pp_iclass pp_decode_ending_at_memo(struct pp_decoder *d, const uint8_t *cod
 				break;
 			}
 			path[n++] = o;
-			size_t l = length_at(d, code + o, len - o, base + o, memo);
+			at.pos = base + o;
+			size_t l = length_at(d, code + o, len - o, &at, memo);
 			if (l == 0 || o + l > len)
 				break; /* res stays "misses" */
 			if (o + l == len) {

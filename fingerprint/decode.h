@@ -54,25 +54,31 @@ enum pp_iclass pp_decode_at(struct pp_decoder *d, const uint8_t *code, size_t le
 enum pp_iclass pp_decode_ending_at(struct pp_decoder *d, const uint8_t *code, size_t len,
 				   size_t *insn_len);
 
-/* Instruction lengths found at absolute addresses, so that IPs close together (a hot loop's)
- * share the forward decodes of their backwards searches. Valid only for bytes that are the
- * same for every IP using it (one read of a process's memory): pp_len_memo_reset between.
- * Exact because the decoder never reads past an instruction's end: one that decodes to L
- * bytes with n available decodes to L with any n' >= L, and one that does not decode with n
- * bytes does not with fewer. */
-#define PP_LEN_MEMO_SIZE 1024      /* a power of two */
+/* Instruction lengths already found, so that IPs close together (a hot loop's, in any process
+ * running the same binary) share the forward decodes of their backwards searches. A position
+ * is named by where its bytes come from: a file (inode and device, file offset), or one read
+ * of a process's memory (inode 0, a read id that is never reused, address). Exact because the
+ * decoder never reads past an instruction's end: one that decodes to L bytes with n available
+ * decodes to L with any n' >= L, and one that does not decode with n bytes does not with
+ * fewer. A fixed table: new lengths replace old ones. */
+#define PP_LEN_MEMO_SIZE 2048      /* a power of two */
+struct pp_code_at {
+	uint64_t ino;              /* the file's inode; 0 for process memory */
+	uint32_t dev;              /* the file's device, or the read id */
+	uint64_t pos;              /* file offset, or address */
+};
 struct pp_len_memo {
-	uint32_t gen;              /* entries of other generations are empty */
 	struct {
-		uint64_t addr;
-		uint32_t gen;
+		uint64_t ino, pos;
+		uint32_t dev;
 		uint8_t len, avail; /* the length (0: none) found with avail bytes available */
+		uint8_t used;
 	} e[PP_LEN_MEMO_SIZE];
 };
-void pp_len_memo_reset(struct pp_len_memo *m);
-/* pp_decode_ending_at for code that ends at address end (the IP), through memo. */
+/* pp_decode_ending_at for code whose byte at code + len (the IP) is at position end, through
+ * memo (NULL: none). */
 enum pp_iclass pp_decode_ending_at_memo(struct pp_decoder *d, const uint8_t *code, size_t len,
-					uint64_t end, struct pp_len_memo *memo,
+					const struct pp_code_at *end, struct pp_len_memo *memo,
 					size_t *insn_len);
 
 /* Architecture back ends (decode-x86.c, decode-arm64.c). `state` is allocated by new. */
@@ -125,5 +131,7 @@ void *pp_icache_scratch(struct pp_ip_cache *c, size_t len);
 /* The cache's length memo (for one thread's use, like the scratch buffer); NULL when out of
  * memory. */
 struct pp_len_memo *pp_icache_len_memo(struct pp_ip_cache *c);
+/* A new id for one read of process memory (struct pp_code_at), from 1. */
+uint32_t pp_icache_read_id(struct pp_ip_cache *c);
 
 #endif

@@ -584,8 +584,9 @@ Test(collect, ip_cache_never_exceeds_its_bound)
 }
 
 /* IPs close together share instruction lengths through a memo: the classes and lengths are
- * exactly those found without it, on real code (the end of this program's text) and on random
- * bytes, IP after IP, with 1 to 32 bytes before each. */
+ * exactly those found without it, on real code (the end of this program's text, named as a
+ * file's bytes and looked at twice: the second pass finds every length known) and on random
+ * bytes (named as one read of process memory), IP after IP, with 1 to 32 bytes before each. */
 extern char __executable_start[], etext[];
 
 Test(collect, length_memo_finds_the_same_instructions)
@@ -602,20 +603,22 @@ Test(collect, length_memo_finds_the_same_instructions)
 		rnd[i] = (uint8_t)((x = x * 1103515245u + 12345u) >> 16);
 	size_t text = (size_t)(etext - __executable_start);
 	size_t tlen = text < 32768 ? text : 32768;
-	const uint8_t *bufs[2] = { (const uint8_t *)etext - tlen, rnd };
-	size_t lens[2] = { tlen, sizeof(rnd) };
+	const uint8_t *bufs[3] = { (const uint8_t *)etext - tlen, (const uint8_t *)etext - tlen, rnd };
+	size_t lens[3] = { tlen, tlen, sizeof(rnd) };
+	struct pp_code_at where[3] = { { 77, 0x801, 0x10000 }, { 77, 0x801, 0x10000 },
+				       { 0, 5, 0x7f0000000000ull } };
 	long decodable = 0;
-	for (int b = 0; b < 2; b++) {
-		pp_len_memo_reset(&memo);
-		uint64_t base = 0x7f0000000000ull + (uint64_t)b * 0x100000;
+	for (int b = 0; b < 3; b++) {
 		for (size_t ip = 32; ip < lens[b]; ip++) {
 			size_t back = ip % 3 ? 32 : 1 + (ip * 7) % 32, l1, l2;
 			const uint8_t *code = bufs[b] + ip - back;
+			struct pp_code_at end = where[b];
+			end.pos += ip;
 			enum pp_iclass c1 = pp_decode_ending_at(d, code, back, &l1);
-			enum pp_iclass c2 = pp_decode_ending_at_memo(d, code, back, base + ip, &memo, &l2);
-			cr_assert_eq(c1, c2, "buffer %d, IP %zu with %zu bytes: class %d, with the memo %d",
+			enum pp_iclass c2 = pp_decode_ending_at_memo(d, code, back, &end, &memo, &l2);
+			cr_assert_eq(c1, c2, "pass %d, IP %zu with %zu bytes: class %d, with the memo %d",
 				     b, ip, back, c1, c2);
-			cr_assert_eq(l1, l2, "buffer %d, IP %zu: length %zu, with the memo %zu", b, ip,
+			cr_assert_eq(l1, l2, "pass %d, IP %zu: length %zu, with the memo %zu", b, ip,
 				     l1, l2);
 			decodable += c1 != PP_IC_UNDECODABLE;
 		}
