@@ -695,10 +695,11 @@ static void make_key(const struct wslot *e, const struct pp_map *m, size_t back,
 {
 	memset(k, 0, sizeof(*k));
 	k->back = (uint8_t)back;
-	if (m->loc == PP_LOC_FILE && m->ino) {
+	if (m->loc == PP_LOC_FILE && m->ino && m->ver) {
 		k->kind = PP_ICK_FILE;
 		k->a = m->ino;
 		k->b = m->offset + (e->ip - m->start);
+		k->v = m->ver;
 		k->c = m->dev;
 	} else {
 		k->kind = PP_ICK_PROC;
@@ -806,9 +807,10 @@ static void classify_pending(struct ips_priv *p)
 			else if (pd[k].back) {
 				/* Lengths are shared by IPs in the same file, or from the same
 				 * read of process memory. */
-				struct pp_code_at at = { 0, pd[k].read_id, e->ip };
+				struct pp_code_at at = { 0, 0, pd[k].read_id, e->ip };
 				if (pd[k].key.kind == PP_ICK_FILE)
-					at = (struct pp_code_at){ pd[k].key.a, pd[k].key.c, pd[k].key.b };
+					at = (struct pp_code_at){ pd[k].key.a, pd[k].key.v,
+								  pd[k].key.c, pd[k].key.b };
 				bool shared = pd[k].key.kind == PP_ICK_FILE || pd[k].read_id;
 				c = pp_decode_ending_at_memo(p->dec, code[k], pd[k].back, &at,
 							     shared ? memo : NULL, NULL);

@@ -69,14 +69,14 @@ size_t pp_ip_cache_capacity(const struct pp_ip_cache *c)
 
 static bool key_eq(const struct pp_icache_key *x, const struct pp_icache_key *y)
 {
-	return x->a == y->a && x->b == y->b && x->c == y->c && x->back == y->back &&
-	       x->kind == y->kind;
+	return x->a == y->a && x->b == y->b && x->v == y->v && x->c == y->c &&
+	       x->back == y->back && x->kind == y->kind;
 }
 
 static struct pp_icache_entry *set_of(struct pp_ip_cache *c, const struct pp_icache_key *k)
 {
 	uint64_t h = k->a * 0x9e3779b97f4a7c15ull;
-	h = (h ^ (h >> 29) ^ k->b) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 29) ^ k->b ^ k->v) * 0xbf58476d1ce4e5b9ull;
 	h = (h ^ (h >> 31) ^ ((uint64_t)k->c << 16) ^ ((uint64_t)k->back << 8) ^ k->kind) *
 	    0x94d049bb133111ebull;
 	return &c->e[((size_t)(h >> 32) & (c->nsets - 1)) * WAYS];

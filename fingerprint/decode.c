@@ -92,8 +92,8 @@ static size_t length_at(struct pp_decoder *d, const uint8_t *code, size_t len,
 {
 	if (!memo)
 		return d->ops->length(d->state, code, len);
-	uint64_t h = (at->pos ^ (at->ino * 0xbf58476d1ce4e5b9ull) ^ ((uint64_t)at->dev << 32)) *
-		     0x9e3779b97f4a7c15ull;
+	uint64_t h = (at->pos ^ ((at->ino ^ at->ver) * 0xbf58476d1ce4e5b9ull) ^
+		      ((uint64_t)at->dev << 32)) * 0x9e3779b97f4a7c15ull;
 	size_t first = (size_t)(h >> 40) & (PP_LEN_MEMO_SIZE - 1), slot = first;
 	/* Entries are never removed, only replaced: a key is before the first free slot. */
 	for (int i = 0; i < MEMO_PROBES; i++) {
@@ -103,7 +103,7 @@ static size_t length_at(struct pp_decoder *d, const uint8_t *code, size_t len,
 			break;
 		}
 		if (memo->e[k].pos != at->pos || memo->e[k].ino != at->ino ||
-		    memo->e[k].dev != at->dev)
+		    memo->e[k].ver != at->ver || memo->e[k].dev != at->dev)
 			continue;
 		if (memo->e[k].len)
 			return memo->e[k].len <= len ? memo->e[k].len : 0;
@@ -115,6 +115,7 @@ static size_t length_at(struct pp_decoder *d, const uint8_t *code, size_t len,
 	size_t l = d->ops->length(d->state, code, len);
 	memo->e[slot].pos = at->pos;
 	memo->e[slot].ino = at->ino;
+	memo->e[slot].ver = at->ver;
 	memo->e[slot].dev = at->dev;
 	memo->e[slot].len = (uint8_t)l;
 	memo->e[slot].avail = (uint8_t)len;
@@ -143,7 +144,7 @@ enum pp_iclass pp_decode_ending_at_memo(struct pp_decoder *d, const uint8_t *cod
 		memo = NULL;
 	struct pp_code_at at = { 0 }; /* of code[0], then of each start */
 	if (end)
-		at = (struct pp_code_at){ end->ino, end->dev, end->pos - len };
+		at = (struct pp_code_at){ end->ino, end->ver, end->dev, end->pos - len };
 	uint64_t base = at.pos;
 	if (ops->min_len == ops->max_len) {
 		size_t w = ops->max_len;

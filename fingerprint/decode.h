@@ -56,20 +56,21 @@ enum pp_iclass pp_decode_ending_at(struct pp_decoder *d, const uint8_t *code, si
 
 /* Instruction lengths already found, so that IPs close together (a hot loop's, in any process
  * running the same binary) share the forward decodes of their backwards searches. A position
- * is named by where its bytes come from: a file (inode and device, file offset), or one read
- * of a process's memory (inode 0, a read id that is never reused, address). Exact because the
+ * is named by where its bytes come from: a file (inode, version and device, file offset), or
+ * one read of a process's memory (inode 0, a read id that is never reused, address). Exact because the
  * decoder never reads past an instruction's end: one that decodes to L bytes with n available
  * decodes to L with any n' >= L, and one that does not decode with n bytes does not with
  * fewer. A fixed table: new lengths replace old ones. */
 #define PP_LEN_MEMO_SIZE 2048      /* a power of two */
 struct pp_code_at {
 	uint64_t ino;              /* the file's inode; 0 for process memory */
+	uint64_t ver;              /* the file's version (struct pp_map.ver); 0 for memory */
 	uint32_t dev;              /* the file's device, or the read id */
 	uint64_t pos;              /* file offset, or address */
 };
 struct pp_len_memo {
 	struct {
-		uint64_t ino, pos;
+		uint64_t ino, ver, pos;
 		uint32_t dev;
 		uint8_t len, avail; /* the length (0: none) found with avail bytes available */
 		uint8_t used;
@@ -97,11 +98,13 @@ extern const struct pp_isa_ops pp_isa_arm64;
  * IP is a function of the code bytes before it, so an entry is keyed by where those bytes
  * come from: a file (device, inode, offset of the IP, bytes available before it) when the
  * code is file-backed, which processes running the same binaries share; else the process and
- * address, and for generated code the bytes' hash must match again in each window. */
+ * address, and for generated code the bytes' hash must match again in each window. A file
+ * whose identity could not be checked (struct pp_map.ver 0) is cached as process memory. */
 enum pp_icache_kind { PP_ICK_FILE = 1, PP_ICK_PROC };
 
 struct pp_icache_key {
 	uint64_t a, b;             /* file: inode, offset; proc: pid, address */
+	uint64_t v;                /* file: its version (struct pp_map.ver); proc: 0 */
 	uint32_t c;                /* file: device; proc: 0 */
 	uint8_t back;              /* code bytes before the IP the class was decoded from */
 	uint8_t kind;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static const char *const loc_names[PP_LOC_COUNT] = {
@@ -80,6 +82,7 @@ static int parse(const char *line, const char *end, struct pp_map *m, const char
 	m->offset = off;
 	m->ino = ino;
 	m->dev = (uint32_t)((major << 20) | (minor & 0xfffff)); /* the kernel's dev_t layout */
+	m->ver = 0;
 	m->path = NULL;
 	if (l == 0 || strncmp(q, "[heap]", 6) == 0 || strncmp(q, "[stack", 6) == 0 ||
 	    strncmp(q, "[anon:", 6) == 0 || (l >= 7 && strncmp(q, "/memfd:", 7) == 0))
@@ -151,6 +154,26 @@ static char *read_all(const char *path, size_t *len, int *err)
 	return buf;
 }
 
+/* The ctime of the file at path as the process sees it, if that is the mapped file (ino, dev);
+ * else 0. Consecutive mappings of one file are checked once. */
+static uint64_t file_version(pid_t pid, const struct pp_map *m, const char *path, size_t plen,
+			     const struct pp_map *prev)
+{
+	if (prev && prev->ver && prev->ino == m->ino && prev->dev == m->dev)
+		return prev->ver;
+	char full[4200];
+	if (plen >= sizeof(full) - 64)
+		return 0;
+	int k = snprintf(full, sizeof(full), "/proc/%d/root", (int)pid);
+	memcpy(full + k, path, plen);
+	full[k + (int)plen] = '\0';
+	struct stat st;
+	if (stat(full, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != m->ino ||
+	    (((uint32_t)major(st.st_dev) << 20) | (minor(st.st_dev) & 0xfffff)) != m->dev)
+		return 0;
+	return ((uint64_t)st.st_ctim.tv_sec * 1000000000u + (uint64_t)st.st_ctim.tv_nsec) | 1;
+}
+
 int pp_maps_read(pid_t pid, struct pp_maps *maps)
 {
 	char path[64];
@@ -172,8 +195,10 @@ int pp_maps_read(pid_t pid, struct pp_maps *maps)
 		line = nl ? nl + 1 : end;
 		if (!exec)
 			continue;
-		if (one.loc == PP_LOC_FILE && !(l > 10 && memcmp(p + l - 10, " (deleted)", 10) == 0))
+		if (one.loc == PP_LOC_FILE && !(l > 10 && memcmp(p + l - 10, " (deleted)", 10) == 0)) {
 			one.path = strndup(p, l);
+			one.ver = file_version(pid, &one, p, l, n ? &m[n - 1] : NULL);
+		}
 		if (n == cap) {
 			cap = cap ? 2 * cap : 32;
 			struct pp_map *nm = realloc(m, (size_t)cap * sizeof(*m));

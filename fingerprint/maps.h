@@ -19,8 +19,12 @@ enum pp_loc {
 struct pp_map {
 	uint64_t start, end;
 	uint64_t offset;   /* file offset of start */
-	uint64_t ino;      /* the file's inode and device (0 when anonymous): code in the same */
-	uint32_t dev;      /* file at the same offset is the same code in every process */
+	uint64_t ino;      /* the file's inode and device (0 when anonymous) */
+	uint32_t dev;
+	uint64_t ver;      /* PP_LOC_FILE: the file's ctime (ns) as seen through the process's
+			    * root, when that file is the mapped one; 0 when it could not be
+			    * checked. Inode numbers are reused once a file is gone: only with
+			    * ver is (ino, dev, ver, offset) the same code in every process. */
 	enum pp_loc loc;
 	char *path;        /* PP_LOC_FILE only (else NULL): code can be re-read from the file
 			    * after the process has exited */

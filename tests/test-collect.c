@@ -555,7 +555,7 @@ Test(collect, ip_cache_never_exceeds_its_bound)
 	cr_expect_leq(cap, 1000);
 	cr_expect_geq(cap, 500);
 	cr_expect_eq(pp_ip_cache_used(c), 0);
-	struct pp_icache_key hot = { .a = 11, .b = 0x1234, .c = 0x801, .back = 32,
+	struct pp_icache_key hot = { .a = 11, .b = 0x1234, .v = 99, .c = 0x801, .back = 32,
 				     .kind = PP_ICK_FILE };
 	pp_icache_put(c, &hot)->cls = PP_IC_AES;
 	for (uint64_t i = 0; i < 50 * cap; i++) {
@@ -579,6 +579,9 @@ Test(collect, ip_cache_never_exceeds_its_bound)
 	cr_expect_null(pp_icache_find(c, &other));
 	other = hot;
 	other.kind = PP_ICK_PROC;
+	cr_expect_null(pp_icache_find(c, &other));
+	other = hot; /* the same inode number, reused by another file */
+	other.v = 100;
 	cr_expect_null(pp_icache_find(c, &other));
 	pp_ip_cache_free(c);
 }
@@ -605,8 +608,8 @@ Test(collect, length_memo_finds_the_same_instructions)
 	size_t tlen = text < 32768 ? text : 32768;
 	const uint8_t *bufs[3] = { (const uint8_t *)etext - tlen, (const uint8_t *)etext - tlen, rnd };
 	size_t lens[3] = { tlen, tlen, sizeof(rnd) };
-	struct pp_code_at where[3] = { { 77, 0x801, 0x10000 }, { 77, 0x801, 0x10000 },
-				       { 0, 5, 0x7f0000000000ull } };
+	struct pp_code_at where[3] = { { 77, 3, 0x801, 0x10000 }, { 77, 3, 0x801, 0x10000 },
+				       { 0, 0, 5, 0x7f0000000000ull } };
 	long decodable = 0;
 	for (int b = 0; b < 3; b++) {
 		for (size_t ip = 32; ip < lens[b]; ip++) {
