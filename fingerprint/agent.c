@@ -23,7 +23,7 @@
 #define NBUCKETS 4096
 #define FD_BACKOFF_TICKS 30   /* after running out of fds, attach nothing new for this long */
 #define MAX_ALLOW 32
-/* Decoded IPs of every monitored process together (48 bytes each): the same binaries and
+/* Decoded IPs of every monitored process together (56 bytes each): the same binaries and
  * libraries share entries, so this is plenty for dozens of processes. */
 #define IP_CACHE_ENTRIES 16384
 #define FD_COUNT_TICKS 10     /* counting its own fds lists /proc/self/fd: not every tick */
