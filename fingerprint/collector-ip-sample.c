@@ -785,7 +785,8 @@ static void classify_pending(struct ips_priv *p)
 
 	uint8_t(*code)[PP_DECODE_BACK] = p->code;
 	bool *ok = p->ok;
-	qsort(pd, (size_t)np, sizeof(*pd), cmp_pending);
+	if (np > 1)
+		qsort(pd, (size_t)np, sizeof(*pd), cmp_pending);
 	for (int i = 0; i < np;) { /* one process at a time: process_vm_readv is per pid */
 		int j = i;
 		while (j < np && pd[j].pr == pd[i].pr)
@@ -856,7 +857,8 @@ static int ips_read(void *priv, struct pp_window *w)
 	ips_service(p, NULL, 0);
 	/* In table order, as a scan of the whole table would visit them: the entropy's sum is
 	 * the same to the last bit. */
-	qsort(p->used, p->wused, sizeof(*p->used), cmp_u32);
+	if (p->wused > 1)
+		qsort(p->used, p->wused, sizeof(*p->used), cmp_u32);
 
 	/* Classes, locations, and hot-IP concentration: the 16 most sampled IPs' share and the
 	 * entropy (bits) of the IP histogram. */

@@ -284,7 +284,8 @@ static int read_tasks(struct procfs_priv *p, long threads)
 	}
 	if (errno && !n)
 		return -errno; /* the process is gone: its task directory lists nothing */
-	qsort(p->cur, (size_t)n, sizeof(*p->cur), cmp_tid);
+	if (n > 1)
+		qsort(p->cur, (size_t)n, sizeof(*p->cur), cmp_tid);
 	/* Hand the open files of threads still listed over to the new listing. */
 	for (int i = 0; i < n; i++) {
 		struct task_vals *old = bsearch(&p->cur[i], p->tasks, (size_t)p->ntasks,
