@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-static int nibble(char c)
+int pp_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -22,7 +22,7 @@ long pp_hex_decode(const char *hex, uint8_t *out, size_t cap)
 	if (n / 2 > cap)
 		return -ERANGE;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+		int hi = pp_hex_digit(hex[2 * i]), lo = pp_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of one hex digit [0-9a-fA-F], or -1. */
+int pp_hex_digit(char c);
 /* Decodes `hex` (even length, [0-9a-fA-F]) into out[cap]; returns bytes written or -EINVAL
  * (odd length, bad digit) / -ERANGE (does not fit). */
 long pp_hex_decode(const char *hex, uint8_t *out, size_t cap);

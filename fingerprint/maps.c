@@ -1,5 +1,6 @@
 /* /proc/PID/maps: executable mappings and what kind of code they hold. */
 #include "fingerprint/maps.h"
+#include "core/hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,17 +22,6 @@ const char *pp_loc_name(enum pp_loc l)
 	return (unsigned)l < PP_LOC_COUNT ? loc_names[l] : "?";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A number in base 16 (or 10), ended by `stop`; the position after stop, or NULL. */
 static const char *number(const char *p, const char *end, int base, char stop,
 			  unsigned long long *v)
@@ -39,7 +29,7 @@ static const char *number(const char *p, const char *end, int base, char stop,
 	const char *s = p;
 	*v = 0;
 	for (; p < end; p++) {
-		int d = hexval(*p);
+		int d = pp_hex_digit(*p);
 		if (d < 0 || d >= base)
 			break;
 		*v = *v * (unsigned)base + (unsigned)d;

@@ -1,5 +1,6 @@
 /* Small helpers the workload files share. */
 #include "kernels/workloads/wl.h"
+#include "core/hex.h"
 
 #include <errno.h>
 #include <string.h>
@@ -33,23 +34,12 @@ double wl_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool wl_unhex(const char *hex, uint8_t *out, size_t len)
 {
 	if (strlen(hex) != 2 * len)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+		int hi = pp_hex_digit(hex[2 * i]), lo = pp_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		out[i] = (uint8_t)(hi << 4 | lo);
