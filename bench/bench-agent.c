@@ -3,15 +3,18 @@
  *
  * N busy child processes (default 50, at nice 19 so the benchmark takes only idle CPU from
  * other work on the machine) share the cores: `powprint run W` for W cycling through
- * --workloads (default a few benign ones: real code has many hot IPs, which is what the
- * ip-sample caches hold), or "loop", a tight integer loop. The agent runs as a child, `powprint watch --all --interval MS --json --metrics 127.0.0.1:PORT`, with --min-cpu
- * well below what each busy process gets (a quarter of its fair share, at most the agent's default). After
- * --warmup seconds it is measured for --seconds:
+ * --workloads (default every benign workload of the catalog: real code has many hot IPs,
+ * which is what the ip-sample caches hold), or "loop", a tight integer loop. The agent runs
+ * as a child, `powprint watch --all --interval MS --json --metrics 127.0.0.1:PORT`, with
+ * --min-cpu well below what each busy process gets (a quarter of its fair share, at most the
+ * agent's default). After --warmup seconds it is measured for --seconds:
  *  - its CPU time (utime + stime from /proc/AGENT/stat, all threads) per wall second, as a
  *    percentage of one core. Target (issue 9): <= 1% with 50 processes monitored at 1 s.
  *  - its resident memory: VmRSS at the end (and the largest seen), VmHWM. Target: <= 32 MiB.
  *  - how many processes it monitored (powprint_agent_processes_monitored from its /metrics,
  *    the median of one scrape per second) and how much CPU the busy processes got.
+ *  - false alerts: alerts on anything but the miners it starts itself, over the whole run.
+ *    Target: zero while every benign catalog workload runs.
  * With --latency, a miner (`powprint run cn/r`, then the same at --duty 20) is started
  * --reps times while the agent runs, and the time from its start to its alert line is
  * reported (median). Targets: 5 s at full speed, 15 s duty-cycled. */
@@ -44,7 +47,8 @@
 #define TARGET_LATENCY_DUTY_S 15.0
 #define MAX_PROCS 1000
 #define MAX_REPS 20
-#define DEFAULT_WORKLOADS "sort,zstd,sha256,blake2b,aes-gcm"
+#define DEFAULT_WORKLOADS "benign"
+#define MAX_WORKLOADS 64
 
 static volatile sig_atomic_t stop_req;
 
@@ -267,6 +271,9 @@ static double wait_alert(const char *out_path, long *off, pid_t pid, double t0, 
 	return found;
 }
 
+static pid_t miners[2 * MAX_REPS];
+static int nminers;
+
 static int latency_runs(const char *cli, const char *miner, int duty, int reps,
 			const char *out_path, double timeout_s, double *lat)
 {
@@ -285,6 +292,7 @@ static int latency_runs(const char *cli, const char *miner, int duty, int reps,
 		pid_t m = start_cmd(argv, NULL, NULL);
 		if (m < 0)
 			return -errno;
+		miners[nminers++] = m;
 		lat[n++] = wait_alert(out_path, &off, m, t0, timeout_s);
 		stop_pid(m, SIGKILL);
 		fprintf(stderr, "bench-agent: %s%s%s alerted after %.1f s\n", miner,
@@ -292,6 +300,63 @@ static int latency_runs(const char *cli, const char *miner, int duty, int reps,
 		nap(3); /* its cleared event, and the agent forgets it */
 	}
 	return n;
+}
+
+/* Alerts in the agent's output about anything but the miners this benchmark started: with
+ * only benign workloads busy, every one is a false alert. Prints each to stderr. */
+static int false_alerts(const char *out_path)
+{
+	FILE *f = fopen(out_path, "re");
+	if (!f)
+		return -1;
+	char line[8192];
+	int n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "\"pid\":");
+		if (!strstr(line, "\"event\":\"alert\"") || !p)
+			continue;
+		pid_t pid = (pid_t)atoi(p + 6);
+		bool miner = false;
+		for (int i = 0; i < nminers; i++)
+			miner |= miners[i] == pid;
+		if (!miner) {
+			n++;
+			fprintf(stderr, "bench-agent: false alert: %s", line);
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* "benign" in a --workloads list stands for every benign workload of the catalog (the names
+ * in `powprint list --class benign`). Returns how many names are in wv. */
+static int expand_workloads(const char *cli, char *list, char **wv, int cap)
+{
+	static char names[MAX_WORKLOADS][64];
+	int nw = 0, nn = 0;
+	for (char *save = NULL, *t = strtok_r(list, ",", &save); t && nw < cap;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (strcmp(t, "benign") != 0) {
+			wv[nw++] = t;
+			continue;
+		}
+		char cmd[PATH_MAX + 64], line[512];
+		snprintf(cmd, sizeof(cmd), "'%s' list --class benign", cli);
+		FILE *p = popen(cmd, "re");
+		if (!p)
+			continue;
+		bool header = true;
+		while (fgets(line, sizeof(line), p) && nw < cap && nn < MAX_WORKLOADS) {
+			if (header) { /* NAME CLASS ... */
+				header = false;
+				continue;
+			}
+			if (sscanf(line, "%63s benign", names[nn]) == 1 && strstr(line, " benign "))
+				wv[nw++] = names[nn++];
+		}
+		pclose(p);
+	}
+	return nw;
 }
 
 /* The powprint next to this program (the build directory's), else on PATH. */
@@ -320,13 +385,13 @@ static void usage(FILE *f)
 		"                   [--workloads W,...] [--latency] [--reps N] [--miner NAME] [--json]\n"
 		"\n"
 		"Starts N busy processes (default 50, at nice 19): `powprint run W` for W cycling\n"
-		"through --workloads (default %s), \"loop\" a plain\n"
-		"integer loop. Runs `powprint watch --all` on them and reports its CPU (%% of one core)\n"
-		"and resident memory over --seconds (default 30) after --warmup (default 10), next to\n"
-		"the targets (1%%, 32 MiB). --min-cpu defaults to a quarter of each busy process's fair\n"
-		"share of the cores (at most 10). --latency then starts a miner (--miner, default cn/r)\n"
-		"--reps times (default 3) at full speed and at --duty 20, and reports the median time\n"
-		"to its alert (targets 5 s and 15 s).\n"
+		"through --workloads (default %s: every benign workload of the catalog), \"loop\" a\n"
+		"plain integer loop. Runs `powprint watch --all` on them and reports its CPU (%% of one\n"
+		"core), resident memory and false alerts over --seconds (default 30) after --warmup\n"
+		"(default 10), next to the targets (1%%, 32 MiB, 0). --min-cpu defaults to a quarter\n"
+		"of each busy process's fair share of the cores (at most 10). --latency then starts a\n"
+		"miner (--miner, default cn/r) --reps times (default 3) at full speed and at --duty 20,\n"
+		"and reports the median time to its alert (targets 5 s and 15 s).\n"
 		"--powprint defaults to the powprint next to this program.\n", DEFAULT_WORKLOADS);
 }
 
@@ -404,14 +469,14 @@ int main(int argc, char **argv)
 	snprintf(err_path, sizeof(err_path), "%s/agent.err", dir);
 
 	static pid_t busy[MAX_PROCS];
-	char wl[1024], *wv[64];
-	int nw = 0;
+	char wl[1024], *wv[MAX_WORKLOADS];
 	snprintf(wl, sizeof(wl), "%s", workloads);
-	for (char *save = NULL, *t = strtok_r(wl, ",", &save); t && nw < 64;
-	     t = strtok_r(NULL, ",", &save))
-		wv[nw++] = t;
+	int nw = expand_workloads(cli, wl, wv, MAX_WORKLOADS);
 	if (!nw)
 		wv[nw++] = "loop";
+	char wlist[2048] = "";
+	for (int i = 0, o = 0; i < nw && o < (int)sizeof(wlist); i++)
+		o += snprintf(wlist + o, sizeof(wlist) - (size_t)o, "%s%s", i ? "," : "", wv[i]);
 	for (int i = 0; i < nprocs; i++)
 		busy[i] = start_busy(cli, wv[i % nw], nice_val);
 
@@ -431,7 +496,7 @@ int main(int argc, char **argv)
 	if (!json)
 		printf("agent: %s watch --all --interval %s --min-cpu %s (%d busy processes (%s) at "
 		       "nice %d on %ld CPUs: a fair share is %.1f%% of a core)\n", cli, iv, mc, nprocs,
-		       workloads, nice_val, ncpu, share);
+		       wlist, nice_val, ncpu, share);
 	fflush(stdout);
 	pid_t agent = start_cmd(aargv, out_path, err_path);
 
@@ -493,15 +558,16 @@ int main(int argc, char **argv)
 		lat_full = median(lat[0], nlat_full);
 		lat_duty = median(lat[1], nlat_duty);
 	}
+	int nfalse = false_alerts(out_path);
 
 	if (json) {
 		printf("{\"procs\":%d,\"workloads\":\"%s\",\"interval_ms\":%ld,\"min_cpu_pct\":%.3g,\"seconds\":%.1f,"
 		       "\"busy_cpu_pct_each\":%.2f,\"monitored_median\":%.0f,"
 		       "\"candidates_median\":%.0f,\"agent_cpu_pct\":%.3f,\"target_cpu_pct\":%.1f,"
 		       "\"rss_mib\":%.1f,\"rss_max_mib\":%.1f,\"hwm_mib\":%.1f,"
-		       "\"target_rss_mib\":%.0f", nprocs, workloads, interval, min_cpu, t1 - t0, busy_pct,
-		       mon_med, cand_med, cpu_pct, TARGET_CPU_PCT, rss, rss_max, hwm,
-		       TARGET_RSS_MIB);
+		       "\"target_rss_mib\":%.0f,\"false_alerts\":%d", nprocs, wlist, interval,
+		       min_cpu, t1 - t0, busy_pct, mon_med, cand_med, cpu_pct, TARGET_CPU_PCT, rss,
+		       rss_max, hwm, TARGET_RSS_MIB, nfalse);
 		if (latency) {
 			printf(",\"latency\":{\"miner\":\"%s\",\"full_median_s\":", miner);
 			printf(isfinite(lat_full) ? "%.2f" : "null", lat_full);
@@ -523,6 +589,8 @@ int main(int argc, char **argv)
 		printf("%-40s %10.1f  (target <= %.0f; largest seen %.1f)\n", "agent RSS, MiB",
 		       rss, TARGET_RSS_MIB, rss_max);
 		printf("%-40s %10.1f\n", "agent peak RSS (VmHWM), MiB", hwm);
+		printf("%-40s %10d  (target 0; alerts on anything but the miners started here)\n",
+		       "false alerts", nfalse);
 		if (latency) {
 			printf("%-40s %10.1f  (target <= %.0f; %d of %d alerted)\n",
 			       "detection latency, full speed, s", lat_full, TARGET_LATENCY_S,
