@@ -276,6 +276,7 @@ static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 	struct perf_event_attr a;
 	sample_attr(&a, ctx->opts->sample_hz, ctx->opts->kernel, fits ? ds : ds / 2);
 	a.inherit = 1;
+	a.inherit_thread = ctx->opts->threads_only;
 
 	int tasks_done = 0;
 	for (int k = 0; k < t->ntids; k++) {

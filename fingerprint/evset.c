@@ -54,6 +54,7 @@ static int open_one(struct pp_evset *s, int i, pid_t tid, int group_fd)
 	struct perf_event_attr a = s->attr[i];
 	a.disabled = group_fd < 0;  /* members follow their leader */
 	a.inherit = 1;
+	a.inherit_thread = s->threads_only;
 	a.read_format = PERF_FORMAT_GROUP | PERF_FORMAT_ID | PERF_FORMAT_TOTAL_TIME_ENABLED |
 			PERF_FORMAT_TOTAL_TIME_RUNNING;
 	return pp_perf_open(&a, tid, -1, group_fd, PERF_FLAG_FD_CLOEXEC);
@@ -130,6 +131,7 @@ int pp_evset_open(struct pp_evset *s, struct pp_backend_ctx *ctx, const char *wh
 	const struct pp_target *tg = ctx->tgt;
 	if (!s->group_size)
 		s->group_size = PP_EVSET_GROUP_MAX;
+	s->threads_only = ctx->opts->threads_only;
 	s->tasks = calloc((size_t)tg->ntids, sizeof(*s->tasks));
 	if (!s->tasks)
 		return -ENOMEM;

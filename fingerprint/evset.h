@@ -24,6 +24,7 @@ struct pp_evset {
 	int group_size;                /* most events per group */
 	int ntasks;
 	struct pp_evset_task *tasks;
+	bool threads_only;             /* inherit_thread: not into forked children */
 };
 
 /* Adds an event (attr already encoded); returns its index or -ENOSPC. */

@@ -189,6 +189,23 @@ static void loop_late_threads(void)
 		pause();
 }
 
+/* Like loop_late_threads, with one late thread and one forked child. */
+static void loop_late_thread_and_child(void)
+{
+	usleep(200 * 1000);
+	pid_t pid = getpid();
+	if (fork() == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != pid)
+			_exit(0);
+		busy_thread(NULL);
+	}
+	pthread_t t;
+	pthread_create(&t, NULL, busy_thread, NULL);
+	for (;;)
+		pause();
+}
+
 static void loop_many_threads(void)
 {
 	pthread_t t;
@@ -460,6 +477,49 @@ Test(collect, threads_created_later_are_inherited)
 		     "task-clock %.3f s vs schedstat of the threads %.3f s", win.task_clock_s, run);
 	if (have("ip-sample"))
 		cr_expect_gt(pp_window_count(&win, "ip.samples"), 200);
+}
+
+/* Forked children are followed by default (`stat -- CMD` measures the command's process
+ * tree), but not with threads_only, which the agent uses: it watches every process on its
+ * own, and a parent must not look like the miner it started. */
+Test(collect, forked_children_are_followed_unless_threads_only)
+{
+	NEED("perf-sw");
+	for (int only = 0; only < 2; only++) {
+		pid_t pid = fork();
+		cr_assert_geq(pid, 0);
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			alarm(60);
+			loop_late_thread_and_child();
+		}
+		usleep(20 * 1000);
+		bool ips = have("ip-sample");
+		PP_OPTS(pp_collect_opts, o, .backends = ips ? "perf-sw,ip-sample,procfs" :
+			"perf-sw,procfs", .interval_ms = 1000, .threads_only = only);
+		struct pp_collector *c;
+		char why[512];
+		cr_assert_eq(pp_collector_open_pid(pid, &o, &c, why, sizeof(why)), 0, "%s", why);
+		cr_assert_eq(pp_collector_read(c, &win), 0);
+		pp_collector_close(c);
+		kill(pid, SIGKILL);
+		reap(pid);
+		/* schedstat of the target's own threads: the late thread, not the child. */
+		double run = pp_window_count(&win, "proc.run_ns") * 1e-9, tc = win.task_clock_s;
+		cr_assert_gt(run, 0.2, "the late thread ran %.3f s", run);
+		if (only)
+			cr_expect_lt(fabs(tc - run), 0.1 * run + 0.01, "threads_only: task-clock "
+				     "%.3f s vs the target's threads %.3f s", tc, run);
+		else
+			cr_expect_gt(tc, 1.3 * run, "task-clock %.3f s vs the target's threads "
+				     "%.3f s: the child's CPU time is not counted", tc, run);
+		/* Samples (1 kHz of CPU time) likewise. */
+		double ns = pp_window_count(&win, "ip.samples");
+		if (ips && only)
+			cr_expect_lt(ns, 1300 * run + 30, "%.0f samples in %.3f s", ns, run);
+		else if (ips)
+			cr_expect_gt(ns, 1300 * run, "%.0f samples in %.3f s", ns, run);
+	}
 }
 
 /* ---- targets that end or never were ---- */

@@ -74,6 +74,10 @@ struct pp_collect_opts {
 	pp_warn_fn warn;
 	void *warn_arg;
 	struct pp_ip_cache *ip_cache;  /* shared decoded-IP cache; NULL = one of its own */
+	/* Counters follow threads the target creates later but not the processes it forks
+	 * (perf's inherit_thread, Linux 5.13; older kernels follow both). The agent watches
+	 * each process on its own: a parent must not be charged with a child's mining. */
+	bool threads_only;
 };
 
 /* One raw count of a window. */
