@@ -50,9 +50,9 @@ struct pp_sysinfo {
 	char pfm_pmus[PP_SYSINFO_MAX_PMUS][32];
 	char pfm_error[128];
 	bool sw_events;             /* task-clock opened */
-	char sw_why[128];
+	char sw_why[256];
 	bool cpu_clock_sampling;    /* cpu-clock sampling event with an mmap ring opened */
-	char sampling_why[128];
+	char sampling_why[256];
 
 	/* Memory pages. */
 	long nr_hugepages;          /* -1 when unknown */
