@@ -43,6 +43,20 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, long min,
 		    long max, long *out);
 
+/* Parses a whole number (strtod syntax) in [min, max], NaN never; false otherwise, with no
+ * message: callers word their own. min DBL_TRUE_MIN means "above 0". */
+bool cli_parse_double(const char *s, double min, double max, double *out);
+
+/* One keyword of an option, and the value it stands for; lists end with { 0 }. */
+struct cli_word {
+	const char *name;
+	int val;
+};
+/* Sets *out to the val of the word s is, or reports a usage error that lists the words
+ * ("--OPT expects a, b or c, not 's'"). */
+bool cli_parse_word(const struct cli_cmd *cmd, const char *opt, const char *s,
+		    const struct cli_word *words, int *out);
+
 /* Appends the comma-separated entries of s (modified in place) to list[n..max); returns the
  * new count. */
 int cli_split(char *s, const char **list, int n, int max);

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
+#include <float.h>
 #include <powprint/bench.h>
 #include <powprint/powprint.h>
 #include <signal.h>
@@ -104,14 +105,11 @@ static int run(int argc, char **argv)
 		case O_JSON: json = true; break;
 		case O_MODEL: o.model = optarg; break;
 		case O_WORKLOADS: o.workloads = optarg; break;
-		case O_SECONDS: {
-			char *end;
-			o.seconds = strtod(optarg, &end);
-			if (*end || end == optarg || !(o.seconds > 0) || o.seconds > 3600)
+		case O_SECONDS:
+			if (!cli_parse_double(optarg, DBL_TRUE_MIN, 3600, &o.seconds))
 				return cli_usage_error(&cmd_bench, "--seconds expects a number of "
 						       "seconds from 0 to 3600, not '%s'", optarg);
 			break;
-		}
 		default:
 			return CLI_EXIT_USAGE;
 		}

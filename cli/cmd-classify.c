@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <powprint/collect.h>
 #include <powprint/features.h>
@@ -387,14 +388,11 @@ static int run(int argc, char **argv)
 			if (!cli_parse_long(cmd, "pid", optarg, 1, 0x7fffffff, &pid))
 				return CLI_EXIT_USAGE;
 			break;
-		case 's': {
-			char *end;
-			seconds = strtod(optarg, &end);
-			if (*end || end == optarg || !(seconds > 0))
+		case 's':
+			if (!cli_parse_double(optarg, DBL_TRUE_MIN, INFINITY, &seconds))
 				return cli_usage_error(cmd, "--seconds expects a positive number, not "
 						       "'%s'", optarg);
 			break;
-		}
 		case 'I':
 			if (!cli_parse_long(cmd, "interval", optarg, PP_INTERVAL_MIN_MS, 3600000,
 					    &interval))

@@ -11,7 +11,6 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,16 +75,15 @@ static void list_algos(FILE *out)
 	fprintf(out, "\n");
 }
 
-static bool parse_double(const char *s, double min, double max, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
+static const struct cli_word pages_words[] = {
+	{ "auto", PP_PAGES_AUTO }, { "on", PP_PAGES_ON }, { "off", PP_PAGES_OFF }, { 0 },
+};
+static const struct cli_word jit_words[] = {
+	{ "on", PP_JIT_ON }, { "off", PP_JIT_OFF }, { "auto", PP_JIT_AUTO }, { 0 },
+};
+static const struct cli_word mode_words[] = {
+	{ "light", PP_RX_LIGHT }, { "fast", PP_RX_FAST }, { 0 },
+};
 
 static void progress(void *arg, const struct pp_mine_status *st)
 {
@@ -279,7 +277,7 @@ static int run(int argc, char **argv)
 	a.mine.hash.sz = sizeof(struct pp_hash_opts);
 	long v;
 	double d;
-	int c;
+	int c, w;
 	while ((c = cli_getopt(&cmd_hash, argc, argv)) != -1) {
 		switch (c) {
 		case 'h':
@@ -309,7 +307,7 @@ static int run(int argc, char **argv)
 			a.mine.threads = (int)v;
 			break;
 		case OPT_SECONDS:
-			if (!parse_double(optarg, 0.001, 1e9, &d))
+			if (!cli_parse_double(optarg, 0.001, 1e9, &d))
 				return cli_usage_error(&cmd_hash, "--seconds expects a positive number, "
 						       "not '%s'", optarg);
 			a.mine.seconds = d;
@@ -321,29 +319,17 @@ static int run(int argc, char **argv)
 			a.mine.hashes = (uint64_t)v;
 			break;
 		case OPT_PAGES:
-			if (!strcmp(optarg, "auto"))
-				a.mine.hash.pages = PP_PAGES_AUTO;
-			else if (!strcmp(optarg, "on"))
-				a.mine.hash.pages = PP_PAGES_ON;
-			else if (!strcmp(optarg, "off"))
-				a.mine.hash.pages = PP_PAGES_OFF;
-			else
-				return cli_usage_error(&cmd_hash, "--huge-pages expects auto, on or off, "
-						       "not '%s'", optarg);
+			if (!cli_parse_word(&cmd_hash, "huge-pages", optarg, pages_words, &w))
+				return CLI_EXIT_USAGE;
+			a.mine.hash.pages = (enum pp_pages)w;
 			break;
 		case OPT_SOFT_AES:
 			a.mine.hash.soft_aes = true;
 			break;
 		case OPT_JIT:
-			if (!strcmp(optarg, "on"))
-				a.mine.hash.jit = PP_JIT_ON;
-			else if (!strcmp(optarg, "off"))
-				a.mine.hash.jit = PP_JIT_OFF;
-			else if (!strcmp(optarg, "auto"))
-				a.mine.hash.jit = PP_JIT_AUTO;
-			else
-				return cli_usage_error(&cmd_hash, "--jit expects on, off or auto, not "
-						       "'%s'", optarg);
+			if (!cli_parse_word(&cmd_hash, "jit", optarg, jit_words, &w))
+				return CLI_EXIT_USAGE;
+			a.mine.hash.jit = (enum pp_jit)w;
 			break;
 		case OPT_JIT_RWX:
 			a.mine.hash.jit_rwx = true;
@@ -360,8 +346,8 @@ static int run(int argc, char **argv)
 				return cli_usage_error(&cmd_hash, "--burst expects ON/OFF seconds, e.g. "
 						       "5/10, not '%s'", optarg);
 			*slash = '\0';
-			if (!parse_double(optarg, 0.001, 1e6, &on) ||
-			    !parse_double(slash + 1, 0.001, 1e6, &off))
+			if (!cli_parse_double(optarg, 0.001, 1e6, &on) ||
+			    !cli_parse_double(slash + 1, 0.001, 1e6, &off))
 				return cli_usage_error(&cmd_hash, "--burst expects two positive numbers "
 						       "of seconds, ON/OFF");
 			a.mine.burst_on_s = on;
@@ -374,13 +360,9 @@ static int run(int argc, char **argv)
 			a.mine.nice = (int)v;
 			break;
 		case OPT_MODE:
-			if (!strcmp(optarg, "light"))
-				a.mine.hash.rx_mode = PP_RX_LIGHT;
-			else if (!strcmp(optarg, "fast"))
-				a.mine.hash.rx_mode = PP_RX_FAST;
-			else
-				return cli_usage_error(&cmd_hash, "--mode expects light or fast, not "
-						       "'%s'", optarg);
+			if (!cli_parse_word(&cmd_hash, "mode", optarg, mode_words, &w))
+				return CLI_EXIT_USAGE;
+			a.mine.hash.rx_mode = (enum pp_rx_mode)w;
 			break;
 		case OPT_KEY:
 			a.mine.hash.key = optarg;

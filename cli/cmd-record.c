@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <float.h>
 #include <powprint/powprint.h>
 #include <powprint/record.h>
 #include <signal.h>
@@ -102,16 +103,6 @@ static char *join_argv(int argc, char **argv)
 	return s;
 }
 
-static bool parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (end == s || *end || !(v > 0) || v > 86400 * 7)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int run(int argc, char **argv)
 {
 	struct pp_record_opts o = { .sz = sizeof(o), .seed = 1 };
@@ -138,7 +129,7 @@ static int run(int argc, char **argv)
 		case O_QUICK: quick = true; break;
 		case O_JSON: json = true; break;
 		case O_SECONDS:
-			if (!parse_seconds(optarg, &o.seconds)) {
+			if (!cli_parse_double(optarg, DBL_TRUE_MIN, 86400 * 7, &o.seconds)) {
 				free(cmdline);
 				return cli_usage_error(&cmd_record, "--seconds expects a positive "
 						       "number of seconds, not '%s'", optarg);

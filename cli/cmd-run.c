@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
+#include <float.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,17 +69,6 @@ static bool takes_value(const char *a)
 			return true;
 	}
 	return false;
-}
-
-static bool parse_double(const char *s, double min, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min)
-		return false;
-	*out = v;
-	return true;
 }
 
 struct start_info {
@@ -242,7 +231,7 @@ static int run(int argc, char **argv)
 			rc = CLI_EXIT_USAGE;
 			goto out;
 		case OPT_SECONDS:
-			if (!parse_double(optarg, 1e-3, &ro.seconds)) {
+			if (!cli_parse_double(optarg, 1e-3, DBL_MAX, &ro.seconds)) {
 				rc = cli_usage_error(&cmd, "--seconds expects a number of seconds "
 						     "(at least 0.001), not '%s'", optarg);
 				goto out;
@@ -274,8 +263,8 @@ static int run(int argc, char **argv)
 			char *sep = strpbrk(optarg, "/:,");
 			char on[64];
 			snprintf(on, sizeof(on), "%.*s", sep ? (int)(sep - optarg) : 0, optarg);
-			if (!sep || !parse_double(on, 1e-3, &ro.burst_on_s) ||
-			    !parse_double(sep + 1, 1e-3, &ro.burst_off_s)) {
+			if (!sep || !cli_parse_double(on, 1e-3, DBL_MAX, &ro.burst_on_s) ||
+			    !cli_parse_double(sep + 1, 1e-3, DBL_MAX, &ro.burst_off_s)) {
 				rc = cli_usage_error(&cmd, "--burst expects ON/OFF seconds such as "
 						     "2/3, not '%s'", optarg);
 				goto out;

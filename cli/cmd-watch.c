@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <powprint/agent.h>
@@ -184,7 +185,6 @@ static int run(int argc, char **argv)
 	bool all = false;
 	enum pp_agent_action action = PP_ACTION_NONE;
 	struct out out = { 0 };
-	char *end;
 	while ((c = cli_getopt(cmd, argc, argv)) != -1) {
 		switch (c) {
 		case 'h':
@@ -198,8 +198,7 @@ static int run(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			break;
 		case OPT_MIN_CPU:
-			min_cpu = strtod(optarg, &end);
-			if (*end || end == optarg || !(min_cpu > 0 && min_cpu <= 100))
+			if (!cli_parse_double(optarg, DBL_TRUE_MIN, 100, &min_cpu))
 				return cli_usage_error(cmd, "--min-cpu expects a percentage of one core "
 						       "above 0 and at most 100, not '%s'", optarg);
 			break;
@@ -246,8 +245,7 @@ static int run(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			break;
 		case OPT_SECONDS:
-			seconds = strtod(optarg, &end);
-			if (*end || end == optarg || !(seconds > 0))
+			if (!cli_parse_double(optarg, DBL_TRUE_MIN, INFINITY, &seconds))
 				return cli_usage_error(cmd, "--seconds expects a positive number, not "
 						       "'%s'", optarg);
 			break;

@@ -112,6 +112,35 @@ bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, l
 	return true;
 }
 
+bool cli_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end || !(v >= min && v <= max))
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cli_parse_word(const struct cli_cmd *cmd, const char *opt, const char *s,
+		    const struct cli_word *words, int *out)
+{
+	char valid[256] = "";
+	size_t len = 0;
+	for (const struct cli_word *w = words; w->name; w++) {
+		if (!strcmp(s, w->name)) {
+			*out = w->val;
+			return true;
+		}
+		if (len < sizeof(valid))
+			len += (size_t)snprintf(valid + len, sizeof(valid) - len, "%s%s",
+						w == words ? "" : w[1].name ? ", " : " or ",
+						w->name);
+	}
+	cli_usage_error(cmd, "--%s expects %s, not '%s'", opt, valid, s);
+	return false;
+}
+
 int cli_split(char *s, const char **list, int n, int max)
 {
 	char *save = NULL;
