@@ -39,6 +39,9 @@ void cli_help(const struct cli_cmd *cmd, FILE *out);
 /* Reports a usage error for cmd with a printf-style message; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Reports a failure for cmd: the library's why when it gave one, else what err means;
+ * returns CLI_EXIT_FAIL. */
+int cli_fail(const struct cli_cmd *cmd, int err, const char *why);
 /* Parses a whole decimal number in [min, max] or reports a usage error naming the option. */
 bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, long min,
 		    long max, long *out);
@@ -64,6 +67,12 @@ int cli_split(char *s, const char **list, int n, int max);
 bool cli_parse_smooth(const struct cli_cmd *cmd, const char *s, int *k, int *n);
 /* --threshold P: a probability strictly between 0 and 1, or a usage error. */
 bool cli_parse_prob(const struct cli_cmd *cmd, const char *opt, const char *s, double *out);
+
+/* --data DIR[,DIR...]: at most this many directories. */
+#define CLI_MAX_DIRS 64
+struct pp_dataset;
+/* Reads the datasets in dirs (pp_dataset_read_many), or reports why not and returns NULL. */
+struct pp_dataset *cli_dataset_read(const struct cli_cmd *cmd, const char *const *dirs, int n);
 
 /* Whether stdout/stderr is a terminal (for progress displays). */
 bool cli_isatty(FILE *f);

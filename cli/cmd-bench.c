@@ -125,9 +125,8 @@ static int run(int argc, char **argv)
 	char why[1024] = "";
 	int err = pp_bench_run(&o, &rep, why, sizeof(why));
 	if (err) {
-		fprintf(stderr, "powprint bench: %s\n", why[0] ? why : pp_strerror(err));
 		cJSON_Delete(rep);
-		return CLI_EXIT_FAIL;
+		return cli_fail(&cmd_bench, err, why);
 	}
 	if (json) {
 		char *s = cJSON_Print(rep);

@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DIRS 64
-
 enum { OPT_SMOOTH = 256 };
 
 static const struct cli_opt classify_opts[] = {
@@ -165,13 +163,9 @@ static int cmp_rows(const void *a, const void *b, void *ds)
 
 static int classify_data(struct ctx *c, const char *const *dirs, int ndirs)
 {
-	char why[1024] = "";
-	struct pp_dataset *ds;
-	int err = pp_dataset_read_many(dirs, ndirs, &ds, why, sizeof(why));
-	if (err) {
-		fprintf(stderr, "powprint classify: %s\n", why[0] ? why : pp_strerror(err));
+	struct pp_dataset *ds = cli_dataset_read(&cmd_classify, dirs, ndirs);
+	if (!ds)
 		return CLI_EXIT_FAIL;
-	}
 	const struct pp_model *m = c->m;
 	if (pp_model_feature_version(m) && pp_dataset_feature_version(ds) &&
 	    pp_model_feature_version(m) != pp_dataset_feature_version(ds)) {
@@ -223,7 +217,7 @@ static int classify_data(struct ctx *c, const char *const *dirs, int ndirs)
 			 r0->run_id);
 		const char *label = r0->label == PP_LABEL_MINER ? "miner" :
 				    r0->label == PP_LABEL_BENIGN ? "benign" : NULL;
-		err = report_run(c, title, r0->workload, label, r0->run_id, X, win, t, b - a,
+		int err = report_run(c, title, r0->workload, label, r0->run_id, X, win, t, b - a,
 				 false);
 		if (err) {
 			fprintf(stderr, "powprint classify: prediction failed: %s\n",
@@ -369,7 +363,7 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 static int run(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = &cmd_classify;
-	const char *dirs[MAX_DIRS], *model = NULL;
+	const char *dirs[CLI_MAX_DIRS], *model = NULL;
 	int ndirs = 0, c, sk = 3, sn = 5;
 	long pid = 0, interval = 0;
 	double seconds = 0;
@@ -382,7 +376,7 @@ static int run(int argc, char **argv)
 			model = optarg;
 			break;
 		case 'd':
-			ndirs = cli_split(optarg, dirs, ndirs, MAX_DIRS);
+			ndirs = cli_split(optarg, dirs, ndirs, CLI_MAX_DIRS);
 			break;
 		case 'p':
 			if (!cli_parse_long(cmd, "pid", optarg, 1, 0x7fffffff, &pid))
@@ -421,10 +415,8 @@ static int run(int argc, char **argv)
 	int err = ndirs && model
 		? pp_model_load(model, NULL, 0, &m, why, sizeof(why))
 		: pp_model_load_for_host(model, &m, used, sizeof(used), why, sizeof(why));
-	if (err) {
-		fprintf(stderr, "powprint classify: %s\n", why[0] ? why : pp_strerror(err));
-		return CLI_EXIT_FAIL;
-	}
+	if (err)
+		return cli_fail(cmd, err, why);
 	if (!model)
 		model = used;
 	struct ctx ctx = { .m = m, .sk = sk, .sn = sn, .json = json };

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DIRS 64
-
 enum { OPT_SMOOTH = 256 };
 
 static const struct cli_opt eval_opts[] = {
@@ -115,7 +113,7 @@ static void print_human(const cJSON *r)
 
 static int run(int argc, char **argv)
 {
-	const char *dirs[MAX_DIRS], *backends = NULL, *params = NULL, *cvs = NULL;
+	const char *dirs[CLI_MAX_DIRS], *backends = NULL, *params = NULL, *cvs = NULL;
 	int ndirs = 0, c, sk = 0, sn = 0;
 	double threshold = 0;
 	bool json = false;
@@ -124,7 +122,7 @@ static int run(int argc, char **argv)
 		case 'h':
 			return 0;
 		case 'd':
-			ndirs = cli_split(optarg, dirs, ndirs, MAX_DIRS);
+			ndirs = cli_split(optarg, dirs, ndirs, CLI_MAX_DIRS);
 			break;
 		case 'c':
 			cvs = optarg;
@@ -160,26 +158,20 @@ static int run(int argc, char **argv)
 		return cli_usage_error(&cmd_eval, "unknown --cv '%s'; valid: leave-one-workload-out, "
 				       "leave-one-family-out, by-run, by-run:K (K from 2)", cvs);
 
-	char why[1024] = "";
-	struct pp_dataset *ds;
-	int err = pp_dataset_read_many(dirs, ndirs, &ds, why, sizeof(why));
-	if (err) {
-		fprintf(stderr, "powprint eval: %s\n", why[0] ? why : pp_strerror(err));
+	struct pp_dataset *ds = cli_dataset_read(&cmd_eval, dirs, ndirs);
+	if (!ds)
 		return CLI_EXIT_FAIL;
-	}
 	if (pp_dataset_notes(ds)[0])
 		fprintf(stderr, "%s", pp_dataset_notes(ds));
 	PP_OPTS(pp_train_opts, to, .params = params, .threshold = threshold,
 		.backends = backends);
 	PP_OPTS(pp_eval_opts, eo, .cv = cv, .k = k, .train = &to, .smooth_k = sk,
 		.smooth_n = sn, .progress = cli_isatty(stderr) ? progress : NULL);
-	char *out = NULL;
-	err = pp_model_eval(ds, &eo, &out, why, sizeof(why));
+	char *out = NULL, why[1024] = "";
+	int err = pp_model_eval(ds, &eo, &out, why, sizeof(why));
 	pp_dataset_free(ds);
-	if (err) {
-		fprintf(stderr, "powprint eval: %s\n", why[0] ? why : pp_strerror(err));
-		return CLI_EXIT_FAIL;
-	}
+	if (err)
+		return cli_fail(&cmd_eval, err, why);
 	if (json) {
 		puts(out);
 	} else {

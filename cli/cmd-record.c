@@ -217,7 +217,7 @@ static int run(int argc, char **argv)
 	if (tty && o.progress)
 		fprintf(stderr, "\r\033[K");
 	if (err && err != -EIO && err != -EINTR) {
-		fprintf(stderr, "powprint record: %s\n", why[0] ? why : pp_strerror(err));
+		cli_fail(&cmd_record, err, why);
 		free(cmdline);
 		return err == -EINVAL || err == -ENOENT ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
 	}

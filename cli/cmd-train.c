@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DIRS 64
-
 static const struct cli_opt train_opts[] = {
 	{ "data", 'd', "DIR[,DIR...]", "dataset directories (windows.csv + meta.json)" },
 	{ "out", 'o', "MODEL", "model directory to write" },
@@ -23,7 +21,7 @@ static const struct cli_opt train_opts[] = {
 
 static int run(int argc, char **argv)
 {
-	const char *dirs[MAX_DIRS], *out = NULL, *backends = NULL, *params = NULL, *exclude = NULL;
+	const char *dirs[CLI_MAX_DIRS], *out = NULL, *backends = NULL, *params = NULL, *exclude = NULL;
 	int ndirs = 0, c;
 	double threshold = 0;
 	bool json = false;
@@ -32,7 +30,7 @@ static int run(int argc, char **argv)
 		case 'h':
 			return 0;
 		case 'd':
-			ndirs = cli_split(optarg, dirs, ndirs, MAX_DIRS);
+			ndirs = cli_split(optarg, dirs, ndirs, CLI_MAX_DIRS);
 			break;
 		case 'o':
 			out = optarg;
@@ -66,28 +64,24 @@ static int run(int argc, char **argv)
 		return cli_usage_error(&cmd_train, "--out MODEL is required (the model directory "
 				       "to write)");
 
-	char why[1024] = "";
-	struct pp_dataset *ds;
-	int err = pp_dataset_read_many(dirs, ndirs, &ds, why, sizeof(why));
-	if (err) {
-		fprintf(stderr, "powprint train: %s\n", why[0] ? why : pp_strerror(err));
+	struct pp_dataset *ds = cli_dataset_read(&cmd_train, dirs, ndirs);
+	if (!ds)
 		return CLI_EXIT_FAIL;
-	}
 	if (pp_dataset_notes(ds)[0])
 		fprintf(stderr, "%s", pp_dataset_notes(ds));
 	PP_OPTS(pp_train_opts, to, .params = params, .threshold = threshold,
 		.backends = backends, .exclude = exclude);
 	struct pp_model *m;
-	err = pp_model_train(ds, &to, &m, why, sizeof(why));
+	char why[1024] = "";
+	int err = pp_model_train(ds, &to, &m, why, sizeof(why));
 	if (!err)
 		err = pp_model_save(m, out, why, sizeof(why));
 	else
 		m = NULL;
 	if (err) {
-		fprintf(stderr, "powprint train: %s\n", why[0] ? why : pp_strerror(err));
 		pp_model_free(m);
 		pp_dataset_free(ds);
-		return CLI_EXIT_FAIL;
+		return cli_fail(&cmd_train, err, why);
 	}
 	char *summary = pp_model_summary_json(m);
 	if (json) {

@@ -292,7 +292,7 @@ static int run(int argc, char **argv)
 		goto done;
 	}
 	if (metrics && (err = pp_metrics_server_start(metrics, &srv, why, sizeof(why)))) {
-		fprintf(stderr, "powprint watch: %s\n", why[0] ? why : pp_strerror(err));
+		cli_fail(cmd, err, why);
 		goto done;
 	}
 	if (out.syslog)
@@ -302,7 +302,7 @@ static int run(int argc, char **argv)
 		.cgroup = cgroup, .smooth_k = sk, .smooth_n = sn, .action = action, .allow = allow,
 		.sample_hz = (unsigned)hz, .event = on_event, .event_arg = &out);
 	if ((err = pp_agent_new(m, &ao, &a, why, sizeof(why)))) {
-		fprintf(stderr, "powprint watch: %s\n", why[0] ? why : pp_strerror(err));
+		cli_fail(cmd, err, why);
 		goto done;
 	}
 	struct sigaction sa = { .sa_handler = on_stop };

@@ -1,6 +1,8 @@
 /* Option parsing shared by every subcommand: builds getopt_long's tables from cli_opt. */
 #include "cli/cli.h"
 
+#include <powprint/error.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -95,6 +97,12 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n(see 'powprint %s --help')\n", cmd->name);
 	return CLI_EXIT_USAGE;
+}
+
+int cli_fail(const struct cli_cmd *cmd, int err, const char *why)
+{
+	fprintf(stderr, "powprint %s: %s\n", cmd->name, why && why[0] ? why : pp_strerror(err));
+	return CLI_EXIT_FAIL;
 }
 
 bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, long min,
