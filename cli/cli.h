@@ -5,6 +5,7 @@
 #define PP_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -73,6 +74,15 @@ bool cli_parse_prob(const struct cli_cmd *cmd, const char *opt, const char *s, d
 struct pp_dataset;
 /* Reads the datasets in dirs (pp_dataset_read_many), or reports why not and returns NULL. */
 struct pp_dataset *cli_dataset_read(const struct cli_cmd *cmd, const char *const *dirs, int n);
+
+/* Set by SIGINT/SIGTERM once cli_catch_stop() ran; a volatile int for the library's .stop. */
+extern volatile sig_atomic_t cli_stop;
+void cli_catch_stop(void);
+struct pp_collector;
+struct pp_window;
+/* pp_collector_read past signals: after a stop, the part-window the target has so far, unless
+ * the collector started the target (it got the signal too and ends its own windows). */
+int cli_collector_read(struct pp_collector *col, struct pp_window *w, bool started);
 
 /* Whether stdout/stderr is a terminal (for progress displays). */
 bool cli_isatty(FILE *f);

@@ -6,7 +6,6 @@
 #include <float.h>
 #include <powprint/bench.h>
 #include <powprint/powprint.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,14 +19,6 @@ static const struct cli_opt bench_opts[] = {
 	{ "json", O_JSON, NULL, "print one JSON object" },
 	{ 0 },
 };
-
-static volatile int stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static void log_line(void *arg, const char *msg)
 {
@@ -94,7 +85,7 @@ static void print_table(cJSON *rep)
 
 static int run(int argc, char **argv)
 {
-	struct pp_bench_opts o = { .sz = sizeof(o), .stop = &stop_flag, .log = log_line };
+	struct pp_bench_opts o = { .sz = sizeof(o), .stop = &cli_stop, .log = log_line };
 	bool json = false;
 	int c;
 	while ((c = cli_getopt(&cmd_bench, argc, argv)) != -1) {
@@ -116,10 +107,7 @@ static int run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(&cmd_bench, "unexpected argument '%s'", argv[optind]);
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_stop();
 
 	void *rep;
 	char why[1024] = "";

@@ -12,7 +12,6 @@
 #include <powprint/features.h>
 #include <powprint/model.h>
 #include <powprint/powprint.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,14 +34,6 @@ struct ctx {
 	bool json;
 	cJSON *runs;               /* --json: the runs array */
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 static cJSON *num_or_null(double v)
 {
@@ -253,10 +244,7 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 	/* Only the backends the model needs: naming them makes their failure an error. */
 	PP_OPTS(pp_collect_opts, opts, .backends = blist[0] ? blist : NULL,
 		.interval_ms = (unsigned)interval, .warn = print_warning);
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_stop();
 	struct pp_collector *col;
 	int err = cmdv ? pp_collector_open_cmd(cmdv, &opts, &col, why, sizeof(why))
 		       : pp_collector_open_pid((pid_t)pid, &opts, &col, why, sizeof(why));
@@ -275,14 +263,7 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 		fprintf(stderr, "powprint classify: pid %d, backends %s\n",
 			(int)pp_collector_pid(col), pp_collector_backends(col));
 	while (X && t && win) {
-		err = pp_collector_read(col, &w);
-		if (err == -EINTR) {
-			if (!interrupted || cmdv) {
-				interrupted = 0;
-				continue;
-			}
-			err = pp_collector_read_now(col, &w);
-		}
+		err = cli_collector_read(col, &w, cmdv != NULL);
 		if (err == -ESRCH)
 			break;
 		if (err) {
@@ -336,7 +317,7 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 			fflush(stdout);
 		}
 		n++;
-		if (w.target_exited || interrupted || (seconds > 0 && w.end_s >= seconds))
+		if (w.target_exited || cli_stop || (seconds > 0 && w.end_s >= seconds))
 			break;
 	}
 	if (!rc && n) {

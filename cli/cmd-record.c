@@ -6,7 +6,6 @@
 #include <float.h>
 #include <powprint/powprint.h>
 #include <powprint/record.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,14 +43,6 @@ static const struct cli_opt record_opts[] = {
 /* --quick: one or two of each kind of look-alike and the main miner families. */
 #define QUICK_WORKLOADS "cn/0,cn/r,cn-lite/1,cn-pico/0,rx/0-light,aes-gcm,sha256,argon2id," \
 			"pointer-chase,matmul,zstd,sqlite,video-sad,node-jit,idle"
-
-static volatile int stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static void fmt_time(double s, char *buf, size_t len)
 {
@@ -200,16 +191,13 @@ static int run(int argc, char **argv)
 		return cli_usage_error(&cmd_record, "--out DIR is required");
 	}
 	o.command_line = cmdline;
-	o.stop = &stop_flag;
+	o.stop = &cli_stop;
 	o.log = log_line;
 	o.log_arg = &tty;
 	if (tty && !json)
 		o.progress = progress;
 
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_stop();
 
 	struct pp_record_summary sum;
 	char why[1024] = "";

@@ -9,7 +9,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <float.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,14 +38,6 @@ static const struct cli_opt run_opts[N_COMMON + 1] = {
 	  "damage the result before verify, to check that verify catches it (exits 1)" },
 	{ 0 },
 };
-
-static volatile int stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static void list_names(FILE *out)
 {
@@ -218,7 +209,7 @@ static int run(int argc, char **argv)
 		if (i != ni && !(ni > 0 && i == ni - 1 && !strcmp(argv[i], "--")))
 			av[ac++] = argv[i];
 
-	PP_OPTS(pp_workload_run_opts, ro, .seconds = 1, .threads = 1, .stop = &stop_flag);
+	PP_OPTS(pp_workload_run_opts, ro, .seconds = 1, .threads = 1, .stop = &cli_stop);
 	bool json = false;
 	struct start_info si = { 0 };
 	long v;
@@ -305,10 +296,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_stop();
 
 	si.seconds = ro.seconds;
 	ro.params = params;

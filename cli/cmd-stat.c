@@ -10,7 +10,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -32,14 +31,6 @@ static const struct cli_opt stat_opts[] = {
 	{ "csv", OPT_CSV, NULL, "CSV: a header, then one row per window" },
 	{ 0 },
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 static void print_warning(void *arg, const char *msg)
 {
@@ -179,10 +170,7 @@ static int run(int argc, char **argv)
 	if (err)
 		return cli_usage_error(cmd, "%s", why);
 
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_catch_stop();
 
 	struct pp_collector *col;
 	err = have_cmd ? pp_collector_open_cmd(cmdv, &opts, &col, why, sizeof(why))
@@ -205,17 +193,7 @@ static int run(int argc, char **argv)
 	long n = 0;
 	int rc = 0;
 	for (;;) {
-		err = pp_collector_read(col, &w);
-		if (err == -EINTR) {
-			if (!interrupted)
-				continue;
-			/* Ctrl-C: a started command got it too and will end its own windows. */
-			if (have_cmd) {
-				interrupted = 0;
-				continue;
-			}
-			err = pp_collector_read_now(col, &w);
-		}
+		err = cli_collector_read(col, &w, have_cmd);
 		if (err == -ESRCH)
 			break;
 		if (err) {
@@ -234,7 +212,7 @@ static int run(int argc, char **argv)
 			print_text(&w, counts);
 		}
 		fflush(stdout);
-		if (w.target_exited || interrupted || (count && ++n >= count))
+		if (w.target_exited || cli_stop || (count && ++n >= count))
 			break;
 	}
 	int st = pp_collector_exit_status(col);

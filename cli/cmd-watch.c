@@ -47,13 +47,7 @@ static const struct cli_opt watch_opts[] = {
 	{ 0 },
 };
 
-static volatile sig_atomic_t stop_req, reload_req;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_req = 1;
-}
+static volatile sig_atomic_t reload_req;
 
 static void on_hup(int sig)
 {
@@ -305,11 +299,9 @@ static int run(int argc, char **argv)
 		cli_fail(cmd, err, why);
 		goto done;
 	}
-	struct sigaction sa = { .sa_handler = on_stop };
+	cli_catch_stop();
+	struct sigaction sa = { .sa_handler = on_hup };
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_hup;
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	fprintf(stderr, "powprint watch: model %s, interval %ld ms, min CPU %.3g%%, at most %ld "
@@ -319,7 +311,7 @@ static int run(int argc, char **argv)
 
 	unsigned long reloads = 0;
 	double t0 = mono(), next = t0 + interval / 1000.0;
-	while (!stop_req) {
+	while (!cli_stop) {
 		sleep_until(next);
 		if (reload_req) {
 			reload_req = 0;
@@ -354,7 +346,7 @@ static int run(int argc, char **argv)
 				}
 			}
 		}
-		if (stop_req)
+		if (cli_stop)
 			break;
 		double now = mono();
 		if (now < next)
