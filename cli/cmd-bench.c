@@ -38,35 +38,71 @@ static const char *str(cJSON *o, const char *k)
 	return s ? s : "";
 }
 
+/* A workload row's cells, as printed. */
+enum { C_WORKLOAD, C_CLASS, C_RATE, C_VERDICT, C_P, C_NEAREST, NCOLS };
+
+static void row_cells(cJSON *e, char rate[64], char p[16], const char *cell[NCOLS])
+{
+	snprintf(rate, 64, "-");
+	if (num(e, "rate") >= 0)
+		snprintf(rate, 64, "%.4g %s", num(e, "rate"), str(e, "unit"));
+	snprintf(p, 16, "-");
+	if (num(e, "p_miner") >= 0)
+		snprintf(p, 16, "%.3f", num(e, "p_miner"));
+	const char *verdict = str(e, "verdict");
+	cell[C_WORKLOAD] = str(e, "workload");
+	cell[C_CLASS] = str(e, "class");
+	cell[C_RATE] = rate;
+	cell[C_VERDICT] = verdict[0] ? verdict : "-";
+	cell[C_P] = p;
+	cell[C_NEAREST] = str(e, "nearest");
+}
+
+static int max_int(int a, int b)
+{
+	return a > b ? a : b;
+}
+
 static void print_table(cJSON *rep)
 {
 	cJSON *e;
+	/* Columns as wide as their widest cell: names and rates (MB/s, keys/s) vary a lot. */
+	int wa = 10;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(rep, "hash"))
+		wa = max_int(wa, (int)strlen(str(e, "algo")));
 	printf("\nhash rates (1 thread)\n");
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(rep, "hash")) {
 		if (cJSON_HasObjectItem(e, "error"))
-			printf("  %-10s failed: %s\n", str(e, "algo"), str(e, "error"));
+			printf("  %-*s failed: %s\n", wa, str(e, "algo"), str(e, "error"));
 		else
-			printf("  %-10s %9.1f H/s  %s AES, %s pages%s\n", str(e, "algo"),
+			printf("  %-*s %9.1f H/s  %s AES, %s pages%s\n", wa, str(e, "algo"),
 			       num(e, "hps"), str(e, "aes"), str(e, "pages"),
 			       cJSON_IsTrue(cJSON_GetObjectItem(e, "verified")) ? "" :
 			       "  (threads disagreed!)");
 	}
+	static const char *const head[NCOLS] = { "workload", "class", "throughput", "verdict",
+						 "p(miner)", "nearest" };
+	int w[NCOLS] = { 14, 6, 14, 7, 7, 14 };
+	char rate[64], p[16];
+	const char *cell[NCOLS];
+	for (int i = 0; i < NCOLS; i++)
+		w[i] = max_int(w[i], (int)strlen(head[i]));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(rep, "workloads")) {
+		row_cells(e, rate, p, cell);
+		for (int i = 0; i < NCOLS; i++)
+			w[i] = max_int(w[i], (int)strlen(cell[i]));
+	}
 	cJSON *model = cJSON_GetObjectItem(rep, "model");
 	printf("\nworkloads, classified with %s\n", cJSON_HasObjectItem(model, "error") ?
 	       "no model" : str(model, "path"));
-	printf("  %-14s %-6s %14s  %-7s %7s  %-14s %s\n", "workload", "class", "throughput",
-	       "verdict", "p(miner)", "nearest", "most telling features");
+	printf("  %-*s %-*s %*s  %-*s %*s  %-*s %s\n", w[0], head[0], w[1], head[1], w[2], head[2],
+	       w[3], head[3], w[4], head[4], w[5], head[5], "most telling features");
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(rep, "workloads")) {
-		char rate[32] = "-";
-		if (num(e, "rate") >= 0)
-			snprintf(rate, sizeof(rate), "%.4g %s", num(e, "rate"), str(e, "unit"));
+		row_cells(e, rate, p, cell);
 		const char *verdict = str(e, "verdict");
 		bool wrong = verdict[0] && strcmp(verdict, str(e, "class"));
-		char p[16] = "-";
-		if (num(e, "p_miner") >= 0)
-			snprintf(p, sizeof(p), "%.3f", num(e, "p_miner"));
-		printf("  %-14s %-6s %14s  %-7s %7s  %-14s", str(e, "workload"), str(e, "class"),
-		       rate, verdict[0] ? verdict : "-", p, str(e, "nearest"));
+		printf("  %-*s %-*s %*s  %-*s %*s  %-*s", w[0], cell[0], w[1], cell[1], w[2],
+		       cell[2], w[3], cell[3], w[4], cell[4], w[5], cell[5]);
 		cJSON *t;
 		cJSON_ArrayForEach(t, cJSON_GetObjectItem(e, "top_features"))
 			printf(" %s=%.3g", str(t, "feature"), num(t, "value"));
