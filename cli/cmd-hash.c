@@ -11,7 +11,6 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,14 +57,6 @@ static const struct cli_opt hash_opts[] = {
 	{ "json", OPT_JSON, NULL, "print one JSON object" },
 	{ 0 },
 };
-
-static volatile int stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static void list_algos(FILE *out)
 {
@@ -200,9 +191,8 @@ static int miner(struct args *a)
 	bool tty = cli_isatty(stderr);
 	if (tty && !a->json)
 		o->progress = progress;
-	o->stop = &stop_flag;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	o->stop = &cli_stop;
+	cli_catch_stop();
 
 	struct pp_mine_result *res = malloc(sizeof(*res));
 	if (!res)
