@@ -1,4 +1,5 @@
-/* The CLI's command table and option helper. Each subcommand lives in cmd-<name>.c, parses its
+/* The CLI's command table and the helpers its commands share (opts.c: options and messages;
+ * dataset.c: --data; stop.c: SIGINT/SIGTERM). Each subcommand lives in cmd-<name>.c, parses its
  * own options from a table of struct cli_opt (which also generates its --help), and returns the
  * process exit status: 0 ok, 1 failure, 2 usage error. */
 #ifndef PP_CLI_H
