@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SW "perf-sw"
@@ -105,24 +107,64 @@ static double ratio(double a, double b)
 	return a / b;
 }
 
-static double first(const struct pp_window *w, const char *a, const char *b)
+/* The raw counts the formulas read, sorted by name (strcmp order) for the binary search in
+ * gather(): one pass over a window's counts instead of a scan per formula term. */
+#define INPUTS(X)                                                                              \
+	X(L1D_MISS, "L1-dcache-load-misses") X(LLC_MISS, "LLC-load-misses")                    \
+	X(BRANCH_MISS, "branch-misses") X(CACHE_REF, "cache-references")                       \
+	X(CTX, "context-switches") X(MIGRATIONS, "cpu-migrations") X(CYCLES, "cycles")         \
+	X(DTLB_MISS, "dTLB-load-misses") X(INSTRUCTIONS, "instructions")                       \
+	X(CLS_AES, "ip.cls.aes") X(CLS_BRANCH, "ip.cls.branch") X(CLS_CLMUL, "ip.cls.clmul")   \
+	X(CLS_DIV, "ip.cls.div") X(CLS_FP_SIMD, "ip.cls.fp-simd")                              \
+	X(CLS_INT_SIMD, "ip.cls.int-simd") X(CLS_LOAD, "ip.cls.load") X(CLS_MUL, "ip.cls.mul") \
+	X(CLS_OTHER, "ip.cls.other") X(CLS_ROUNDING, "ip.cls.rounding")                        \
+	X(CLS_SHA, "ip.cls.sha") X(CLS_SQRT, "ip.cls.sqrt") X(CLS_STORE, "ip.cls.store")       \
+	X(CLS_UNDECODABLE, "ip.cls.undecodable") X(CLS_UNREADABLE, "ip.cls.unreadable")        \
+	X(ENTROPY, "ip.entropy_bits") X(LOC_FILE, "ip.loc.file") X(LOC_JIT, "ip.loc.jit")      \
+	X(LOC_UNMAPPED, "ip.loc.unmapped") X(LOC_VDSO, "ip.loc.vdso")                          \
+	X(SAMPLES, "ip.samples") X(TOP16, "ip.top16") X(FAULTS_MAJ, "page-faults-maj")         \
+	X(FAULTS_MIN, "page-faults-min") X(ANON_HUGE, "proc.anon_huge_kib")                    \
+	X(HUGETLB, "proc.hugetlb_kib") X(INVOL, "proc.invol_ctx") X(LOCKED, "proc.locked_kib") \
+	X(MAJFLT, "proc.majflt") X(MINFLT, "proc.minflt") X(RCHAR, "proc.rchar")               \
+	X(RSS, "proc.rss_kib") X(STIME, "proc.stime_s") X(SYSCR, "proc.syscr")                 \
+	X(SYSCW, "proc.syscw") X(THREADS, "proc.threads") X(TIMESLICES, "proc.timeslices")     \
+	X(UTIME, "proc.utime_s") X(VOL, "proc.vol_ctx") X(WAIT, "proc.wait_ns")                \
+	X(WCHAR, "proc.wchar") X(STALL_BACKEND, "stalled-cycles-backend")                      \
+	X(STALL_FRONTEND, "stalled-cycles-frontend")
+
+#define INPUT_ENUM(id, name) IN_##id,
+#define INPUT_NAME(id, name) name,
+enum input { INPUTS(INPUT_ENUM) IN_COUNT };
+static const char *const input_names[IN_COUNT] = { INPUTS(INPUT_NAME) };
+_Static_assert(IN_COUNT <= 64, "gather() marks inputs seen in a 64-bit mask");
+
+static int cmp_input(const void *key, const void *elem)
 {
-	double v = pp_window_count(w, a);
-	return isnan(v) && b ? pp_window_count(w, b) : v;
+	return strcmp(key, *(const char *const *)elem);
 }
 
-static double sum2(const struct pp_window *w, const char *a, const char *b)
+/* The value of every input (the first count of that name, as pp_window_count() finds it; NaN
+ * when absent) and the least time_running / time_enabled of the perf-hw counts. */
+static double gather(const struct pp_window *w, double *in)
 {
-	return pp_window_count(w, a) + pp_window_count(w, b); /* NaN if either is */
-}
-
-static double hw_running(const struct pp_window *w)
-{
+	uint64_t seen = 0;
 	double m = NAN;
-	for (int i = 0; i < w->ncounts; i++)
-		if (w->counts[i].backend && strcmp(w->counts[i].backend, HW) == 0 &&
-		    (isnan(m) || w->counts[i].running < m))
-			m = w->counts[i].running;
+	for (int i = 0; i < IN_COUNT; i++)
+		in[i] = NAN;
+	for (int i = 0; i < w->ncounts; i++) {
+		const struct pp_count *c = &w->counts[i];
+		if (c->backend && strcmp(c->backend, HW) == 0 && (isnan(m) || c->running < m))
+			m = c->running;
+		const char *const *n = bsearch(c->name, input_names, IN_COUNT,
+					       sizeof(input_names[0]), cmp_input);
+		if (!n)
+			continue;
+		int k = (int)(n - input_names);
+		if (!(seen & (1ull << k))) {
+			seen |= 1ull << k;
+			in[k] = c->value;
+		}
+	}
 	return m;
 }
 
@@ -130,63 +172,69 @@ void pp_features_compute(const struct pp_window *w, struct pp_features *out)
 {
 	double *v = out->v;
 	double tc = w->task_clock_s;
-#define C(name) pp_window_count(w, name)
+	double in[IN_COUNT];
+	double hw_running = gather(w, in);
+#define C(id) in[IN_##id]
+#define FIRST(a, b) (isnan(C(a)) ? C(b) : C(a))
+#define SUM2(a, b) (C(a) + C(b)) /* NaN if either is */
 	out->version = PP_FEATURES_VERSION;
 	v[PP_F_CPU_UTIL] = ratio(tc, w->end_s - w->start_s);
-	v[PP_F_THREADS] = C("proc.threads");
+	v[PP_F_THREADS] = C(THREADS);
 
-	double ctx = C("context-switches");
+	double ctx = C(CTX);
 	if (isnan(ctx))
-		ctx = sum2(w, "proc.vol_ctx", "proc.invol_ctx");
+		ctx = SUM2(VOL, INVOL);
 	v[PP_F_CTX_SWITCHES] = ratio(ctx, tc);
-	v[PP_F_INVOL_CTX_SHARE] = ratio(C("proc.invol_ctx"), sum2(w, "proc.vol_ctx", "proc.invol_ctx"));
-	v[PP_F_MIGRATIONS] = ratio(C("cpu-migrations"), tc);
-	v[PP_F_MINOR_FAULTS] = ratio(first(w, "page-faults-min", "proc.minflt"), tc);
-	v[PP_F_MAJOR_FAULTS] = ratio(first(w, "page-faults-maj", "proc.majflt"), tc);
+	v[PP_F_INVOL_CTX_SHARE] = ratio(C(INVOL), SUM2(VOL, INVOL));
+	v[PP_F_MIGRATIONS] = ratio(C(MIGRATIONS), tc);
+	v[PP_F_MINOR_FAULTS] = ratio(FIRST(FAULTS_MIN, MINFLT), tc);
+	v[PP_F_MAJOR_FAULTS] = ratio(FIRST(FAULTS_MAJ, MAJFLT), tc);
 
-	double cyc = C("cycles"), ins = C("instructions");
+	double cyc = C(CYCLES), ins = C(INSTRUCTIONS);
 	v[PP_F_IPC] = ratio(ins, cyc);
 	v[PP_F_GHZ] = ratio(cyc, tc) / 1e9;
-	v[PP_F_L1D_LOAD_MISS_PKI] = 1000 * ratio(C("L1-dcache-load-misses"), ins);
-	v[PP_F_LLC_LOAD_MISS_PKI] = 1000 * ratio(C("LLC-load-misses"), ins);
-	v[PP_F_DTLB_LOAD_MISS_PKI] = 1000 * ratio(C("dTLB-load-misses"), ins);
-	v[PP_F_BRANCH_MISS_PKI] = 1000 * ratio(C("branch-misses"), ins);
-	v[PP_F_CACHE_REF_PKI] = 1000 * ratio(C("cache-references"), ins);
-	v[PP_F_STALL_FRONTEND] = ratio(C("stalled-cycles-frontend"), cyc);
-	v[PP_F_STALL_BACKEND] = ratio(C("stalled-cycles-backend"), cyc);
-	v[PP_F_HW_RUNNING] = hw_running(w);
+	v[PP_F_L1D_LOAD_MISS_PKI] = 1000 * ratio(C(L1D_MISS), ins);
+	v[PP_F_LLC_LOAD_MISS_PKI] = 1000 * ratio(C(LLC_MISS), ins);
+	v[PP_F_DTLB_LOAD_MISS_PKI] = 1000 * ratio(C(DTLB_MISS), ins);
+	v[PP_F_BRANCH_MISS_PKI] = 1000 * ratio(C(BRANCH_MISS), ins);
+	v[PP_F_CACHE_REF_PKI] = 1000 * ratio(C(CACHE_REF), ins);
+	v[PP_F_STALL_FRONTEND] = ratio(C(STALL_FRONTEND), cyc);
+	v[PP_F_STALL_BACKEND] = ratio(C(STALL_BACKEND), cyc);
+	v[PP_F_HW_RUNNING] = hw_running;
 
-	double ns = C("ip.samples");
+	double ns = C(SAMPLES);
 	v[PP_F_IP_SAMPLES] = ratio(ns, tc);
 	static const struct {
 		enum pp_feature f;
-		const char *count;
+		enum input count;
 	} shares[] = {
-		{ PP_F_IP_AES, "ip.cls.aes" },           { PP_F_IP_CLMUL, "ip.cls.clmul" },
-		{ PP_F_IP_SHA, "ip.cls.sha" },           { PP_F_IP_MUL, "ip.cls.mul" },
-		{ PP_F_IP_DIV, "ip.cls.div" },           { PP_F_IP_SQRT, "ip.cls.sqrt" },
-		{ PP_F_IP_FP_SIMD, "ip.cls.fp-simd" },   { PP_F_IP_INT_SIMD, "ip.cls.int-simd" },
-		{ PP_F_IP_LOAD, "ip.cls.load" },         { PP_F_IP_STORE, "ip.cls.store" },
-		{ PP_F_IP_BRANCH, "ip.cls.branch" },     { PP_F_IP_ROUNDING, "ip.cls.rounding" },
-		{ PP_F_IP_OTHER, "ip.cls.other" },       { PP_F_IP_UNDECODABLE, "ip.cls.undecodable" },
-		{ PP_F_IP_UNREADABLE, "ip.cls.unreadable" },
-		{ PP_F_IP_JIT, "ip.loc.jit" },           { PP_F_IP_FILE, "ip.loc.file" },
-		{ PP_F_IP_VDSO, "ip.loc.vdso" },         { PP_F_IP_UNMAPPED, "ip.loc.unmapped" },
-		{ PP_F_IP_TOP16, "ip.top16" },
+		{ PP_F_IP_AES, IN_CLS_AES },           { PP_F_IP_CLMUL, IN_CLS_CLMUL },
+		{ PP_F_IP_SHA, IN_CLS_SHA },           { PP_F_IP_MUL, IN_CLS_MUL },
+		{ PP_F_IP_DIV, IN_CLS_DIV },           { PP_F_IP_SQRT, IN_CLS_SQRT },
+		{ PP_F_IP_FP_SIMD, IN_CLS_FP_SIMD },   { PP_F_IP_INT_SIMD, IN_CLS_INT_SIMD },
+		{ PP_F_IP_LOAD, IN_CLS_LOAD },         { PP_F_IP_STORE, IN_CLS_STORE },
+		{ PP_F_IP_BRANCH, IN_CLS_BRANCH },     { PP_F_IP_ROUNDING, IN_CLS_ROUNDING },
+		{ PP_F_IP_OTHER, IN_CLS_OTHER },       { PP_F_IP_UNDECODABLE, IN_CLS_UNDECODABLE },
+		{ PP_F_IP_UNREADABLE, IN_CLS_UNREADABLE },
+		{ PP_F_IP_JIT, IN_LOC_JIT },           { PP_F_IP_FILE, IN_LOC_FILE },
+		{ PP_F_IP_VDSO, IN_LOC_VDSO },         { PP_F_IP_UNMAPPED, IN_LOC_UNMAPPED },
+		{ PP_F_IP_TOP16, IN_TOP16 },
 	};
 	for (size_t i = 0; i < sizeof(shares) / sizeof(shares[0]); i++)
-		v[shares[i].f] = ratio(C(shares[i].count), ns);
-	v[PP_F_IP_ENTROPY] = ns > 0 ? C("ip.entropy_bits") : NAN;
+		v[shares[i].f] = ratio(in[shares[i].count], ns);
+	v[PP_F_IP_ENTROPY] = ns > 0 ? C(ENTROPY) : NAN;
 
-	v[PP_F_SYS_SHARE] = ratio(C("proc.stime_s"), sum2(w, "proc.utime_s", "proc.stime_s"));
-	v[PP_F_RUN_DELAY] = ratio(C("proc.wait_ns") * 1e-9, tc);
-	v[PP_F_TIMESLICES] = ratio(C("proc.timeslices"), tc);
-	v[PP_F_RSS_MIB] = C("proc.rss_kib") / 1024;
-	v[PP_F_ANON_HUGE_SHARE] = ratio(C("proc.anon_huge_kib"), C("proc.rss_kib"));
-	v[PP_F_HUGETLB_MIB] = C("proc.hugetlb_kib") / 1024;
-	v[PP_F_LOCKED_MIB] = C("proc.locked_kib") / 1024;
-	v[PP_F_READ_BYTES] = ratio(C("proc.rchar"), tc);
-	v[PP_F_WRITE_BYTES] = ratio(C("proc.wchar"), tc);
-	v[PP_F_IO_SYSCALLS] = ratio(sum2(w, "proc.syscr", "proc.syscw"), tc);
+	v[PP_F_SYS_SHARE] = ratio(C(STIME), SUM2(UTIME, STIME));
+	v[PP_F_RUN_DELAY] = ratio(C(WAIT) * 1e-9, tc);
+	v[PP_F_TIMESLICES] = ratio(C(TIMESLICES), tc);
+	v[PP_F_RSS_MIB] = C(RSS) / 1024;
+	v[PP_F_ANON_HUGE_SHARE] = ratio(C(ANON_HUGE), C(RSS));
+	v[PP_F_HUGETLB_MIB] = C(HUGETLB) / 1024;
+	v[PP_F_LOCKED_MIB] = C(LOCKED) / 1024;
+	v[PP_F_READ_BYTES] = ratio(C(RCHAR), tc);
+	v[PP_F_WRITE_BYTES] = ratio(C(WCHAR), tc);
+	v[PP_F_IO_SYSCALLS] = ratio(SUM2(SYSCR, SYSCW), tc);
+#undef SUM2
+#undef FIRST
 #undef C
 }

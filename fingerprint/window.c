@@ -2,7 +2,6 @@
 #include "fingerprint/collector.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 void pp_window_add(struct pp_window *w, const char *backend, const char *name, double value,
@@ -11,7 +10,9 @@ void pp_window_add(struct pp_window *w, const char *backend, const char *name, d
 	if (w->ncounts >= PP_WINDOW_MAX_COUNTS)
 		return;
 	struct pp_count *c = &w->counts[w->ncounts++];
-	snprintf(c->name, sizeof(c->name), "%s", name);
+	size_t n = strnlen(name, sizeof(c->name) - 1); /* as snprintf would cut it, but cheaper */
+	memcpy(c->name, name, n);
+	c->name[n] = '\0';
 	c->backend = backend;
 	c->value = value;
 	c->running = running;
