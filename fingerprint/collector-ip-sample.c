@@ -41,11 +41,21 @@ struct wslot {
 	uint64_t ip;
 	uint32_t pid;
 	uint32_t n;                /* samples; 0 = empty slot */
+	uint32_t gen;              /* maps_gen when cls and loc were found */
 	uint8_t done;              /* cls and loc are known */
 	uint8_t cls;               /* enum pp_iclass, or CLS_UNREADABLE */
 	uint8_t loc;               /* enum pp_loc */
+	uint8_t carry;             /* cls, loc and gen come from the last window's table */
 };
 #define CLS_UNREADABLE 255
+
+/* Distinct IPs of a window, open addressing; occ marks the slots in use, so they are visited
+ * (in table order) and cleared without scanning or sorting. */
+struct wtable {
+	struct wslot *slot;
+	uint64_t *occ;             /* cap bits */
+	size_t cap, used;          /* cap a power of two (or 0) */
+};
 
 struct proc {
 	pid_t pid;
@@ -71,11 +81,12 @@ struct ips_priv {
 	int *fds;                  /* every event fd: tasks x CPUs */
 	int nfds;
 	struct pp_decoder *dec;
-	struct wslot *wtab;        /* this window's distinct IPs, open addressing */
-	size_t wcap, wused;        /* wcap a power of two */
-	uint32_t *used;            /* the wused slots in use, to visit and clear only those */
+	size_t page;               /* page size */
+	struct wtable cur;         /* this window's distinct IPs */
+	struct wtable prev;        /* the last window's: classes carried over (classify_pending) */
+	uint32_t maps_gen;         /* bumped by every maps reload */
 	uint64_t nsamp;            /* samples this window */
-	uint64_t *pend;            /* wtab slots not yet classified (indices) */
+	uint64_t *pend;            /* cur slots not yet classified (indices) */
 	size_t npend, cappend;
 	uint64_t lost;
 	struct proc procs[MAX_PROCS];
@@ -267,6 +278,7 @@ static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 		ips_close(p);
 		return -ENOMEM;
 	}
+	p->page = page_size();
 	p->warn = ctx->warn;
 	p->warn_ctx = *ctx;
 	p->warn_ctx.why = NULL;
@@ -366,29 +378,29 @@ static size_t wslot_hash(uint64_t ip, uint32_t pid, size_t cap)
 
 static bool wtab_grow(struct ips_priv *p)
 {
-	size_t cap = p->wcap ? 2 * p->wcap : 1024;
+	struct wtable *w = &p->cur;
+	size_t cap = w->cap ? 2 * w->cap : 1024;
 	struct wslot *t = calloc(cap, sizeof(*t));
-	uint32_t *used = malloc((cap / 2 + 1) * sizeof(*used));
-	if (!t || !used) {
+	uint64_t *occ = calloc(cap / 64, sizeof(*occ));
+	if (!t || !occ) {
 		free(t);
-		free(used);
+		free(occ);
 		return false;
 	}
-	size_t nused = 0;
-	for (size_t i = 0; i < p->wcap; i++) {
-		if (!p->wtab[i].n)
+	for (size_t i = 0; i < w->cap; i++) {
+		if (!w->slot[i].n)
 			continue;
-		size_t j = wslot_hash(p->wtab[i].ip, p->wtab[i].pid, cap);
+		size_t j = wslot_hash(w->slot[i].ip, w->slot[i].pid, cap);
 		while (t[j].n)
 			j = (j + 1) & (cap - 1);
-		t[j] = p->wtab[i];
-		used[nused++] = (uint32_t)j;
+		t[j] = w->slot[i];
+		occ[j / 64] |= 1ull << (j % 64);
 	}
-	free(p->wtab);
-	free(p->used);
-	p->wtab = t;
-	p->used = used;
-	p->wcap = cap;
+	free(w->slot);
+	free(w->occ);
+	w->slot = t;
+	w->occ = occ;
+	w->cap = cap;
 	p->npend = 0; /* indices moved: find the unclassified slots again */
 	for (size_t i = 0; i < cap; i++)
 		if (t[i].n && !t[i].done && p->npend < p->cappend)
@@ -396,9 +408,54 @@ static bool wtab_grow(struct ips_priv *p)
 	return true;
 }
 
+/* The slot of (ip, pid) in t, or NULL. */
+static const struct wslot *wtab_find(const struct wtable *t, uint64_t ip, uint32_t pid)
+{
+	if (!t->used)
+		return NULL;
+	size_t i = wslot_hash(ip, pid, t->cap);
+	while (t->slot[i].n) {
+		if (t->slot[i].ip == ip && t->slot[i].pid == pid)
+			return &t->slot[i];
+		i = (i + 1) & (t->cap - 1);
+	}
+	return NULL;
+}
+
+/* Makes the empty table t hold cap slots (when it holds fewer and memory allows). */
+static void wtab_fit(struct wtable *t, size_t cap)
+{
+	if (t->cap >= cap)
+		return;
+	struct wslot *slot = calloc(cap, sizeof(*slot));
+	uint64_t *occ = calloc(cap / 64, sizeof(*occ));
+	if (!slot || !occ) {
+		free(slot);
+		free(occ);
+		return;
+	}
+	free(t->slot);
+	free(t->occ);
+	t->slot = slot;
+	t->occ = occ;
+	t->cap = cap;
+}
+
+/* Empties t, visiting only the slots in use. */
+static void wtab_clear(struct wtable *t)
+{
+	for (size_t k = 0; k < t->cap / 64; k++) {
+		for (uint64_t b = t->occ[k]; b; b &= b - 1)
+			t->slot[k * 64 + (size_t)__builtin_ctzll(b)] = (struct wslot){ 0 };
+		t->occ[k] = 0;
+	}
+	t->used = 0;
+}
+
 static void add_sample(struct ips_priv *p, uint64_t ip, uint32_t pid)
 {
-	if ((p->wused + 1) * 2 > p->wcap || p->npend == p->cappend) {
+	struct wtable *w = &p->cur;
+	if ((w->used + 1) * 2 > w->cap || p->npend == p->cappend) {
 		if (p->npend == p->cappend) {
 			size_t c = p->cappend ? 2 * p->cappend : 1024;
 			uint64_t *np = realloc(p->pend, c * sizeof(*np));
@@ -409,18 +466,19 @@ static void add_sample(struct ips_priv *p, uint64_t ip, uint32_t pid)
 			p->pend = np;
 			p->cappend = c;
 		}
-		if ((p->wused + 1) * 2 > p->wcap && !wtab_grow(p)) {
+		if ((w->used + 1) * 2 > w->cap && !wtab_grow(p)) {
 			p->lost++;
 			return;
 		}
 	}
-	size_t i = wslot_hash(ip, pid, p->wcap);
-	while (p->wtab[i].n && (p->wtab[i].ip != ip || p->wtab[i].pid != pid))
-		i = (i + 1) & (p->wcap - 1);
-	struct wslot *e = &p->wtab[i];
+	size_t i = wslot_hash(ip, pid, w->cap);
+	while (w->slot[i].n && (w->slot[i].ip != ip || w->slot[i].pid != pid))
+		i = (i + 1) & (w->cap - 1);
+	struct wslot *e = &w->slot[i];
 	if (!e->n) {
 		*e = (struct wslot){ .ip = ip, .pid = pid };
-		p->used[p->wused++] = (uint32_t)i;
+		w->occ[i / 64] |= 1ull << (i % 64);
+		w->used++;
 		p->pend[p->npend++] = i;
 	}
 	e->n++;
@@ -431,7 +489,7 @@ static void add_sample(struct ips_priv *p, uint64_t ip, uint32_t pid)
 static void drain(struct ips_priv *p, struct ring *r)
 {
 	struct perf_event_mmap_page *meta = r->base;
-	const uint8_t *data = (const uint8_t *)r->base + page_size();
+	const uint8_t *data = (const uint8_t *)r->base + p->page;
 	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	uint64_t tail = meta->data_tail;
 	uint64_t mask = r->data_size - 1;
@@ -571,7 +629,7 @@ static int page_slot(const uint64_t *pages, int np, uint64_t pg)
 static int read_pages(struct ips_priv *p, struct proc *pr, const uint64_t *pages, int np,
 		      uint8_t *buf, bool *pok)
 {
-	size_t ps = page_size();
+	size_t ps = p->page;
 	struct iovec l[READ_PAGES], r[READ_PAGES];
 	for (int i = 0; i < np; i++) {
 		l[i] = (struct iovec){ buf + (size_t)i * ps, ps };
@@ -614,7 +672,7 @@ static int read_pages(struct ips_priv *p, struct proc *pr, const uint64_t *pages
 static void read_code(struct ips_priv *p, struct pending *pd, int n, uint8_t (*code)[PP_DECODE_BACK],
 		      bool *ok)
 {
-	size_t ps = page_size();
+	size_t ps = p->page;
 	struct proc *pr = pd[0].pr;
 	uint8_t *buf = pp_icache_scratch(p->cache, READ_PAGES * ps);
 	memset(ok, 0, (size_t)n * sizeof(*ok));
@@ -673,6 +731,7 @@ static void reload_maps(struct ips_priv *p, struct proc *pr)
 {
 	struct pp_maps fresh = { 0 };
 	pr->reloaded_window = p->window;
+	p->maps_gen++; /* classes found with the maps before are not carried over (carry_classes) */
 	if (pp_maps_read(pr->pid, &fresh) == 0 && fresh.n > 0) {
 		pp_maps_free(&pr->maps);
 		pr->maps = fresh;
@@ -731,6 +790,28 @@ static bool reserve_pending(struct ips_priv *p, size_t n)
 	return true;
 }
 
+/* Marks the pending IPs that keep last window's class, with its location and the maps
+ * generation it was found with: while no maps have been reloaded since, the same maps give the
+ * same location and cache key, and the cache would give the same class. Not for generated code
+ * (it may have been rewritten: read again every window), nor for IPs outside every mapping or
+ * unreadable (tried again, as without the carry). */
+static void carry_classes(struct ips_priv *p)
+{
+	for (size_t k = 0; k < p->npend && p->prev.used; k++) {
+		struct wslot *e = &p->cur.slot[p->pend[k]];
+		if (e->done || !e->n)
+			continue;
+		const struct wslot *o = wtab_find(&p->prev, e->ip, e->pid);
+		if (!o || !o->done || o->loc == PP_LOC_JIT || o->loc == PP_LOC_UNMAPPED ||
+		    o->cls == CLS_UNREADABLE)
+			continue;
+		e->carry = 1;
+		e->cls = o->cls;
+		e->loc = o->loc;
+		e->gen = o->gen;
+	}
+}
+
 /* Gives every new IP of the window its location and class: from the cache when the code is
  * known (file-backed code, or generated code seen this window), else by reading and decoding
  * it (generated code whose bytes hash as before keeps its class). */
@@ -743,20 +824,33 @@ static void classify_pending(struct ips_priv *p)
 	int np = 0;
 	p->batch++;
 	pp_icache_tick(p->cache);
+	carry_classes(p);
 	/* First every map reload this batch needs: a reload frees the maps that pending entries
-	 * would otherwise point into. */
+	 * would otherwise point into, and ends every carry (the loop runs again for them). */
+	uint32_t gen;
+	do {
+		gen = p->maps_gen;
+		for (size_t k = 0; k < p->npend; k++) {
+			struct wslot *e = &p->cur.slot[p->pend[k]];
+			if (e->done || !e->n || (e->carry && e->gen == gen))
+				continue;
+			e->carry = 0;
+			struct proc *pr = get_proc(p, (pid_t)e->pid);
+			if (pr && !pp_maps_find(&pr->maps, e->ip) &&
+			    pr->reloaded_window != p->window)
+				reload_maps(p, pr); /* new code since we looked */
+		}
+	} while (p->maps_gen != gen);
 	for (size_t k = 0; k < p->npend; k++) {
-		struct wslot *e = &p->wtab[p->pend[k]];
+		struct wslot *e = &p->cur.slot[p->pend[k]];
 		if (e->done || !e->n)
 			continue;
-		struct proc *pr = get_proc(p, (pid_t)e->pid);
-		if (pr && !pp_maps_find(&pr->maps, e->ip) && pr->reloaded_window != p->window)
-			reload_maps(p, pr); /* new code since we looked */
-	}
-	for (size_t k = 0; k < p->npend; k++) {
-		struct wslot *e = &p->wtab[p->pend[k]];
-		if (e->done || !e->n)
+		if (e->carry) {
+			e->carry = 0;
+			e->done = 1;
 			continue;
+		}
+		e->gen = gen;
 		struct proc *pr = get_proc(p, (pid_t)e->pid);
 		const struct pp_map *m = pr ? pp_maps_find(&pr->maps, e->ip) : NULL;
 		e->loc = (uint8_t)(m ? m->loc : PP_LOC_UNMAPPED);
@@ -846,42 +940,37 @@ static const char *const loc_count[PP_LOC_COUNT] = {
 	[PP_LOC_OTHER] = "ip.loc.other", [PP_LOC_UNMAPPED] = "ip.loc.unmapped",
 };
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
 static int ips_read(void *priv, struct pp_window *w)
 {
 	struct ips_priv *p = priv;
 	ips_service(p, NULL, 0);
-	/* In table order, as a scan of the whole table would visit them: the entropy's sum is
-	 * the same to the last bit. */
-	if (p->wused > 1)
-		qsort(p->used, p->wused, sizeof(*p->used), cmp_u32);
 
 	/* Classes, locations, and hot-IP concentration: the 16 most sampled IPs' share and the
 	 * entropy (bits) of the IP histogram. */
 	double cls[PP_IC_COUNT] = { 0 }, loc[PP_LOC_COUNT] = { 0 }, unreadable = 0;
 	double total = (double)p->nsamp, h = 0, distinct = 0, top = 0;
 	uint32_t best[TOP_N] = { 0 };
-	for (size_t k = 0; k < p->wused; k++) {
-		const struct wslot *e = &p->wtab[p->used[k]];
-		distinct++;
-		if (!e->done || e->cls == CLS_UNREADABLE)
-			unreadable += e->n;
-		else
-			cls[e->cls] += e->n;
-		loc[e->done ? e->loc : PP_LOC_UNMAPPED] += e->n;
-		double q = e->n / total;
-		h -= q * log2(q);
-		for (int j = 0; j < TOP_N; j++)
-			if (e->n > best[j]) {
-				memmove(best + j + 1, best + j, (TOP_N - 1 - j) * sizeof(*best));
-				best[j] = e->n;
-				break;
-			}
+	/* In table order, as a scan of the whole table would visit them: the entropy's sum is
+	 * the same to the last bit. */
+	for (size_t k = 0; k < p->cur.cap / 64; k++) {
+		for (uint64_t b = p->cur.occ[k]; b; b &= b - 1) {
+			const struct wslot *e = &p->cur.slot[k * 64 + (size_t)__builtin_ctzll(b)];
+			distinct++;
+			if (!e->done || e->cls == CLS_UNREADABLE)
+				unreadable += e->n;
+			else
+				cls[e->cls] += e->n;
+			loc[e->done ? e->loc : PP_LOC_UNMAPPED] += e->n;
+			double q = e->n / total;
+			h -= q * log2(q);
+			for (int j = 0; j < TOP_N; j++)
+				if (e->n > best[j]) {
+					memmove(best + j + 1, best + j,
+						(TOP_N - 1 - j) * sizeof(*best));
+					best[j] = e->n;
+					break;
+				}
+		}
 	}
 	for (int j = 0; j < TOP_N; j++)
 		top += best[j];
@@ -897,9 +986,14 @@ static int ips_read(void *priv, struct pp_window *w)
 	pp_window_add(w, B, "ip.top16", top, 1, false);
 	pp_window_add(w, B, "ip.entropy_bits", entropy, 1, true);
 	pp_window_add(w, B, "ip.distinct", distinct, 1, false);
-	for (size_t k = 0; k < p->wused; k++)
-		p->wtab[p->used[k]] = (struct wslot){ 0 };
-	p->wused = 0;
+	/* This window's table becomes the last one (carry_classes), the last one is emptied for
+	 * the next window, at the size of the largest so far: IPs then land in the slots one
+	 * table cleared every window would give them, and the entropy sums in the same order. */
+	wtab_clear(&p->prev);
+	struct wtable t = p->prev;
+	p->prev = p->cur;
+	p->cur = t;
+	wtab_fit(&p->cur, p->prev.cap);
 	p->nsamp = 0;
 	p->npend = 0;
 	p->lost = 0;
@@ -914,8 +1008,10 @@ static void ips_close(void *priv)
 	for (int i = 0; i < p->nprocs; i++)
 		pp_maps_free(&p->procs[i].maps);
 	pp_decoder_free(p->dec);
-	free(p->wtab);
-	free(p->used);
+	free(p->cur.slot);
+	free(p->cur.occ);
+	free(p->prev.slot);
+	free(p->prev.occ);
 	free(p->pend);
 	free(p->pd);
 	free(p->code);
