@@ -913,7 +913,8 @@ static void classify_pending(struct ips_priv *p)
 			}
 			else
 				c = PP_IC_UNDECODABLE; /* IP at a mapping's start */
-			ce = pp_icache_put(p->cache, &pd[k].key);
+			if (!ce) /* nothing in between touches the cache: ce is still the entry */
+				ce = pp_icache_put(p->cache, &pd[k].key);
 			ce->hash = hb;
 			ce->cls = (uint8_t)c;
 			ce->owner = p->owner;
