@@ -118,14 +118,41 @@ static ssize_t read_once(int dirfd, const char *path, char *buf, size_t cap)
 	return n;
 }
 
-/* Value of "Key:   123 kB" lines in status / smaps_rollup / io; -1 when absent. */
-static long long keyval(const char *text, const char *key)
+/* Values of "Key:   123 kB" lines in status / smaps_rollup / io, in one pass over the text:
+ * val[i] is the first line's for key[i], -1 when absent. At most 8 keys. */
+static void keyvals(const char *text, const char *const *key, long long *val, int n)
 {
-	size_t kl = strlen(key);
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (strncmp(p, key, kl) == 0 && p[kl] == ':')
-			return strtoll(p + kl + 1, NULL, 10);
-	return -1;
+	size_t kl[8];
+	unsigned found = 0, all = (1u << n) - 1;
+	for (int i = 0; i < n; i++) {
+		kl[i] = strlen(key[i]);
+		val[i] = -1;
+	}
+	for (const char *p = text; p && *p && found != all;
+	     p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		for (int i = 0; i < n; i++)
+			if (!(found & (1u << i)) && strncmp(p, key[i], kl[i]) == 0 &&
+			    p[kl[i]] == ':') {
+				val[i] = strtoll(p + kl[i] + 1, NULL, 10);
+				found |= 1u << i;
+				break;
+			}
+}
+
+/* Parses up to n unsigned decimal numbers separated by spaces; how many it found. */
+static int parse_u64s(const char *s, unsigned long long *out, int n)
+{
+	int k = 0;
+	while (k < n) {
+		while (*s == ' ')
+			s++;
+		if (*s < '0' || *s > '9')
+			break;
+		char *end;
+		out[k++] = strtoull(s, &end, 10);
+		s = end;
+	}
+	return k;
 }
 
 static int read_totals(struct procfs_priv *p, struct proc_totals *t)
@@ -140,10 +167,10 @@ static int read_totals(struct procfs_priv *p, struct proc_totals *t)
 	char *s = strrchr(p->buf, ')');
 	if (!s || !s[1] || !s[2])
 		return -EBADMSG;
-	unsigned long long f[40] = { 0 };
+	unsigned long long f[22] = { 0 }; /* fields 3 to 24: up to rss */
 	int k = 0;
 	char *q = s + 2;
-	while (*q && k < 40) {
+	while (*q && k < 22) {
 		char *end;
 		f[k++] = strtoull(q, &end, 10);
 		q = end;
@@ -165,14 +192,15 @@ static int read_totals(struct procfs_priv *p, struct proc_totals *t)
 	t->zombie = s[2] == 'Z' || s[2] == 'X';
 
 	if (read_kept(p, &p->io_fd, "io") > 0) {
-		long long rc = keyval(p->buf, "rchar"), wc = keyval(p->buf, "wchar");
-		long long sr = keyval(p->buf, "syscr"), sw = keyval(p->buf, "syscw");
-		if (rc >= 0 && wc >= 0 && sr >= 0 && sw >= 0) {
+		static const char *const keys[] = { "rchar", "wchar", "syscr", "syscw" };
+		long long v[4];
+		keyvals(p->buf, keys, v, 4);
+		if (v[0] >= 0 && v[1] >= 0 && v[2] >= 0 && v[3] >= 0) {
 			t->io_ok = true;
-			t->rchar = (uint64_t)rc;
-			t->wchar = (uint64_t)wc;
-			t->syscr = (uint64_t)sr;
-			t->syscw = (uint64_t)sw;
+			t->rchar = (uint64_t)v[0];
+			t->wchar = (uint64_t)v[1];
+			t->syscr = (uint64_t)v[2];
+			t->syscw = (uint64_t)v[3];
 		}
 	}
 	return 0;
@@ -214,12 +242,12 @@ static bool read_task(struct procfs_priv *p, struct task_vals *t)
 	}
 	if (n <= 0)
 		return false; /* exited meanwhile */
-	unsigned long long run = 0, wait = 0, slices = 0;
-	if (sscanf(p->buf, "%llu %llu %llu", &run, &wait, &slices) != 3)
+	unsigned long long v[3];
+	if (parse_u64s(p->buf, v, 3) != 3)
 		return false;
-	t->run_ns = run;
-	t->wait_ns = wait;
-	t->slices = slices;
+	t->run_ns = v[0];
+	t->wait_ns = v[1];
+	t->slices = v[2];
 	if (t->status_fd >= 0) {
 		n = reread(t->status_fd, p->buf, sizeof(p->buf));
 	} else {
@@ -228,10 +256,12 @@ static bool read_task(struct procfs_priv *p, struct task_vals *t)
 	}
 	t->vol = t->invol = 0;
 	if (n > 0) {
-		long long vo = keyval(p->buf, "voluntary_ctxt_switches");
-		long long iv = keyval(p->buf, "nonvoluntary_ctxt_switches");
-		t->vol = vo > 0 ? (uint64_t)vo : 0;
-		t->invol = iv > 0 ? (uint64_t)iv : 0;
+		static const char *const keys[] = { "voluntary_ctxt_switches",
+						     "nonvoluntary_ctxt_switches" };
+		long long v[2];
+		keyvals(p->buf, keys, v, 2);
+		t->vol = v[0] > 0 ? (uint64_t)v[0] : 0;
+		t->invol = v[1] > 0 ? (uint64_t)v[1] : 0;
 	}
 	return true;
 }
@@ -408,9 +438,11 @@ static void read_smaps(struct procfs_priv *p, long rss_pages)
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)p->pid);
 	if (read_once(AT_FDCWD, path, p->buf, sizeof(p->buf)) <= 0)
 		return;
-	long long a = keyval(p->buf, "AnonHugePages");
-	long long sh = keyval(p->buf, "Shared_Hugetlb"), ph = keyval(p->buf, "Private_Hugetlb");
-	long long l = keyval(p->buf, "Locked");
+	static const char *const keys[] = { "AnonHugePages", "Shared_Hugetlb", "Private_Hugetlb",
+					     "Locked" };
+	long long v[4];
+	keyvals(p->buf, keys, v, 4);
+	long long a = v[0], sh = v[1], ph = v[2], l = v[3];
 	p->ahp = a >= 0 ? (double)a : NAN;
 	p->htlb = sh >= 0 && ph >= 0 ? (double)(sh + ph) : NAN;
 	p->lck = l >= 0 ? (double)l : NAN;
