@@ -91,11 +91,35 @@ const struct pp_feature_info *pp_feature_info(enum pp_feature f)
 	return (unsigned)f < PP_F_COUNT ? &features[f] : NULL;
 }
 
+/* Feature indices in name order (strcmp), for pp_feature_find's binary search: models look
+ * their columns up by name for every window they score. */
+static const unsigned char by_name[] = {
+	PP_F_ANON_HUGE_SHARE, PP_F_BRANCH_MISS_PKI, PP_F_CACHE_REF_PKI, PP_F_CPU_UTIL,
+	PP_F_CTX_SWITCHES, PP_F_DTLB_LOAD_MISS_PKI, PP_F_GHZ, PP_F_HUGETLB_MIB,
+	PP_F_HW_RUNNING, PP_F_INVOL_CTX_SHARE, PP_F_IO_SYSCALLS, PP_F_IP_AES, PP_F_IP_BRANCH,
+	PP_F_IP_CLMUL, PP_F_IP_DIV, PP_F_IP_ENTROPY, PP_F_IP_FILE, PP_F_IP_FP_SIMD,
+	PP_F_IP_INT_SIMD, PP_F_IP_JIT, PP_F_IP_LOAD, PP_F_IP_MUL, PP_F_IP_OTHER,
+	PP_F_IP_ROUNDING, PP_F_IP_SAMPLES, PP_F_IP_SHA, PP_F_IP_SQRT, PP_F_IP_STORE,
+	PP_F_IP_TOP16, PP_F_IP_UNDECODABLE, PP_F_IP_UNMAPPED, PP_F_IP_UNREADABLE, PP_F_IP_VDSO,
+	PP_F_IPC, PP_F_L1D_LOAD_MISS_PKI, PP_F_LLC_LOAD_MISS_PKI, PP_F_LOCKED_MIB,
+	PP_F_MAJOR_FAULTS, PP_F_MIGRATIONS, PP_F_MINOR_FAULTS, PP_F_READ_BYTES, PP_F_RSS_MIB,
+	PP_F_RUN_DELAY, PP_F_STALL_BACKEND, PP_F_STALL_FRONTEND, PP_F_SYS_SHARE, PP_F_THREADS,
+	PP_F_TIMESLICES, PP_F_WRITE_BYTES,
+};
+_Static_assert(sizeof(by_name) == PP_F_COUNT, "every feature once in by_name");
+
 int pp_feature_find(const char *name)
 {
-	for (int i = 0; i < PP_F_COUNT; i++)
-		if (strcmp(features[i].name, name) == 0)
-			return i;
+	int lo = 0, hi = PP_F_COUNT - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2, c = strcmp(name, features[by_name[mid]].name);
+		if (c == 0)
+			return by_name[mid];
+		if (c < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
 	return -ENOENT;
 }
 
