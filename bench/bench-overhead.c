@@ -6,7 +6,9 @@
  * --rounds rounds so background load hits both alike. With --paired, two copies run side by
  * side in each round, one watched (alternately the first and the second): load that comes and
  * goes then hits both at once, which on a shared machine measures the ratio far more tightly
- * (it needs two free cores).
+ * (it needs two free cores). With --toggle (toggle_mode below), the two copies run for the
+ * whole benchmark with collectors attached, and each round of --seconds pauses one collector
+ * and runs the other: many short rounds, no attach costs, a 95% interval on the ratio.
  *
  * Reported:
  *  - the monitored hash rate over the unmonitored one, per wall second and per CPU second of
@@ -35,6 +37,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -202,6 +207,177 @@ static int run_children(const char *algo, double seconds, int n, int mon,
 	return rc;
 }
 
+/* --toggle: two copies hash side by side for the whole run, each with a collector attached
+ * from the start. Every round one collector runs (a normal window of --seconds) and the
+ * other is paused (pp_collector_pause: its events stay attached and count nothing, so its
+ * copy runs as if unmonitored); which one alternates A B B A. Each copy publishes its
+ * progress in shared memory after every hash, so a round's rate is hashes over the time
+ * between last-completed-hash stamps. A copy's own speed (its CPU, its neighbours) cancels in
+ * the geometric mean of the rounds' ratios, each copy being monitored in half of them; load
+ * that comes and goes hits both copies at once. No attaching and no first windows: what a
+ * process watched for long pays. Short rounds, many of them: a noisy machine averages out. */
+struct progress {
+	_Atomic uint64_t seq;      /* odd while the child writes */
+	double hashes, t, cpu;     /* count, monotonic and CPU seconds at the last hash */
+};
+
+static void toggle_child(const char *algo, struct progress *pr)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	struct pp_hash *h = NULL;
+	struct pp_hash_worker *w = NULL;
+	PP_OPTS(pp_hash_opts, ho);
+	bool hashing = algo && pp_hash_open(algo, &ho, &h) == 0 && pp_hash_worker_new(h, &w) == 0;
+	uint8_t blob[76] = { 0 }, out[32];
+	for (uint32_t nonce = 0;; nonce++) {
+		if (hashing) {
+			memcpy(blob + 39, &nonce, 4);
+			pp_hash_compute(w, blob, sizeof(blob), 1806260, out);
+		} else {
+			unsigned long long x = nonce;
+			for (int i = 0; i < 2000000; i++)
+				x = x * 6364136223846793005ull + 1442695040888963407ull;
+			sink = x;
+		}
+		double t = clock_s(CLOCK_MONOTONIC), c = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+		atomic_fetch_add(&pr->seq, 1);
+		pr->hashes++;
+		pr->t = t;
+		pr->cpu = c;
+		atomic_fetch_add(&pr->seq, 1);
+	}
+}
+
+static struct progress snap(struct progress *pr)
+{
+	struct progress s;
+	uint64_t a, b;
+	do {
+		a = atomic_load(&pr->seq);
+		s.hashes = pr->hashes;
+		s.t = pr->t;
+		s.cpu = pr->cpu;
+		b = atomic_load(&pr->seq);
+	} while (a != b || (a & 1));
+	return s;
+}
+
+#define TOGGLE_MAX_ROUNDS 2000
+
+static int toggle_mode(const char *algo, double seconds, int rounds,
+		       const struct pp_collect_opts *base, bool json)
+{
+	FILE *out = json ? stderr : stdout;
+	PP_OPTS(pp_collect_opts, opts, .backends = base->backends, .events = base->events,
+		.sample_hz = base->sample_hz, .interval_ms = (unsigned)(seconds * 1000 + 0.5));
+	struct progress *pr = mmap(NULL, 2 * sizeof(*pr), PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pr == MAP_FAILED)
+		return -errno;
+	memset(pr, 0, 2 * sizeof(*pr));
+	pid_t pid[2];
+	struct pp_collector *c[2] = { NULL, NULL };
+	int err = 0;
+	for (int i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (pid[i] < 0)
+			return -errno;
+		if (pid[i] == 0)
+			toggle_child(algo, &pr[i]);
+	}
+	char why[512] = "";
+	for (int i = 0; i < 2 && !err; i++) {
+		err = pp_collector_open_pid(pid[i], &opts, &c[i], why, sizeof(why));
+		if (!err)
+			err = pp_collector_pause(c[i], true);
+	}
+	static double lr[TOGGLE_MAX_ROUNDS], lc[TOGGLE_MAX_ROUNDS];
+	double coll_cpu = 0, task_clock = 0;
+	int n = 0;
+	static struct pp_window w;
+	fprintf(out, "workload: %s, 2 copies side by side, %d rounds of %.2f s, the collector of "
+		"one copy running and the other's paused, alternating\n",
+		algo ? algo : "stand-in integer loop (no hash)", rounds, seconds);
+	/* A first round of each, discarded: caches of code addresses fill once. */
+	for (int r = -2; r < rounds && !err; r++) {
+		int mon = r < 0 ? r + 2 : ((r + 1) / 2) & 1; /* A B B A A B ... */
+		err = pp_collector_pause(c[1 - mon], true);
+		if (!err)
+			err = pp_collector_pause(c[mon], false);
+		if (!err)
+			err = pp_collector_read_now(c[mon], &w); /* the window starts here */
+		struct progress s0[2] = { snap(&pr[0]), snap(&pr[1]) };
+		double cpu0 = self_cpu_s();
+		while (!err && (err = pp_collector_read(c[mon], &w)) == -EINTR)
+			err = 0;
+		double dc = self_cpu_s() - cpu0;
+		struct progress s1[2] = { snap(&pr[0]), snap(&pr[1]) };
+		if (err || r < 0)
+			continue;
+		double rate[2], crate[2];
+		for (int i = 0; i < 2; i++) {
+			rate[i] = (s1[i].hashes - s0[i].hashes) / (s1[i].t - s0[i].t);
+			crate[i] = (s1[i].hashes - s0[i].hashes) / (s1[i].cpu - s0[i].cpu);
+		}
+		lr[r] = log(rate[mon] / rate[1 - mon]);
+		lc[r] = log(crate[mon] / crate[1 - mon]);
+		coll_cpu += dc;
+		task_clock += isnan(w.task_clock_s) ? 0 : w.task_clock_s;
+		n = r + 1;
+		if (n % 10 == 0) {
+			double m = 0;
+			for (int k = 0; k < n; k++)
+				m += lr[k];
+			fprintf(out, "round %d: monitored / unmonitored %.4f this round, %.4f so far\n",
+				n, exp(lr[r]), exp(m / n));
+			fflush(out);
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		pp_collector_close(c[i]);
+		kill(pid[i], SIGKILL);
+		waitpid(pid[i], NULL, 0);
+	}
+	munmap(pr, 2 * sizeof(*pr));
+	if (err) {
+		fprintf(stderr, "bench-overhead: %s\n", why[0] ? why : pp_strerror(err));
+		return err;
+	}
+	/* Geometric means with a 95% interval from the spread of the rounds' log ratios. */
+	double g[2], ci[2][2];
+	const double *v[2] = { lr, lc };
+	for (int k = 0; k < 2; k++) {
+		double m = 0, ss = 0;
+		for (int i = 0; i < n; i++)
+			m += v[k][i];
+		m /= n;
+		for (int i = 0; i < n; i++)
+			ss += (v[k][i] - m) * (v[k][i] - m);
+		double se = n > 1 ? sqrt(ss / (n - 1) / n) : NAN;
+		g[k] = exp(m);
+		ci[k][0] = exp(m - 1.96 * se);
+		ci[k][1] = exp(m + 1.96 * se);
+	}
+	double ms = 1e3 * coll_cpu / task_clock;
+	if (json) {
+		printf("{\"mode\":\"toggle\",\"workload\":\"%s\",\"seconds\":%.2f,\"rounds\":%d,"
+		       "\"ratio_wall\":%.4f,\"ratio_wall_ci95\":[%.4f,%.4f],\"ratio_cpu\":%.4f,"
+		       "\"ratio_cpu_ci95\":[%.4f,%.4f],\"target_ratio\":0.98,"
+		       "\"collector_ms_per_cpu_s\":%.4f,\"target_ms_per_cpu_s\":0.5}\n",
+		       algo ? algo : "stand-in", seconds, n, g[0], ci[0][0], ci[0][1], g[1],
+		       ci[1][0], ci[1][1], ms);
+		return 0;
+	}
+	printf("\n%-44s %8s  %s\n", "monitored / unmonitored", "ratio", "95% interval");
+	printf("%-44s %8.4f  %.4f-%.4f  (target >= 0.98)\n", "hash rate, per wall second", g[0],
+	       ci[0][0], ci[0][1]);
+	printf("%-44s %8.4f  %.4f-%.4f  (target >= 0.98)\n", "hash rate, per CPU second of the copy",
+	       g[1], ci[1][0], ci[1][1]);
+	printf("%-44s %8.3f  (target <= 0.5; a window per round, each begun by a read)\n",
+	       "collector CPU, ms per monitored CPU s", ms);
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -219,11 +395,11 @@ static double median(const double *v, int n)
 int main(int argc, char **argv)
 {
 	const char *algo = "cn/r";
-	double seconds = 8;
-	int rounds = 3;
+	double seconds = -1;       /* defaults after the options: they depend on the mode */
+	int rounds = -1;
 	long interval = 0, freq = 0;
 	const char *backends_opt = NULL;
-	bool json = false, paired = false;
+	bool json = false, paired = false, toggle = false;
 	static const struct option lo[] = {
 		{ "algo", required_argument, NULL, 'a' },
 		{ "seconds", required_argument, NULL, 's' },
@@ -234,11 +410,12 @@ int main(int argc, char **argv)
 		{ "backends", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "paired", no_argument, NULL, 'p' },
+		{ "toggle", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int o;
-	while ((o = getopt_long(argc, argv, "a:s:r:I:F:Sb:jph", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "a:s:r:I:F:Sb:jpTh", lo, NULL)) != -1) {
 		switch (o) {
 		case 'a': algo = optarg; break;
 		case 's': seconds = atof(optarg); break;
@@ -249,14 +426,28 @@ int main(int argc, char **argv)
 		case 'b': backends_opt = optarg; break;
 		case 'j': json = true; break;
 		case 'p': paired = true; break;
+		case 'T': toggle = true; break;
 		default:
 			printf("usage: bench-overhead [--algo NAME | --stand-in] [--seconds S] "
-			       "[--rounds N] [--interval MS] [--freq HZ] [--backends LIST] [--paired] [--json]\n");
+			       "[--rounds N] [--interval MS] [--freq HZ] [--backends LIST] [--paired | --toggle] "
+			       "[--json]\n"
+			       "--toggle: two copies with collectors attached throughout, one paused and "
+			       "one running in each\nround of --seconds (default 1), alternating; "
+			       "--rounds default 120\n");
 			return o == 'h' ? 0 : 2;
 		}
 	}
+	if (seconds == -1)
+		seconds = toggle ? 1 : 8;
+	if (rounds == -1)
+		rounds = toggle ? 120 : 3;
 	if (seconds <= 0 || rounds < 1) {
 		fprintf(stderr, "bench-overhead: --seconds and --rounds must be positive\n");
+		return 2;
+	}
+	if (toggle && (paired || seconds < 0.1 || rounds > TOGGLE_MAX_ROUNDS)) {
+		fprintf(stderr, "bench-overhead: --toggle takes no --paired, rounds of at least 0.1 s "
+			"(a window) and at most %d of them\n", TOGGLE_MAX_ROUNDS);
 		return 2;
 	}
 	if (algo) {
@@ -278,6 +469,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-overhead: %s\n", why);
 		return 2;
 	}
+	if (toggle)
+		return toggle_mode(algo, seconds, rounds, &opts, json) ? 1 : 0;
 	char backends[128] = "";
 	struct phase sum[2] = { 0 };  /* 0: unmonitored, 1: monitored */
 	double wall_ratio[64], cpu_ratio[64];

@@ -361,11 +361,11 @@ static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 	return 0;
 }
 
-static int ips_enable(void *priv)
+static int ips_enable(void *priv, bool on)
 {
 	struct ips_priv *p = priv;
 	for (int i = 0; i < p->nfds; i++)
-		if (ioctl(p->fds[i], PERF_EVENT_IOC_ENABLE, 0) < 0)
+		if (ioctl(p->fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0) < 0)
 			return -errno;
 	return 0;
 }

@@ -170,9 +170,9 @@ static int hw_open(void *priv, struct pp_backend_ctx *ctx)
 	return pp_evset_open(&p->set, ctx, "perf-hw");
 }
 
-static int hw_enable(void *priv)
+static int hw_enable(void *priv, bool on)
 {
-	return pp_evset_enable(&((struct hw_priv *)priv)->set);
+	return pp_evset_enable(&((struct hw_priv *)priv)->set, on);
 }
 
 static int hw_read(void *priv, struct pp_window *w)

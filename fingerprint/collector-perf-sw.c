@@ -71,9 +71,9 @@ static int sw_open(void *priv, struct pp_backend_ctx *ctx)
 	return 0;
 }
 
-static int sw_enable(void *priv)
+static int sw_enable(void *priv, bool on)
 {
-	return pp_evset_enable(&((struct sw_priv *)priv)->set);
+	return pp_evset_enable(&((struct sw_priv *)priv)->set, on);
 }
 
 static int sw_read(void *priv, struct pp_window *w)

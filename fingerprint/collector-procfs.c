@@ -374,9 +374,10 @@ static int procfs_open(void *priv, struct pp_backend_ctx *ctx)
 	return 0;
 }
 
-static int procfs_enable(void *priv)
+static int procfs_enable(void *priv, bool on)
 {
 	(void)priv;
+	(void)on;
 	return 0;
 }
 

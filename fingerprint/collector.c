@@ -269,7 +269,7 @@ static int open_backends(struct pp_collector *c, char *why, size_t why_len)
 static int enable_backends(struct pp_collector *c, char *why, size_t why_len)
 {
 	for (int i = 0; i < c->nb; i++) {
-		int err = c->b[i].ops->enable(c->b[i].priv);
+		int err = c->b[i].ops->enable(c->b[i].priv, true);
 		if (err) {
 			set_why(why, why_len, "%s: enabling counters failed: %s", c->b[i].ops->name,
 				strerror(-err));
@@ -631,6 +631,16 @@ int pp_collector_read(struct pp_collector *c, struct pp_window *w)
 int pp_collector_read_now(struct pp_collector *c, struct pp_window *w)
 {
 	return finish_window(c, w, true);
+}
+
+int pp_collector_pause(struct pp_collector *c, bool pause)
+{
+	int err = 0;
+	for (int i = 0; i < c->nb; i++) {
+		int e = c->b[i].ops->enable(c->b[i].priv, !pause);
+		err = err ? err : e;
+	}
+	return err;
 }
 
 const char *pp_collector_backends(const struct pp_collector *c)

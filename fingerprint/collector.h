@@ -38,7 +38,8 @@ struct pp_backend_ops {
 	int (*probe)(char *why, size_t len);
 	/* Attaches to ctx->tgt with counting disabled; 0 or a negative errno (why filled). */
 	int (*open)(void *priv, struct pp_backend_ctx *ctx);
-	int (*enable)(void *priv);
+	/* Starts counting (on), or stops it until the next call (pp_collector_pause). */
+	int (*enable)(void *priv, bool on);
 	/* Appends this window's counts to w (pp_window_add). Called once per window. */
 	int (*read)(void *priv, struct pp_window *w);
 	void (*close)(void *priv);

@@ -174,13 +174,14 @@ int pp_evset_open(struct pp_evset *s, struct pp_backend_ctx *ctx, const char *wh
 	return 0;
 }
 
-int pp_evset_enable(struct pp_evset *s)
+int pp_evset_enable(struct pp_evset *s, bool on)
 {
 	for (int k = 0; k < s->ntasks; k++)
 		for (int g = 0; g < s->ngroups; g++) {
 			int lead = leader_of(s, g);
 			if (lead >= 0 && s->tasks[k].fd[lead] >= 0 &&
-			    ioctl(s->tasks[k].fd[lead], PERF_EVENT_IOC_ENABLE, 0) < 0)
+			    ioctl(s->tasks[k].fd[lead], on ? PERF_EVENT_IOC_ENABLE :
+				  PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP) < 0)
 				return -errno;
 		}
 	return 0;

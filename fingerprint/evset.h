@@ -34,7 +34,7 @@ int pp_evset_add(struct pp_evset *s, const struct perf_event_attr *attr, const c
 /* Opens the groups on every task of ctx->tgt, disabled. Running out of file descriptors keeps
  * the threads opened so far, with a warning. */
 int pp_evset_open(struct pp_evset *s, struct pp_backend_ctx *ctx, const char *what);
-int pp_evset_enable(struct pp_evset *s);
+int pp_evset_enable(struct pp_evset *s, bool on);
 /* Appends one count per event (summed over threads, scaled by enabled/running). */
 void pp_evset_read(struct pp_evset *s, struct pp_window *w);
 void pp_evset_close(struct pp_evset *s);

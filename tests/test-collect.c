@@ -522,6 +522,38 @@ Test(collect, forked_children_are_followed_unless_threads_only)
 	}
 }
 
+/* Paused, the events stay attached but count and sample nothing; resumed, they do again. */
+Test(collect, pause_stops_counting_and_sampling)
+{
+	NEED("perf-sw");
+	pid_t pid = spawn(loop_busy);
+	bool ips = have("ip-sample");
+	PP_OPTS(pp_collect_opts, o, .backends = ips ? "perf-sw,ip-sample" : "perf-sw",
+		.interval_ms = 300);
+	struct pp_collector *c;
+	char why[512];
+	cr_assert_eq(pp_collector_open_pid(pid, &o, &c, why, sizeof(why)), 0, "%s", why);
+	double tc[3], ns[3];
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(pp_collector_pause(c, i == 1), 0);
+		cr_assert_eq(pp_collector_read(c, &win), 0);
+		/* The window that pause began ended with the events still on: read the next. */
+		cr_assert_eq(pp_collector_read(c, &win), 0);
+		tc[i] = pp_window_count(&win, "task-clock");
+		ns[i] = ips ? pp_window_count(&win, "ip.samples") : NAN;
+	}
+	pp_collector_close(c);
+	reap(pid);
+	cr_expect_gt(tc[0], 0.1, "running: task-clock %.3f s", tc[0]);
+	cr_expect_eq(tc[1], 0, "paused: task-clock %.3f s", tc[1]);
+	cr_expect_gt(tc[2], 0.1, "resumed: task-clock %.3f s", tc[2]);
+	if (ips) {
+		cr_expect_gt(ns[0], 50);
+		cr_expect_eq(ns[1], 0, "paused: %.0f samples", ns[1]);
+		cr_expect_gt(ns[2], 50);
+	}
+}
+
 /* ---- targets that end or never were ---- */
 
 Test(collect, target_exiting_early_ends_a_partial_window)

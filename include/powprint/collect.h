@@ -133,6 +133,12 @@ int pp_collector_read(struct pp_collector *c, struct pp_window *w);
 /* Ends the current window now (marked partial) and fills *w. */
 int pp_collector_read_now(struct pp_collector *c, struct pp_window *w);
 
+/* Stops every counter and the sampling (pause) or starts them again, leaving the events
+ * attached: while paused the target runs as if unmonitored and windows count nothing. For
+ * measuring what monitoring costs the target (bench-overhead --toggle). 0 or a negative
+ * errno (-ESRCH once the target is gone). */
+int pp_collector_pause(struct pp_collector *c, bool pause);
+
 /* Backends actually in use, comma-separated ("perf-sw,ip-sample,procfs"). */
 const char *pp_collector_backends(const struct pp_collector *c);
 
