@@ -210,7 +210,7 @@ static int ips_probe(char *why, size_t len)
 	int fd = pp_perf_open(&a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return pp_perf_why(fd, 0, "the cpu-clock sampling event", why, len);
-	struct ring r;
+	struct ring r = { .fd = -1 };
 	err = map_ring(&r, fd, ds);
 	if (err) {
 		close(fd);
