@@ -319,6 +319,12 @@ static int toggle_mode(const char *algo, double seconds, int rounds,
 			rate[i] = (s1[i].hashes - s0[i].hashes) / (s1[i].t - s0[i].t);
 			crate[i] = (s1[i].hashes - s0[i].hashes) / (s1[i].cpu - s0[i].cpu);
 		}
+		if (!(rate[0] > 0 && rate[1] > 0 && crate[0] > 0 && crate[1] > 0)) {
+			snprintf(why, sizeof(why), "a copy finished no hash in round %d (stopped, or "
+				 "rounds shorter than a hash?)", r + 1);
+			err = -EIO;
+			continue;
+		}
 		lr[r] = log(rate[mon] / rate[1 - mon]);
 		lc[r] = log(crate[mon] / crate[1 - mon]);
 		coll_cpu += dc;
