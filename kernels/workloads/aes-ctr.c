@@ -1,10 +1,9 @@
 /* aes-ctr: bulk AES-CTR encryption through OpenSSL EVP (AES-NI/VAES inside), as disk and
  * storage encryption do: the hardest confounder for CryptoNight's AES rounds. */
-#include "kernels/workloads/wl.h"
+#include "kernels/workloads/cipher.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { O_BLOCK, O_KEYBITS };
@@ -12,21 +11,6 @@ static const struct pp_workload_opt opts[] = {
 	{ "block", PP_WOPT_SIZE, "BYTES", "1M", 16, 1 << 30, NULL, "bytes per message (one IV each)" },
 	{ "key-bits", PP_WOPT_CHOICE, "BITS", "128", 0, 0, "128|256", "AES key size" },
 	{ 0 },
-};
-
-struct ctr_thread {
-	EVP_CIPHER_CTX *c;
-	uint8_t *in, *out;
-	uint8_t iv[16];  /* IV of the last message */
-	uint64_t msgs;
-};
-
-struct ctr {
-	size_t block;
-	const EVP_CIPHER *cipher, *ecb;
-	uint8_t key[32];
-	struct ctr_thread *th;
-	int nth;
 };
 
 /* NIST SP 800-38A, F.5.1 CTR-AES128.Encrypt (the first two of its four blocks). */
@@ -48,33 +32,12 @@ static int ctr_crypt(EVP_CIPHER_CTX *c, const uint8_t iv[16], const uint8_t *in,
 
 static int ctr_setup(struct wl_ctx *ctx)
 {
-	struct ctr *s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	ctx->priv = s;
-	s->block = (size_t)ctx->opt[O_BLOCK];
 	bool k256 = ctx->opt[O_KEYBITS] == 1;
-	s->cipher = k256 ? EVP_aes_256_ctr() : EVP_aes_128_ctr();
-	s->ecb = k256 ? EVP_aes_256_ecb() : EVP_aes_128_ecb();
-	uint64_t seed = 0x6165732d637472ull;
-	for (int i = 0; i < 32; i++)
-		s->key[i] = (uint8_t)wl_rand(&seed);
-	s->th = calloc((size_t)ctx->threads, sizeof(*s->th));
-	if (!s->th)
-		return -ENOMEM;
-	s->nth = ctx->threads;
-	for (int t = 0; t < ctx->threads; t++) {
-		struct ctr_thread *th = &s->th[t];
-		th->c = EVP_CIPHER_CTX_new();
-		th->in = wl_alloc(s->block);
-		th->out = wl_alloc(s->block);
-		if (!th->c || !th->in || !th->out)
-			return -ENOMEM;
-		if (EVP_EncryptInit_ex(th->c, s->cipher, NULL, s->key, NULL) != 1)
-			return wl_fail(ctx, -EIO, "OpenSSL refused the %s key", k256 ? "AES-256" : "AES-128");
-		for (size_t i = 0; i < s->block; i++)
-			th->in[i] = (uint8_t)wl_rand(&seed);
-	}
+	int err = wl_cipher_setup(ctx, k256 ? EVP_aes_256_ctr() : EVP_aes_128_ctr(),
+				  (size_t)ctx->opt[O_BLOCK], 0x6165732d637472ull);
+	if (err)
+		return err;
+	const struct wl_cipher *s = ctx->priv;
 	snprintf(ctx->detail, ctx->detaillen, "AES-%d-CTR, %zu-byte messages",
 		 k256 ? 256 : 128, s->block);
 	return 0;
@@ -82,8 +45,8 @@ static int ctr_setup(struct wl_ctx *ctx)
 
 static int ctr_run(struct wl_ctx *ctx, int t, double *work)
 {
-	struct ctr *s = ctx->priv;
-	struct ctr_thread *th = &s->th[t];
+	struct wl_cipher *s = ctx->priv;
+	struct wl_cipher_thread *th = &s->th[t];
 	/* A fresh IV per message: thread id, message number, block counter 0. */
 	memset(th->iv, 0, 16);
 	memcpy(th->iv, &t, sizeof(t));
@@ -97,8 +60,10 @@ static int ctr_run(struct wl_ctx *ctx, int t, double *work)
 
 /* Block j of a CTR stream is AES_K(IV + j) xor plaintext: checked with a one-block ECB
  * encryption, another OpenSSL code path than the bulk CTR one. */
-static bool check_block(const struct ctr *s, const struct ctr_thread *th, size_t j)
+static bool check_block(const struct wl_cipher *s, const struct wl_cipher_thread *th, size_t j)
 {
+	const EVP_CIPHER *ecb = EVP_CIPHER_get_key_length(s->cipher) == 32 ? EVP_aes_256_ecb() :
+				EVP_aes_128_ecb();
 	uint8_t ctrblk[16], ks[16];
 	memcpy(ctrblk, th->iv, 16);
 	uint64_t carry = j;
@@ -109,7 +74,7 @@ static bool check_block(const struct ctr *s, const struct ctr_thread *th, size_t
 	}
 	EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
 	int outl = 0;
-	bool ok = e && EVP_EncryptInit_ex(e, s->ecb, NULL, s->key, NULL) == 1 &&
+	bool ok = e && EVP_EncryptInit_ex(e, ecb, NULL, s->key, NULL) == 1 &&
 		  EVP_CIPHER_CTX_set_padding(e, 0) == 1 &&
 		  EVP_EncryptUpdate(e, ks, &outl, ctrblk, 16) == 1 && outl == 16;
 	EVP_CIPHER_CTX_free(e);
@@ -121,7 +86,7 @@ static bool check_block(const struct ctr *s, const struct ctr_thread *th, size_t
 
 static int ctr_verify(struct wl_ctx *ctx, char *msg, size_t len)
 {
-	struct ctr *s = ctx->priv;
+	struct wl_cipher *s = ctx->priv;
 	uint8_t key[16], iv[16], pt[32], ct[32], got[32];
 	wl_unhex(kat_key, key, 16);
 	wl_unhex(kat_iv, iv, 16);
@@ -137,7 +102,7 @@ static int ctr_verify(struct wl_ctx *ctx, char *msg, size_t len)
 
 	size_t nblk = (s->block + 15) / 16;
 	for (int t = 0; t < s->nth; t++) {
-		const struct ctr_thread *th = &s->th[t];
+		const struct wl_cipher_thread *th = &s->th[t];
 		if (!th->msgs)
 			continue;
 		size_t probe[3] = { 0, nblk / 2, nblk - 1 };
@@ -155,22 +120,8 @@ static int ctr_verify(struct wl_ctx *ctx, char *msg, size_t len)
 
 static void ctr_corrupt(struct wl_ctx *ctx)
 {
-	struct ctr *s = ctx->priv;
+	struct wl_cipher *s = ctx->priv;
 	s->th[0].out[(s->block + 15) / 16 / 2 * 16] ^= 1;
-}
-
-static void ctr_teardown(struct wl_ctx *ctx)
-{
-	struct ctr *s = ctx->priv;
-	if (!s)
-		return;
-	for (int t = 0; s->th && t < s->nth; t++) {
-		EVP_CIPHER_CTX_free(s->th[t].c);
-		wl_free(s->th[t].in, s->block);
-		wl_free(s->th[t].out, s->block);
-	}
-	free(s->th);
-	free(s);
 }
 
 const struct pp_workload wl_aes_ctr = {
@@ -185,5 +136,5 @@ const struct pp_workload wl_aes_ctr = {
 	.run = ctr_run,
 	.verify = ctr_verify,
 	.corrupt = ctr_corrupt,
-	.teardown = ctr_teardown,
+	.teardown = wl_cipher_teardown,
 };

@@ -1,9 +1,9 @@
 /* aes-gcm: AES-GCM authenticated encryption of TLS-record-sized messages through OpenSSL EVP
  * (AES-NI + PCLMULQDQ/VPCLMULQDQ): what HTTPS and VPN servers spend their cycles on. */
-#include "kernels/workloads/wl.h"
+#include "kernels/workloads/cipher.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,21 +13,6 @@ static const struct pp_workload_opt opts[] = {
 	  "bytes per message (16K = a full TLS record)" },
 	{ "key-bits", PP_WOPT_CHOICE, "BITS", "128", 0, 0, "128|256", "AES key size" },
 	{ 0 },
-};
-
-struct gcm_thread {
-	EVP_CIPHER_CTX *c;
-	uint8_t *in, *out;
-	uint8_t iv[12], aad[13], tag[16]; /* of the last message */
-	uint64_t msgs;
-};
-
-struct gcm {
-	size_t block;
-	const EVP_CIPHER *cipher;
-	uint8_t key[32];
-	struct gcm_thread *th;
-	int nth;
 };
 
 /* McGrew & Viega, "The Galois/Counter Mode of Operation (GCM)", test case 4 (AES-128, 60
@@ -57,32 +42,12 @@ static int gcm_seal(EVP_CIPHER_CTX *c, const uint8_t iv[12], const uint8_t *aad,
 
 static int gcm_setup(struct wl_ctx *ctx)
 {
-	struct gcm *s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	ctx->priv = s;
-	s->block = (size_t)ctx->opt[O_BLOCK];
 	bool k256 = ctx->opt[O_KEYBITS] == 1;
-	s->cipher = k256 ? EVP_aes_256_gcm() : EVP_aes_128_gcm();
-	uint64_t seed = 0x6165732d67636dull;
-	for (int i = 0; i < 32; i++)
-		s->key[i] = (uint8_t)wl_rand(&seed);
-	s->th = calloc((size_t)ctx->threads, sizeof(*s->th));
-	if (!s->th)
-		return -ENOMEM;
-	s->nth = ctx->threads;
-	for (int t = 0; t < ctx->threads; t++) {
-		struct gcm_thread *th = &s->th[t];
-		th->c = EVP_CIPHER_CTX_new();
-		th->in = wl_alloc(s->block);
-		th->out = wl_alloc(s->block);
-		if (!th->c || !th->in || !th->out)
-			return -ENOMEM;
-		if (EVP_EncryptInit_ex(th->c, s->cipher, NULL, s->key, NULL) != 1)
-			return wl_fail(ctx, -EIO, "OpenSSL refused the AES-GCM key");
-		for (size_t i = 0; i < s->block; i++)
-			th->in[i] = (uint8_t)wl_rand(&seed);
-	}
+	int err = wl_cipher_setup(ctx, k256 ? EVP_aes_256_gcm() : EVP_aes_128_gcm(),
+				  (size_t)ctx->opt[O_BLOCK], 0x6165732d67636dull);
+	if (err)
+		return err;
+	const struct wl_cipher *s = ctx->priv;
 	snprintf(ctx->detail, ctx->detaillen, "AES-%d-GCM, %zu-byte messages, 13-byte AAD",
 		 k256 ? 256 : 128, s->block);
 	return 0;
@@ -90,8 +55,8 @@ static int gcm_setup(struct wl_ctx *ctx)
 
 static int gcm_run(struct wl_ctx *ctx, int t, double *work)
 {
-	struct gcm *s = ctx->priv;
-	struct gcm_thread *th = &s->th[t];
+	struct wl_cipher *s = ctx->priv;
+	struct wl_cipher_thread *th = &s->th[t];
 	/* TLS 1.2 style: a fixed per-thread salt and a message counter as the nonce, and a
 	 * record header (sequence number, type, version, length) as additional data. */
 	th->msgs++;
@@ -110,7 +75,7 @@ static int gcm_run(struct wl_ctx *ctx, int t, double *work)
 }
 
 /* Opens the last sealed message of a thread: the tag must verify and give back the input. */
-static bool gcm_open_last(const struct gcm *s, const struct gcm_thread *th)
+static bool gcm_open_last(const struct wl_cipher *s, const struct wl_cipher_thread *th)
 {
 	uint8_t *pt = malloc(s->block);
 	EVP_CIPHER_CTX *d = EVP_CIPHER_CTX_new();
@@ -130,7 +95,7 @@ static bool gcm_open_last(const struct gcm *s, const struct gcm_thread *th)
 
 static int gcm_verify(struct wl_ctx *ctx, char *msg, size_t len)
 {
-	struct gcm *s = ctx->priv;
+	struct wl_cipher *s = ctx->priv;
 	uint8_t key[16], iv[12], pt[60], aad[20], ct[60], tag[16], got[60], gtag[16];
 	wl_unhex(kat_key, key, 16);
 	wl_unhex(kat_iv, iv, 12);
@@ -157,22 +122,8 @@ static int gcm_verify(struct wl_ctx *ctx, char *msg, size_t len)
 
 static void gcm_corrupt(struct wl_ctx *ctx)
 {
-	struct gcm *s = ctx->priv;
+	struct wl_cipher *s = ctx->priv;
 	s->th[0].out[s->block / 2] ^= 0x80;
-}
-
-static void gcm_teardown(struct wl_ctx *ctx)
-{
-	struct gcm *s = ctx->priv;
-	if (!s)
-		return;
-	for (int t = 0; s->th && t < s->nth; t++) {
-		EVP_CIPHER_CTX_free(s->th[t].c);
-		wl_free(s->th[t].in, s->block);
-		wl_free(s->th[t].out, s->block);
-	}
-	free(s->th);
-	free(s);
 }
 
 const struct pp_workload wl_aes_gcm = {
@@ -187,5 +138,5 @@ const struct pp_workload wl_aes_gcm = {
 	.run = gcm_run,
 	.verify = gcm_verify,
 	.corrupt = gcm_corrupt,
-	.teardown = gcm_teardown,
+	.teardown = wl_cipher_teardown,
 };
