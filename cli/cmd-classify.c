@@ -432,7 +432,8 @@ const struct cli_cmd cmd_classify = {
 	.description = "Each window gets p(miner) from the model's booster; a window is flagged "
 		       "when p >= the model's threshold, and a run is a miner once K of the last N "
 		       "windows were flagged. The verdict names the nearest fingerprint (the training "
-		       "workload whose median features are closest, in robust standard units over "
+		       "workload, with its knobs, whose median features are closest, in robust "
+		       "standard units over "
 		       "the features both have) and the features that pushed p(miner) most "
 		       "(xgboost per-feature contributions, in log-odds, averaged over the windows).",
 	.opts = classify_opts,

@@ -57,6 +57,8 @@ cJSON *pp_model_to_cjson(const struct pp_model *m)
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "workload", fp->workload);
 		cJSON_AddStringToObject(o, "family", fp->family);
+		if (fp->knobs && fp->knobs[0])
+			cJSON_AddStringToObject(o, "knobs", fp->knobs);
 		cJSON_AddStringToObject(o, "class", fp->miner ? "miner" : "benign");
 		cJSON_AddNumberToObject(o, "rows", (double)fp->rows);
 		cJSON_AddNumberToObject(o, "runs", (double)fp->runs);
@@ -170,9 +172,11 @@ static int load_fingerprints(struct pp_model *m, const cJSON *fps, const char *p
 		    num_array(cJSON_GetObjectItem(o, "centre"), m->nf, fp->centre) ||
 		    num_array(cJSON_GetObjectItem(o, "spread"), m->nf, fp->spread))
 			goto bad;
+		const char *kn = cJSON_GetStringValue(cJSON_GetObjectItem(o, "knobs"));
 		fp->workload = strdup(w);
 		fp->family = strdup(f);
-		if (!fp->workload || !fp->family)
+		fp->knobs = strdup(kn ? kn : "");
+		if (!fp->workload || !fp->family || !fp->knobs)
 			return -ENOMEM;
 		fp->miner = !strcmp(c, "miner");
 		const cJSON *r = cJSON_GetObjectItem(o, "rows"), *u = cJSON_GetObjectItem(o, "runs");

@@ -63,11 +63,23 @@ static void robust(double *v, int n, double *tmp, double *centre, double *spread
 	*spread = mad > 0 ? mad : iqr * IQR_TO_SD;
 }
 
+int pp_fingerprint_knobs(const struct pp_dataset_row *r)
+{
+	return (r->soft_aes > 0) | (r->huge_pages && strcmp(r->huge_pages, "off") == 0) << 1;
+}
+
+const char *pp_fingerprint_knobs_name(int knobs)
+{
+	static const char *const name[4] = { "", "soft-aes", "4k-pages", "soft-aes,4k-pages" };
+	return knobs >= 0 && knobs < 4 ? name[knobs] : "";
+}
+
 void pp_fingerprints_free(struct pp_model *m)
 {
 	for (int i = 0; i < m->nfp; i++) {
 		free(m->fp[i].workload);
 		free(m->fp[i].family);
+		free(m->fp[i].knobs);
 		free(m->fp[i].centre);
 		free(m->fp[i].spread);
 	}
@@ -80,23 +92,27 @@ int pp_fingerprints_build(struct pp_model *m, const struct pp_dataset *ds, const
 			  int nrows, const int *colmap)
 {
 	int nf = m->nf, err = -ENOMEM;
-	/* Group rows by workload (interned pointers compare by address). */
+	/* Group rows by workload (interned pointers compare by address) and knobs. */
 	const char **wl = malloc(((size_t)nrows + 1) * sizeof(*wl));
 	int *grp = malloc(((size_t)nrows + 1) * sizeof(*grp));
+	int *knob = malloc(((size_t)nrows + 1) * sizeof(*knob));
 	double *v = malloc(((size_t)nrows + 1) * sizeof(*v));
 	double *tmp = malloc(((size_t)nrows + 1) * sizeof(*tmp));
 	double *gspread = malloc(((size_t)nf + 1) * sizeof(*gspread));
 	char *seen = NULL;
 	int ng = 0;
-	if (!wl || !grp || !v || !tmp || !gspread)
+	if (!wl || !grp || !knob || !v || !tmp || !gspread)
 		goto out;
 	for (int i = 0; i < nrows; i++) {
-		const char *w = pp_dataset_row(ds, rows[i])->workload;
+		const struct pp_dataset_row *r = pp_dataset_row(ds, rows[i]);
+		int k = pp_fingerprint_knobs(r);
 		int g = 0;
-		while (g < ng && wl[g] != w)
+		while (g < ng && (wl[g] != r->workload || knob[g] != k))
 			g++;
-		if (g == ng)
-			wl[ng++] = w;
+		if (g == ng) {
+			wl[ng] = r->workload;
+			knob[ng++] = k;
+		}
 		grp[i] = g;
 	}
 	for (int j = 0; j < nf; j++) {
@@ -113,9 +129,10 @@ int pp_fingerprints_build(struct pp_model *m, const struct pp_dataset *ds, const
 	for (int g = 0; g < ng; g++) {
 		struct pp_fingerprint *fp = &m->fp[g];
 		fp->workload = strdup(wl[g]);
+		fp->knobs = strdup(pp_fingerprint_knobs_name(knob[g]));
 		fp->centre = malloc(((size_t)nf + 1) * sizeof(double));
 		fp->spread = malloc(((size_t)nf + 1) * sizeof(double));
-		if (!fp->workload || !fp->centre || !fp->spread)
+		if (!fp->workload || !fp->knobs || !fp->centre || !fp->spread)
 			goto out;
 		memset(seen, 0, (size_t)pp_dataset_nruns(ds) + 1);
 		for (int i = 0; i < nrows; i++) {
@@ -158,6 +175,7 @@ int pp_fingerprints_build(struct pp_model *m, const struct pp_dataset *ds, const
 out:
 	free(wl);
 	free(grp);
+	free(knob);
 	free(v);
 	free(tmp);
 	free(gspread);
@@ -211,6 +229,11 @@ int pp_model_nearest(const struct pp_model *m, const double *x, int n, int *idx,
 int pp_model_nfingerprints(const struct pp_model *m)
 {
 	return m->nfp;
+}
+
+const char *pp_model_fingerprint_knobs(const struct pp_model *m, int i)
+{
+	return i >= 0 && i < m->nfp && m->fp[i].knobs ? m->fp[i].knobs : NULL;
 }
 
 int pp_model_fingerprint(const struct pp_model *m, int i, const char **workload,

@@ -16,6 +16,10 @@
 
 struct pp_fingerprint {
 	char *workload, *family;
+	/* The knobs its rows share: "", "soft-aes", "4k-pages" or both. A workload gets one
+	 * fingerprint per setting of them: pooled, a miner's AES-NI and soft-AES runs made
+	 * spreads so wide that it was near everything. */
+	char *knobs;
 	bool miner;
 	long rows, runs;
 	double *centre, *spread;   /* per model feature; NaN = not usable for distances */
@@ -66,6 +70,10 @@ int pp_booster_load(const char *path, void **out, int *nfeat, char ***names, int
 int pp_fingerprints_build(struct pp_model *m, const struct pp_dataset *ds, const int *rows,
 			  int nrows, const int *colmap);
 void pp_fingerprints_free(struct pp_model *m);
+/* The knobs of a row that get a fingerprint of their own (bits: 1 soft AES, 2 4 KiB pages),
+ * and their name. */
+int pp_fingerprint_knobs(const struct pp_dataset_row *r);
+const char *pp_fingerprint_knobs_name(int knobs);
 /* Median of the finite values of v (reorders v); NaN when there are none. */
 double pp_median(double *v, int n);
 

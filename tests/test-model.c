@@ -89,14 +89,19 @@ Test(model, save_load_round_trip)
 		cr_assert_str_eq(pp_model_feature_name(l, j), pp_model_feature_name(m, j));
 	cr_assert_eq(pp_model_threshold(l), pp_model_threshold(m));
 	cr_assert_eq(pp_model_feature_version(l), 1);
-	cr_assert_eq(pp_model_nfingerprints(l), SYNTH_NWORKLOADS);
-	cr_assert_eq(pp_model_nfingerprints(m), SYNTH_NWORKLOADS);
+	/* One per workload, two for each miner: its runs alternate AES-NI and soft AES. */
+	int nminers = 0;
+	for (int k = 0; k < SYNTH_NWORKLOADS; k++)
+		nminers += synth_workloads[k].miner;
+	cr_assert_eq(pp_model_nfingerprints(m), SYNTH_NWORKLOADS + nminers);
+	cr_assert_eq(pp_model_nfingerprints(l), pp_model_nfingerprints(m));
 	for (int i = 0; i < pp_model_nfingerprints(m); i++) {
 		const char *wa, *wb;
 		const double *ca, *cb, *sa, *sb;
 		pp_model_fingerprint(m, i, &wa, NULL, NULL, &ca, &sa);
 		pp_model_fingerprint(l, i, &wb, NULL, NULL, &cb, &sb);
 		cr_assert_str_eq(wa, wb);
+		cr_assert_str_eq(pp_model_fingerprint_knobs(l, i), pp_model_fingerprint_knobs(m, i));
 		for (int j = 0; j < pp_model_nfeatures(m); j++) {
 			cr_assert(ca[j] == cb[j] || (isnan(ca[j]) && isnan(cb[j])));
 			cr_assert(sa[j] == sb[j] || (isnan(sa[j]) && isnan(sb[j])), "%s %d: %.17g %.17g", wa, j, sa[j], sb[j]);
@@ -347,13 +352,20 @@ Test(model, fingerprints_are_medians_and_distances_skip_nan)
 		bool miner;
 		const double *c, *s;
 		pp_model_fingerprint(m, i, &w, &fam, &miner, &c, &s);
-		/* The median, computed here from the rows of that workload. */
+		/* The median, computed here from the rows of that workload with its knobs (the
+		 * synthetic miners' runs alternate soft AES off, on, off). */
+		const char *knobs = pp_model_fingerprint_knobs(m, i);
+		cr_assert_not_null(knobs);
 		double v[1024];
 		int n = 0;
-		for (int r = 0; r < pp_dataset_nrows(ds); r++)
-			if (!strcmp(pp_dataset_row(ds, r)->workload, w))
+		for (int r = 0; r < pp_dataset_nrows(ds); r++) {
+			const struct pp_dataset_row *row = pp_dataset_row(ds, r);
+			bool soft = row->soft_aes > 0;
+			if (!strcmp(row->workload, w) && soft == !strcmp(knobs, "soft-aes"))
 				v[n++] = pp_dataset_features(ds, r)[col];
-		cr_assert_eq(n, 3 * 6);
+		}
+		cr_assert_eq(n, miner ? (knobs[0] ? 1 : 2) * 6 : 3 * 6, "%s [%s]: %d rows", w,
+			     knobs, n);
 		qsort(v, n, sizeof(double), cmp_d);
 		cr_assert_float_eq(c[fa], (v[n / 2 - 1] + v[n / 2]) / 2, 1e-12, "%s", w);
 		cr_assert_gt(s[fa], 0);

@@ -118,8 +118,11 @@ int pp_model_contribs(const struct pp_model *m, const double *X, int nrows, int 
 int pp_model_explain(const struct pp_model *m, const double *X, int nrows, int stride,
 		     struct pp_verdict *v);
 
-/* Fingerprints: one per training workload. */
+/* Fingerprints: one per training workload and setting of the knobs that change its
+ * instruction mix or pages (soft AES, 4 KiB pages). */
 int pp_model_nfingerprints(const struct pp_model *m);
+/* Fingerprint i's knobs: "", "soft-aes", "4k-pages" or "soft-aes,4k-pages"; NULL for a bad i. */
+const char *pp_model_fingerprint_knobs(const struct pp_model *m, int i);
 int pp_model_fingerprint(const struct pp_model *m, int i, const char **workload,
 			 const char **family, bool *miner, const double **centre,
 			 const double **spread);
