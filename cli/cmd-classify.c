@@ -101,6 +101,8 @@ static int report_run(struct ctx *c, const char *title, const char *workload,
 			cJSON *nr = cJSON_AddObjectToObject(o, "nearest");
 			cJSON_AddStringToObject(nr, "workload", v.nearest_workload);
 			cJSON_AddStringToObject(nr, "family", v.nearest_family);
+			if (v.nearest_knobs && v.nearest_knobs[0])
+				cJSON_AddStringToObject(nr, "knobs", v.nearest_knobs);
 			cJSON_AddStringToObject(nr, "class", v.nearest_miner ? "miner" : "benign");
 			cJSON_AddItemToObject(nr, "distance", num_or_null(v.distance));
 			cJSON_AddNumberToObject(nr, "features_used", v.nused);
@@ -127,8 +129,10 @@ static int report_run(struct ctx *c, const char *title, const char *workload,
 		printf("; %d of %d windows over %.2f; mean p(miner) %.3f\n", nflag, n, thr,
 		       v.p_miner);
 		if (v.nearest >= 0 && v.nused > 0)
-			printf("  nearest   %s (%s, %s) at distance %.2f over %d features\n",
-			       v.nearest_workload, v.nearest_family,
+			printf("  nearest   %s%s%s%s (%s, %s) at distance %.2f over %d features\n",
+			       v.nearest_workload, v.nearest_knobs && v.nearest_knobs[0] ? " [" : "",
+			       v.nearest_knobs ? v.nearest_knobs : "",
+			       v.nearest_knobs && v.nearest_knobs[0] ? "]" : "", v.nearest_family,
 			       v.nearest_miner ? "miner" : "benign", v.distance, v.nused);
 		else if (v.nearest >= 0)
 			printf("  nearest   none: no feature in common with any fingerprint\n");

@@ -66,6 +66,8 @@ char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host)
 			cJSON *n = cJSON_AddObjectToObject(o, "nearest");
 			cJSON_AddStringToObject(n, "workload", v->nearest_workload);
 			cJSON_AddStringToObject(n, "family", v->nearest_family);
+			if (v->nearest_knobs && v->nearest_knobs[0])
+				cJSON_AddStringToObject(n, "knobs", v->nearest_knobs);
 			cJSON_AddStringToObject(n, "class", v->nearest_miner ? "miner" : "benign");
 			cJSON_AddItemToObject(n, "distance", num_or_null(v->distance));
 		} else {

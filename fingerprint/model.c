@@ -435,7 +435,7 @@ static void top_contribs(const struct pp_model *m, const double *c, struct pp_ve
 static void fill_nearest(const struct pp_model *m, const double *x, struct pp_verdict *v)
 {
 	v->nearest = -1;
-	v->nearest_workload = v->nearest_family = NULL;
+	v->nearest_workload = v->nearest_family = v->nearest_knobs = NULL;
 	v->nearest_miner = false;
 	v->distance = NAN;
 	v->nused = 0;
@@ -444,6 +444,7 @@ static void fill_nearest(const struct pp_model *m, const double *x, struct pp_ve
 		v->nearest = idx;
 		v->nearest_workload = m->fp[idx].workload;
 		v->nearest_family = m->fp[idx].family;
+		v->nearest_knobs = m->fp[idx].knobs;
 		v->nearest_miner = m->fp[idx].miner;
 	}
 }

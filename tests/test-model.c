@@ -395,6 +395,17 @@ Test(model, fingerprints_are_medians_and_distances_skip_nan)
 	pp_model_fingerprint(m, idx, NULL, NULL, NULL, &ci, &si);
 	cr_assert_float_eq(d, fabs(x[fa] - ci[fa]) / si[fa], 1e-12);
 	cr_assert_leq(d, 2 + 1e-12, "fingerprint 3 is at 2 spreads; the nearest is no farther");
+	/* A verdict names its nearest fingerprint's workload and knobs: every fingerprint's
+	 * own centre finds itself. */
+	for (int i = 0; i < pp_model_nfingerprints(m); i++) {
+		const char *wi;
+		pp_model_fingerprint(m, i, &wi, NULL, NULL, &ci, NULL);
+		struct pp_verdict v;
+		cr_assert_eq(pp_model_predict(m, ci, nf, &v), 0);
+		cr_assert_eq(v.nearest, i);
+		cr_assert_str_eq(v.nearest_workload, wi);
+		cr_assert_str_eq(v.nearest_knobs, pp_model_fingerprint_knobs(m, i));
+	}
 	pp_model_free(m);
 	pp_dataset_free(ds);
 }

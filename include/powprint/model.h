@@ -89,6 +89,7 @@ struct pp_verdict {
 	bool miner;                /* p_miner >= threshold */
 	int nearest;               /* fingerprint index, -1 when the model has none */
 	const char *nearest_workload, *nearest_family;  /* owned by the model */
+	const char *nearest_knobs; /* "" or "soft-aes", "4k-pages", both (owned by the model) */
 	bool nearest_miner;
 	double distance;           /* standardised distance to it (docs/model.md) */
 	int nused;                 /* features that entered the distance */
