@@ -238,7 +238,14 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 			   (int)miner, slurp(log), slurp(err));
 	double latency = now_unix() - t_start;
 	cr_log_info("detection latency %.1f s", latency);
-	cr_expect_leq(latency, 6.0, "alert after %.1f s (bound: 5 s median)", latency);
+#if defined(__SANITIZE_ADDRESS__)
+	/* Agent and miner run instrumented (several times slower) beside the other tests: this
+	 * build's run checks the agent's behaviour; the release build's run checks the bound. */
+	const double bound = 6.0 + 2.0;
+#else
+	const double bound = 6.0;
+#endif
+	cr_expect_leq(latency, bound, "alert after %.1f s (bound: 5 s median)", latency);
 
 	/* The alert's fields. */
 	cJSON *host = cJSON_GetObjectItem(alert, "host"), *p = cJSON_GetObjectItem(alert, "p_miner");
