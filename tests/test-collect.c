@@ -507,18 +507,20 @@ Test(collect, forked_children_are_followed_unless_threads_only)
 		/* schedstat of the target's own threads: the late thread, not the child. */
 		double run = pp_window_count(&win, "proc.run_ns") * 1e-9, tc = win.task_clock_s;
 		cr_assert_gt(run, 0.2, "the late thread ran %.3f s", run);
+		/* The busy child runs about as much as the late thread: counted, it doubles
+		 * task-clock. Loose bounds: under load the two clocks' windows differ a little. */
 		if (only)
-			cr_expect_lt(fabs(tc - run), 0.1 * run + 0.01, "threads_only: task-clock "
-				     "%.3f s vs the target's threads %.3f s", tc, run);
+			cr_expect_lt(tc, 1.25 * run + 0.02, "threads_only: task-clock %.3f s vs the "
+				     "target's threads %.3f s: the child's CPU time is counted", tc, run);
 		else
-			cr_expect_gt(tc, 1.3 * run, "task-clock %.3f s vs the target's threads "
+			cr_expect_gt(tc, 1.4 * run, "task-clock %.3f s vs the target's threads "
 				     "%.3f s: the child's CPU time is not counted", tc, run);
 		/* Samples (1 kHz of CPU time) likewise. */
 		double ns = pp_window_count(&win, "ip.samples");
 		if (ips && only)
-			cr_expect_lt(ns, 1300 * run + 30, "%.0f samples in %.3f s", ns, run);
+			cr_expect_lt(ns, 1250 * run + 30, "%.0f samples in %.3f s", ns, run);
 		else if (ips)
-			cr_expect_gt(ns, 1300 * run, "%.0f samples in %.3f s", ns, run);
+			cr_expect_gt(ns, 1400 * run, "%.0f samples in %.3f s", ns, run);
 	}
 }
 
