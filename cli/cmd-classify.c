@@ -289,11 +289,13 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 				break;
 			}
 		}
-		int unknown = pp_model_vector(m, &w.features, X + (size_t)n * nf);
+		struct pp_features f;
+		pp_features_compute(&w, &f);
+		int unknown = pp_model_vector(m, &f, X + (size_t)n * nf);
 		if (unknown < 0) {
 			fprintf(stderr, "powprint classify: the model uses feature-vector version %d, "
 				"this powprint computes version %d: train a model with this "
-				"version\n", pp_model_feature_version(m), w.features.version);
+				"version\n", pp_model_feature_version(m), f.version);
 			rc = CLI_EXIT_FAIL;
 			break;
 		}

@@ -45,6 +45,8 @@ static cJSON *num_or_null(double v)
 
 static void print_json(const struct pp_window *w)
 {
+	struct pp_features fv;
+	pp_features_compute(w, &fv);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "window", (double)w->index);
 	cJSON_AddNumberToObject(o, "start_s", w->start_s);
@@ -54,10 +56,10 @@ static void print_json(const struct pp_window *w)
 	cJSON_AddNumberToObject(o, "tasks", w->tasks);
 	cJSON_AddBoolToObject(o, "partial", w->partial);
 	cJSON_AddBoolToObject(o, "target_exited", w->target_exited);
-	cJSON_AddNumberToObject(o, "features_version", w->features.version);
+	cJSON_AddNumberToObject(o, "features_version", fv.version);
 	cJSON *f = cJSON_AddObjectToObject(o, "features");
 	for (int i = 0; i < PP_F_COUNT; i++)
-		cJSON_AddItemToObject(f, pp_feature_info(i)->name, num_or_null(w->features.v[i]));
+		cJSON_AddItemToObject(f, pp_feature_info(i)->name, num_or_null(fv.v[i]));
 	cJSON *c = cJSON_AddObjectToObject(o, "counts");
 	for (int i = 0; i < w->ncounts; i++)
 		cJSON_AddItemToObject(c, w->counts[i].name, num_or_null(w->counts[i].value));
@@ -88,11 +90,13 @@ static void csv_num(double v)
 
 static void print_csv(const struct pp_window *w, bool counts)
 {
+	struct pp_features f;
+	pp_features_compute(w, &f);
 	printf("%llu,%.3f,%.3f,%d", (unsigned long long)w->index, w->start_s, w->end_s,
 	       w->partial);
 	csv_num(w->task_clock_s);
 	for (int i = 0; i < PP_F_COUNT; i++)
-		csv_num(w->features.v[i]);
+		csv_num(f.v[i]);
 	if (counts)
 		for (int i = 0; i < w->ncounts; i++)
 			csv_num(w->counts[i].value);
@@ -101,10 +105,12 @@ static void print_csv(const struct pp_window *w, bool counts)
 
 static void print_text(const struct pp_window *w, bool counts)
 {
+	struct pp_features f;
+	pp_features_compute(w, &f);
 	printf("%9.3f", w->end_s);
 	for (int i = 0; i < PP_F_COUNT; i++)
-		if (isfinite(w->features.v[i]))
-			printf(" %s=%.4g", pp_feature_info(i)->name, w->features.v[i]);
+		if (isfinite(f.v[i]))
+			printf(" %s=%.4g", pp_feature_info(i)->name, f.v[i]);
 	if (counts)
 		for (int i = 0; i < w->ncounts; i++)
 			if (isfinite(w->counts[i].value))

@@ -9,6 +9,7 @@
 #include <float.h>
 #include <math.h>
 #include <omp.h>
+#include <powprint/features.h>
 #include <powprint/agent.h>
 #include <powprint/collect.h>
 #include <powprint/error.h>

@@ -5,7 +5,7 @@
 #ifndef PP_CORE_PAGES_H
 #define PP_CORE_PAGES_H
 
-#include <powprint/hash.h> /* enum pp_pages: AUTO, ON, OFF */
+#include <powprint/pages.h>
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /* Instruction decoders of the ip-sample backend: known encodings (x86-64 checked with GNU as,
  * AArch64 with capstone's own disassembly of the words below), the backwards search for the
  * instruction that ends at an IP, garbage bytes, and /proc/PID/maps parsing. */
-#include "fingerprint/decode.h"
-#include "fingerprint/maps.h"
+#include "fingerprint/collect/decode/decode.h"
+#include "fingerprint/collect/maps.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>

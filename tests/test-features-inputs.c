@@ -2,7 +2,7 @@
  * in a table of input names): every count a documented formula names is found, the first
  * count of a name wins as pp_window_count() says, the counts' order does not matter, and
  * pp_window_add() cuts long names as before. */
-#include "fingerprint/collector.h"
+#include "fingerprint/collect/collector.h"
 
 #include <powprint/collect.h>
 #include <powprint/features.h>

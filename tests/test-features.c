@@ -1,7 +1,7 @@
 /* The feature vector: names, documentation, formulas on hand-made windows (expected values
  * worked out from docs/features.md by hand), NaN for what is missing, and the property the
  * normalisation exists for: throttling a process changes cpu_util and nothing else. */
-#include "fingerprint/collector.h"
+#include "fingerprint/collect/collector.h"
 
 #include <powprint/collect.h>
 #include <powprint/features.h>

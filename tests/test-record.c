@@ -1,6 +1,6 @@
 /* The recorder: CSV and meta.json shapes, appending, interruption, external programs, the
  * seeded plan. Recordings here are short (0.6 s runs of 200 ms windows) to keep CI quick. */
-#include "bench/lib/record-priv.h"
+#include "fingerprint/dataset/record-priv.h"
 #include "core/file.h"
 #include "support/testutil.h"
 

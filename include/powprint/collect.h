@@ -7,13 +7,11 @@
  *              locations (JIT, file-backed, vdso)
  *   procfs     /proc/PID/stat, status, smaps_rollup, schedstat, io
  *
- * Each window carries raw counts (deltas over the window, or levels for gauges) and the
- * feature vector computed from them (features.h). The recorder, classifier and agent consume
- * windows through this API; `powprint stat` prints them. */
+ * Each window carries raw counts (deltas over the window, or levels for gauges); the layer
+ * above turns them into the feature vector (features.h, pp_features_compute). The recorder,
+ * classifier and agent consume windows through this API; `powprint stat` prints them. */
 #ifndef POWPRINT_COLLECT_H
 #define POWPRINT_COLLECT_H
-
-#include <powprint/features.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -99,7 +97,6 @@ struct pp_window {
 	bool target_exited;        /* the target is gone: this is the last window */
 	int ncounts;
 	struct pp_count counts[PP_WINDOW_MAX_COUNTS];
-	struct pp_features features;
 };
 
 /* The value of raw count `name` in w, or NaN when w has none. */

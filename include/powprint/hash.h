@@ -6,18 +6,14 @@
 #ifndef POWPRINT_HASH_H
 #define POWPRINT_HASH_H
 
+#include <powprint/pages.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct pp_hash;
 struct pp_hash_worker;
-
-enum pp_pages {
-	PP_PAGES_AUTO = 0, /* hugetlb if reserved, else THP via madvise, else normal */
-	PP_PAGES_ON,       /* hugetlb or THP; fail if neither is possible */
-	PP_PAGES_OFF,      /* normal 4 KiB pages */
-};
 
 enum pp_rx_mode { PP_RX_LIGHT = 0, PP_RX_FAST };
 

@@ -1,0 +1,12 @@
+/* "Why" text: a sentence for a person next to a negative errno. Internal to powprint. */
+#ifndef PP_CORE_WHY_H
+#define PP_CORE_WHY_H
+
+#include <stddef.h>
+
+/* Formats into why (when non-NULL and len > 0) and returns err, so a failure reads
+ * `return pp_why(why, len, -EINVAL, "...", ...);`. */
+int pp_why(char *why, size_t len, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,101 @@
+/* Agent events as JSON lines (docs/agent.md: "events"): what log shippers and SIEMs parse. */
+#include "fingerprint/agent/agent-priv.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static const char *type_name(enum pp_agent_event_type t)
+{
+	switch (t) {
+	case PP_EV_ALERT: return "alert";
+	case PP_EV_CLEARED: return "cleared";
+	case PP_EV_ACTION: return "action";
+	case PP_EV_WARNING: return "warning";
+	}
+	return "unknown";
+}
+
+static cJSON *num_or_null(double v)
+{
+	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+static void add_str_or_null(cJSON *o, const char *k, const char *v)
+{
+	cJSON_AddItemToObject(o, k, v && v[0] ? cJSON_CreateString(v) : cJSON_CreateNull());
+}
+
+char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	char ts[64];
+	time_t sec = (time_t)ev->time_unix;
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	size_t l = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + l, sizeof(ts) - l, ".%03dZ",
+		 (int)((ev->time_unix - (double)sec) * 1000.0) % 1000);
+	cJSON_AddStringToObject(o, "time", ts);
+	cJSON_AddStringToObject(o, "event", type_name(ev->type));
+	add_str_or_null(o, "host", host);
+	const struct pp_agent_proc *p = ev->proc;
+	if (p) {
+		cJSON_AddNumberToObject(o, "pid", p->pid);
+		cJSON_AddNumberToObject(o, "ppid", p->ppid);
+		if (p->uid == (uid_t)-1)
+			cJSON_AddNullToObject(o, "uid");
+		else
+			cJSON_AddNumberToObject(o, "uid", p->uid);
+		cJSON_AddStringToObject(o, "comm", p->comm);
+		add_str_or_null(o, "exe", p->exe);
+		add_str_or_null(o, "cmdline", p->cmdline);
+		add_str_or_null(o, "cgroup", p->cgroup);
+		add_str_or_null(o, "container_id", p->container_id);
+	}
+	const struct pp_verdict *v = ev->verdict;
+	if (ev->type == PP_EV_ALERT || ev->type == PP_EV_CLEARED || ev->type == PP_EV_ACTION) {
+		cJSON_AddItemToObject(o, "p_miner", num_or_null(v ? v->p_miner : NAN));
+		if (ev->model)
+			cJSON_AddNumberToObject(o, "threshold", pp_model_threshold(ev->model));
+		if (v && v->nearest >= 0) {
+			cJSON *n = cJSON_AddObjectToObject(o, "nearest");
+			cJSON_AddStringToObject(n, "workload", v->nearest_workload);
+			cJSON_AddStringToObject(n, "family", v->nearest_family);
+			if (v->nearest_knobs && v->nearest_knobs[0])
+				cJSON_AddStringToObject(n, "knobs", v->nearest_knobs);
+			cJSON_AddStringToObject(n, "class", v->nearest_miner ? "miner" : "benign");
+			cJSON_AddItemToObject(n, "distance", num_or_null(v->distance));
+		} else {
+			cJSON_AddNullToObject(o, "nearest");
+		}
+		cJSON *t = cJSON_AddArrayToObject(o, "top_features");
+		for (int k = 0; v && ev->model && k < v->ntop; k++) {
+			cJSON *e = cJSON_CreateObject();
+			cJSON_AddStringToObject(e, "feature",
+						pp_model_feature_name(ev->model, v->top[k].feature));
+			cJSON_AddNumberToObject(e, "contribution", v->top[k].contrib);
+			cJSON_AddItemToArray(t, e);
+		}
+		cJSON_AddNumberToObject(o, "windows_seen", (double)ev->windows_seen);
+		cJSON_AddNumberToObject(o, "windows_flagged", (double)ev->windows_flagged);
+		char sm[32];
+		snprintf(sm, sizeof(sm), "%d/%d", ev->smooth_k, ev->smooth_n);
+		cJSON_AddStringToObject(o, "smoothing", sm);
+	}
+	if (ev->reason)
+		cJSON_AddStringToObject(o, ev->type == PP_EV_WARNING ? "kind" : "reason", ev->reason);
+	if (ev->type == PP_EV_ACTION) {
+		cJSON_AddStringToObject(o, "action", ev->action ? ev->action : "none");
+		cJSON_AddBoolToObject(o, "done", ev->action_err == 0);
+	}
+	if (ev->message)
+		cJSON_AddStringToObject(o, "message", ev->message);
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
