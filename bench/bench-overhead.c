@@ -14,15 +14,18 @@
  *  - the monitored hash rate over the unmonitored one, per wall second and per CPU second of
  *    the child (the second is less sensitive to other load on a shared machine). A rate is
  *    hashes / time of the last completed hash, so whole-hash granularity does not skew it.
- *    Target (issue 6): >= 0.98. Also the median of the rounds' ratios, which one disturbed
- *    round does not move.
+ *    Target: >= 0.98. Also the median of the rounds' ratios, which one disturbed round does
+ *    not move.
  *  - the collector's own CPU time (this process, all backends, windows only: attaching and
  *    detaching are reported apart) per second of CPU time of the monitored process, and per
  *    wall second. Target: <= 0.5 ms per monitored process-second. Also without each phase's
  *    first window, where every code address is new and decoded: what a process watched for
  *    long costs.
- * --backends picks the backends (default: every available one); --json prints one object. */
+ * --backends picks the backends (default: every available one); --json prints one object.
+ * The targets: docs/benchmarks.md. */
 #define _GNU_SOURCE
+#include "core/clock.h"
+
 #include <powprint/collect.h>
 #include <powprint/error.h>
 #include <powprint/hash.h>
@@ -51,13 +54,6 @@ struct result {
 	double cpu_s;              /* the child's CPU time at the end of the last hash */
 };
 
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static volatile unsigned long long sink;
 
 /* The child: waits for "go", works for `seconds`, writes a struct result. */
@@ -74,7 +70,7 @@ static void child(const char *algo, double seconds, int go_fd, int res_fd)
 	if (read(go_fd, &c, 1) != 1)
 		_exit(1);
 	struct result r = { 0 };
-	double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	double t0 = pp_clock_mono_s(), c0 = pp_clock_cpu_s();
 	for (uint32_t nonce = 0;; nonce++) {
 		if (hashing) {
 			memcpy(blob + 39, &nonce, 4);
@@ -85,10 +81,10 @@ static void child(const char *algo, double seconds, int go_fd, int res_fd)
 				x = x * 6364136223846793005ull + 1442695040888963407ull;
 			sink = x;
 		}
-		double t = clock_s(CLOCK_MONOTONIC);
+		double t = pp_clock_mono_s();
 		r.hashes++;
 		r.wall_s = t - t0;
-		r.cpu_s = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		r.cpu_s = pp_clock_cpu_s() - c0;
 		if (r.wall_s >= seconds)
 			break;
 	}
@@ -162,13 +158,13 @@ static int run_children(const char *algo, double seconds, int n, int mon,
 			return -errno;
 	/* Something else may stop the child (a SIGSTOP from a miner detector, a debugger): give
 	 * up rather than wait forever. */
-	double give_up = clock_s(CLOCK_MONOTONIC) + 3 * seconds + 30;
+	double give_up = pp_clock_mono_s() + 3 * seconds + 30;
 	if (c) {
 		static struct pp_window w;
 		int err;
 		double cpu_first = NAN;
 		while ((err = pp_collector_read(c, &w)) == 0 || err == -EINTR) {
-			if (clock_s(CLOCK_MONOTONIC) > give_up) {
+			if (pp_clock_mono_s() > give_up) {
 				kill(pid[mon], SIGKILL);
 				give_up = INFINITY;
 			}
@@ -192,7 +188,7 @@ static int run_children(const char *algo, double seconds, int n, int mon,
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		struct pollfd pf = { .fd = res[i][0], .events = POLLIN };
-		double left = give_up - clock_s(CLOCK_MONOTONIC);
+		double left = give_up - pp_clock_mono_s();
 		if (poll(&pf, 1, left > 0 ? (int)(left * 1000) : 0) <= 0)
 			kill(pid[i], SIGKILL); /* then read() sees EOF */
 		ssize_t k = read(res[i][0], &ph[i].r, sizeof(ph[i].r));
@@ -239,7 +235,7 @@ static void toggle_child(const char *algo, struct progress *pr)
 				x = x * 6364136223846793005ull + 1442695040888963407ull;
 			sink = x;
 		}
-		double t = clock_s(CLOCK_MONOTONIC), c = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+		double t = pp_clock_mono_s(), c = pp_clock_cpu_s();
 		atomic_fetch_add(&pr->seq, 1);
 		pr->hashes++;
 		pr->t = t;

@@ -1,6 +1,6 @@
 /* bench-rx: our RandomX (rx/0) side by side with Debian's librandomx in one run, both
- * interpreted (RANDOMX_FLAG_JIT off; the RandomX issue's targets) or, with --jit, both
- * compiled (our JITs against RANDOMX_FLAG_JIT; the JIT issue's targets):
+ * interpreted (RANDOMX_FLAG_JIT off) or, with --jit, both compiled (our JITs against
+ * RANDOMX_FLAG_JIT), against these targets (docs/benchmarks.md):
  *                                    interpreted            --jit
  *   light mode H/s per thread        >= 1.0 x librandomx    >= 0.9 x
  *   fast mode H/s per thread         >= 1.0 x librandomx    >= 0.9 x     (--fast)
@@ -13,6 +13,7 @@
  * before librandomx allocates anything; then both hash in alternating rounds, so a change in
  * machine load hits both alike. Fast mode also checks that both give the same hashes.
  * Fast mode needs ~2.1 GiB per implementation and minutes of dataset init. */
+#include "core/clock.h"
 #include "kernels/randomx/vm.h"
 
 #include <sys/mman.h>
@@ -33,13 +34,6 @@ struct opts {
 	enum pp_pages pages;
 	const char *key;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* VmRSS and VmHWM of this process in MiB. */
 static void memory_mib(double *rss, double *hwm)
@@ -129,7 +123,7 @@ static void blob(uint8_t in[76], int thread, int i)
 /* Seconds for `n` hashes in each of `threads` threads (nonces from `first`). */
 static double ours_round(struct pp_rx_vm **vms, int threads, int first, int n)
 {
-	double t0 = now_s();
+	double t0 = pp_clock_mono_s();
 #pragma omp parallel for num_threads(threads)
 	for (int t = 0; t < threads; t++) {
 		uint8_t in[76], out[32];
@@ -138,12 +132,12 @@ static double ours_round(struct pp_rx_vm **vms, int threads, int first, int n)
 			pp_rx_vm_hash(vms[t], in, sizeof(in), out);
 		}
 	}
-	return now_s() - t0;
+	return pp_clock_mono_s() - t0;
 }
 
 static double ref_round(randomx_vm **vms, int threads, int first, int n)
 {
-	double t0 = now_s();
+	double t0 = pp_clock_mono_s();
 #pragma omp parallel for num_threads(threads)
 	for (int t = 0; t < threads; t++) {
 		uint8_t in[76], out[32];
@@ -152,7 +146,7 @@ static double ref_round(randomx_vm **vms, int threads, int first, int n)
 			randomx_calculate_hash(vms[t], in, sizeof(in), out);
 		}
 	}
-	return now_s() - t0;
+	return pp_clock_mono_s() - t0;
 }
 
 /* H/s per thread of both, over `n` hashes per thread split into alternating rounds. */
@@ -180,7 +174,7 @@ static int light(const struct opts *o)
 	       o->threads == 1 ? "" : "s", o->hashes, o->key);
 
 	reset_peak();
-	double t0 = now_s();
+	double t0 = pp_clock_mono_s();
 	struct pp_rx_cache *cache;
 	int err = pp_rx_cache_new(cfg, o->key, klen, o->pages, &cache);
 	if (err) {
@@ -189,7 +183,7 @@ static int light(const struct opts *o)
 	}
 	if (our_jit(o, cache, NULL))
 		return 1;
-	double our_cache_s = now_s() - t0;
+	double our_cache_s = pp_clock_mono_s() - t0;
 	struct pp_rx_vm *vms[64];
 	for (int t = 0; t < o->threads; t++) {
 		if ((err = pp_rx_vm_new(cfg, cache, NULL, o->pages, o->soft_aes, &vms[t]))) {
@@ -205,7 +199,7 @@ static int light(const struct opts *o)
 	memory_mib(&rss, &hwm);
 
 	randomx_flags flags = ref_flags(o);
-	t0 = now_s();
+	t0 = pp_clock_mono_s();
 	randomx_cache *rc = randomx_alloc_cache(flags);
 	if (!rc) {
 		fprintf(stderr, "bench-rx: librandomx could not allocate its cache\n");
@@ -214,7 +208,7 @@ static int light(const struct opts *o)
 	/* librandomx keeps no public pointer to its cache memory: its THP is left to the
 	 * kernel (the cache is read at random either way; the dataset matters more). */
 	randomx_init_cache(rc, o->key, klen);
-	double ref_cache_s = now_s() - t0;
+	double ref_cache_s = pp_clock_mono_s() - t0;
 	randomx_vm *rvms[64];
 	for (int t = 0; t < o->threads; t++)
 		rvms[t] = randomx_create_vm(flags, rc, NULL);
@@ -256,7 +250,7 @@ static int fast(const struct opts *o)
 	       o->init_threads, o->threads, o->threads == 1 ? "" : "s", o->fast_hashes);
 
 	reset_peak();
-	double t0 = now_s();
+	double t0 = pp_clock_mono_s();
 	struct pp_rx_cache *cache;
 	int err = pp_rx_cache_new(cfg, o->key, klen, o->pages, &cache);
 	if (err) {
@@ -265,7 +259,7 @@ static int fast(const struct opts *o)
 	}
 	if (our_jit(o, cache, NULL))
 		return 1;
-	double t1 = now_s();
+	double t1 = pp_clock_mono_s();
 	struct pp_mapping ds;
 	err = pp_pages_alloc(items * 64, o->pages, &ds);
 	if (err) {
@@ -276,7 +270,7 @@ static int fast(const struct opts *o)
 		return 1;
 	}
 	pp_rx_dataset_fill(cache, 0, items, ds.ptr, o->init_threads, progress, NULL);
-	double t2 = now_s();
+	double t2 = pp_clock_mono_s();
 	pp_rx_cache_release_memory(cache);
 	double our_cache_s = t1 - t0, our_ds_s = t2 - t1;
 	struct pp_rx_vm *vms[64];
@@ -302,7 +296,7 @@ static int fast(const struct opts *o)
 	const char *pages = pp_page_kind_name(ds.kind);
 
 	randomx_flags flags = ref_flags(o) | RANDOMX_FLAG_FULL_MEM;
-	t0 = now_s();
+	t0 = pp_clock_mono_s();
 	randomx_cache *rc = randomx_alloc_cache(flags & ~RANDOMX_FLAG_FULL_MEM);
 	randomx_dataset *rd = randomx_alloc_dataset(flags);
 	if (!rc || !rd) {
@@ -310,7 +304,7 @@ static int fast(const struct opts *o)
 		return 1;
 	}
 	randomx_init_cache(rc, o->key, klen);
-	t1 = now_s();
+	t1 = pp_clock_mono_s();
 	const unsigned long n = randomx_dataset_item_count();
 	ref_thp(o, randomx_get_dataset_memory(rd), n * 64);
 	const int it = o->init_threads;
@@ -319,7 +313,7 @@ static int fast(const struct opts *o)
 		unsigned long lo = n * t / it, hi = n * (t + 1) / it;
 		randomx_init_dataset(rd, rc, lo, hi - lo);
 	}
-	t2 = now_s();
+	t2 = pp_clock_mono_s();
 	double ref_cache_s = t1 - t0, ref_ds_s = t2 - t1;
 	randomx_release_cache(rc);
 	randomx_vm *rvms[64];

@@ -1,24 +1,110 @@
 /* The CLI's command table and the helpers its commands share (opts.c: options and messages;
- * dataset.c: --data; stop.c: SIGINT/SIGTERM). Each subcommand lives in cmd-<name>.c, parses its
- * own options from a table of struct cli_opt (which also generates its --help), and returns the
- * process exit status: 0 ok, 1 failure, 2 usage error. */
+ * dataset.c: --data; stop.c: SIGINT/SIGTERM). Each subcommand lives in cmd-<name>.c and declares
+ * its options in a table of struct cli_opt: what each one is called, what type its argument is,
+ * where the value goes and which values are valid. cli_parse() fills the destinations from argv
+ * and cli_help() prints --help from the same table. A command returns the process exit status:
+ * 0 ok, 1 failure, 2 usage error. */
 #ifndef PP_CLI_H
 #define PP_CLI_H
 
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
 
-struct cli_opt {
-	const char *name;  /* long name, without "--" */
-	int val;           /* short option character, or a value >= 256 for long-only */
-	const char *arg;   /* argument name for --help, NULL for a flag */
-	const char *help;
+struct cli_cmd;
+
+/* One keyword of an option, and the value it stands for; lists end with { 0 }. */
+struct cli_word {
+	const char *name;
+	int val;
 };
+
+/* What an option's argument is, and so what its .dst points to. */
+enum cli_type {
+	CLI_T_FLAG,    /* bool: set true (no argument) */
+	CLI_T_STR,     /* const char *: the argument itself */
+	CLI_T_LIST,    /* const char *[.max]: comma-separated entries, appended; *.count of them */
+	CLI_T_INT,     /* int in [.min, .max] */
+	CLI_T_LONG,    /* long in [.min, .max] */
+	CLI_T_UINT,    /* unsigned in [.min, .max] */
+	CLI_T_U64,     /* uint64_t in [.min, .max], or any when both are 0 */
+	CLI_T_DOUBLE,  /* double in [.min, .max] */
+	CLI_T_PROB,    /* double strictly between 0 and 1 */
+	CLI_T_PAIR,    /* double[2]: "A/B" (or A:B, A,B), both in [.min, .max] */
+	CLI_T_KOFN,    /* int[2]: "K/N" with 1 <= K <= N <= .max */
+	CLI_T_WORD,    /* int or enum: the val of the argument's entry in .words */
+	CLI_T_FN,      /* .fn(cmd, opt, arg) handles it, with .dst as its context */
+};
+
+/* In a summary or an option's help: replaced by the backend names ("perf-hw,perf-sw,...") from
+ * the collector's backend table when --help is printed. */
+#define CLI_HELP_BACKENDS "{backends}"
+
+struct cli_opt {
+	const char *name;   /* long name, without "--" */
+	int val;            /* short option letter, or 0 for long-only */
+	const char *arg;    /* argument name for --help, NULL for a flag */
+	const char *help;
+	enum cli_type type;
+	void *dst;
+	double min, max;    /* numbers: the valid range; CLI_T_LIST: entries dst has room for */
+	int *count;         /* CLI_T_LIST */
+	const struct cli_word *words;   /* CLI_T_WORD, ending with { 0 } */
+	/* A bad value is reported as "--NAME expects WHAT, not 'ARG'"; WHAT says the type and
+	 * range ("a whole number from 1 to 100") unless .what words it for this option. */
+	const char *what;
+	/* CLI_T_FN: 0, or the exit status to return after saying what was wrong. */
+	int (*fn)(const struct cli_cmd *cmd, const struct cli_opt *o, const char *arg);
+};
+
+/* Table entries: NAME, the short letter or 0, the argument's name, the destination (checked
+ * against the type at compile time), the range or words, the help text, then optionally more
+ * fields (.what = "..."). */
+#define CLI_DST_(T, p) _Generic((p), T *: (p))
+/* An int or an enum of int's size (enum pp_pages, ...). */
+#define CLI_INTLIKE_(p) ((void *)((p) + 0 * sizeof(char[sizeof(*(p)) == sizeof(int) ? 1 : -1])))
+#define CLI_FLAG(NAME, S, P, HELP, ...) { .name = NAME, .val = S, .help = HELP, \
+	.type = CLI_T_FLAG, .dst = CLI_DST_(bool, P), __VA_ARGS__ }
+#define CLI_STR(NAME, S, ARG, P, HELP, ...) { .name = NAME, .val = S, .arg = ARG, .help = HELP, \
+	.type = CLI_T_STR, .dst = CLI_DST_(const char *, P), __VA_ARGS__ }
+/* ARR: an array of const char *, filled up to its size; *CNT counts the entries. */
+#define CLI_LIST(NAME, S, ARG, ARR, CNT, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_LIST, .dst = _Generic(&(ARR)[0], const char **: (ARR)), \
+	.max = sizeof(ARR) / sizeof((ARR)[0]), .count = CLI_DST_(int, CNT), __VA_ARGS__ }
+#define CLI_INT(NAME, S, ARG, P, MIN, MAX, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_INT, .dst = CLI_DST_(int, P), .min = MIN, .max = MAX, \
+	__VA_ARGS__ }
+#define CLI_LONG(NAME, S, ARG, P, MIN, MAX, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_LONG, .dst = CLI_DST_(long, P), .min = MIN, .max = MAX, \
+	__VA_ARGS__ }
+#define CLI_UINT(NAME, S, ARG, P, MIN, MAX, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_UINT, .dst = CLI_DST_(unsigned, P), .min = MIN, .max = MAX, \
+	__VA_ARGS__ }
+#define CLI_U64(NAME, S, ARG, P, MIN, MAX, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_U64, .dst = CLI_DST_(uint64_t, P), .min = MIN, .max = MAX, \
+	__VA_ARGS__ }
+#define CLI_DOUBLE(NAME, S, ARG, P, MIN, MAX, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_DOUBLE, .dst = CLI_DST_(double, P), .min = MIN, .max = MAX, \
+	__VA_ARGS__ }
+#define CLI_PROB(NAME, S, ARG, P, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_PROB, .dst = CLI_DST_(double, P), __VA_ARGS__ }
+#define CLI_PAIR(NAME, S, ARG, P, MIN, MAX, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_PAIR, .dst = _Generic((P), double (*)[2]: (P)), .min = MIN, \
+	.max = MAX, __VA_ARGS__ }
+/* K/N smoothing (--smooth): 1 <= K <= N <= CLI_KOFN_MAX. */
+#define CLI_KOFN_MAX 1000
+#define CLI_KOFN(NAME, S, ARG, P, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_KOFN, .dst = _Generic((P), int (*)[2]: (P)), \
+	.max = CLI_KOFN_MAX, __VA_ARGS__ }
+#define CLI_WORD(NAME, S, ARG, P, WORDS, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_WORD, .dst = CLI_INTLIKE_(P), .words = WORDS, __VA_ARGS__ }
+#define CLI_CALL(NAME, S, ARG, FN, CTX, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
+	.help = HELP, .type = CLI_T_FN, .fn = FN, .dst = CTX, __VA_ARGS__ }
 
 struct cli_cmd {
 	const char *name;
@@ -33,10 +119,12 @@ struct cli_cmd {
 extern const struct cli_cmd *const cli_commands[];
 const struct cli_cmd *cli_find(const char *name);
 
-/* getopt_long over cmd's table (which always gains --help). Returns the option's val, -1 at the
- * end, 'h' after printing help (the caller returns 0), or '?' after printing what was wrong and
- * the valid options (the caller returns CLI_EXIT_USAGE). */
-int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv);
+/* Parses the options of argv (getopt_long over cmd's table, which always gains --help) into
+ * their destinations, stopping at the first operand (optind) or "--". Returns -1 to carry on,
+ * or the exit status to return now: 0 after printing --help, CLI_EXIT_USAGE after saying what
+ * was wrong (an unknown option, a missing argument, a value out of range or not among the
+ * choices) and where to look. */
+int cli_parse(const struct cli_cmd *cmd, int argc, char **argv);
 void cli_help(const struct cli_cmd *cmd, FILE *out);
 /* Reports a usage error for cmd with a printf-style message; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
@@ -44,31 +132,10 @@ int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 /* Reports a failure for cmd: the library's why when it gave one, else what err means;
  * returns CLI_EXIT_FAIL. */
 int cli_fail(const struct cli_cmd *cmd, int err, const char *why);
-/* Parses a whole decimal number in [min, max] or reports a usage error naming the option. */
+/* Parses a whole decimal number in [min, max] or reports a usage error naming the option
+ * (the converter of CLI_T_LONG, for .fn callbacks that parse lists of numbers). */
 bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, long min,
 		    long max, long *out);
-
-/* Parses a whole number (strtod syntax) in [min, max], NaN never; false otherwise, with no
- * message: callers word their own. min DBL_TRUE_MIN means "above 0". */
-bool cli_parse_double(const char *s, double min, double max, double *out);
-
-/* One keyword of an option, and the value it stands for; lists end with { 0 }. */
-struct cli_word {
-	const char *name;
-	int val;
-};
-/* Sets *out to the val of the word s is, or reports a usage error that lists the words
- * ("--OPT expects a, b or c, not 's'"). */
-bool cli_parse_word(const struct cli_cmd *cmd, const char *opt, const char *s,
-		    const struct cli_word *words, int *out);
-
-/* Appends the comma-separated entries of s (modified in place) to list[n..max); returns the
- * new count. */
-int cli_split(char *s, const char **list, int n, int max);
-/* --smooth K/N: 1 <= K <= N <= 1000, or a usage error. */
-bool cli_parse_smooth(const struct cli_cmd *cmd, const char *s, int *k, int *n);
-/* --threshold P: a probability strictly between 0 and 1, or a usage error. */
-bool cli_parse_prob(const struct cli_cmd *cmd, const char *opt, const char *s, double *out);
 
 /* --data DIR[,DIR...]: at most this many directories. */
 #define CLI_MAX_DIRS 64

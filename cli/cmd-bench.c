@@ -9,14 +9,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_QUICK = 256, O_JSON, O_MODEL, O_WORKLOADS, O_SECONDS };
+static struct {
+	struct pp_bench_opts o;
+	bool json;
+} args = { .o = { .sz = sizeof(struct pp_bench_opts), .stop = &cli_stop } };
 
 static const struct cli_opt bench_opts[] = {
-	{ "quick", O_QUICK, NULL, "a representative subset (about three minutes on 2 cores)" },
-	{ "model", O_MODEL, "MODEL", "model to classify with (default: the shipped one)" },
-	{ "workloads", O_WORKLOADS, "SEL", "which workloads to fingerprint (as for record)" },
-	{ "seconds", O_SECONDS, "S", "counted seconds per workload (default 5, quick 3)" },
-	{ "json", O_JSON, NULL, "print one JSON object" },
+	CLI_FLAG("quick", 0, &args.o.quick,
+		 "a representative subset (about three minutes on 2 cores)"),
+	CLI_STR("model", 0, "MODEL", &args.o.model,
+		"model to classify with (default: the shipped one)"),
+	CLI_STR("workloads", 0, "SEL", &args.o.workloads,
+		"which workloads to fingerprint (as for record)"),
+	CLI_DOUBLE("seconds", 0, "S", &args.o.seconds, DBL_TRUE_MIN, 3600,
+		   "counted seconds per workload (default 5, quick 3)",
+		   .what = "a number of seconds from 0 to 3600"),
+	CLI_FLAG("json", 0, &args.json, "print one JSON object"),
 	{ 0 },
 };
 
@@ -121,26 +129,12 @@ static void print_table(cJSON *rep)
 
 static int run(int argc, char **argv)
 {
-	struct pp_bench_opts o = { .sz = sizeof(o), .stop = &cli_stop, .log = log_line };
-	bool json = false;
-	int c;
-	while ((c = cli_getopt(&cmd_bench, argc, argv)) != -1) {
-		switch (c) {
-		case 'h':
-			return 0;
-		case O_QUICK: o.quick = true; break;
-		case O_JSON: json = true; break;
-		case O_MODEL: o.model = optarg; break;
-		case O_WORKLOADS: o.workloads = optarg; break;
-		case O_SECONDS:
-			if (!cli_parse_double(optarg, DBL_TRUE_MIN, 3600, &o.seconds))
-				return cli_usage_error(&cmd_bench, "--seconds expects a number of "
-						       "seconds from 0 to 3600, not '%s'", optarg);
-			break;
-		default:
-			return CLI_EXIT_USAGE;
-		}
-	}
+	int rc = cli_parse(&cmd_bench, argc, argv);
+	if (rc >= 0)
+		return rc;
+	struct pp_bench_opts o = args.o;
+	bool json = args.json;
+	o.log = log_line;
 	if (optind < argc)
 		return cli_usage_error(&cmd_bench, "unexpected argument '%s'", argv[optind]);
 	cli_catch_stop();

@@ -1,7 +1,7 @@
 /* powprint classify: p(miner) per window and an explained verdict per run (nearest
  * fingerprint, its distance, the features that contributed most), for a recorded dataset or
  * a live process / command. */
-#define _GNU_SOURCE  /* qsort_r */
+#define _GNU_SOURCE
 #include "cli/cli.h"
 
 #include <cjson/cJSON.h>
@@ -15,16 +15,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_SMOOTH = 256 };
+static struct {
+	const char *dirs[CLI_MAX_DIRS], *model;
+	int ndirs, smooth[2];
+	long pid, interval;
+	double seconds;
+	bool json;
+} args = { .smooth = { 3, 5 } };
 
 static const struct cli_opt classify_opts[] = {
-	{ "model", 'm', "MODEL", "model directory or xgboost JSON booster (default: the shipped one)" },
-	{ "data", 'd', "DIR[,DIR...]", "classify the runs of recorded datasets" },
-	{ "pid", 'p', "PID", "classify a running process" },
-	{ "seconds", 's', "S", "live: stop after S seconds (default: until the target exits)" },
-	{ "interval", 'I', "MS", "live: window length in ms (default 1000)" },
-	{ "smooth", OPT_SMOOTH, "K/N", "verdict: miner once K of the last N windows are (3/5)" },
-	{ "json", 'j', NULL, "print one JSON object" },
+	CLI_STR("model", 'm', "MODEL", &args.model,
+		"model directory or xgboost JSON booster (default: the shipped one)"),
+	CLI_LIST("data", 'd', "DIR[,DIR...]", args.dirs, &args.ndirs,
+		 "classify the runs of recorded datasets"),
+	CLI_LONG("pid", 'p', "PID", &args.pid, 1, 0x7fffffff, "classify a running process"),
+	CLI_DOUBLE("seconds", 's', "S", &args.seconds, DBL_TRUE_MIN, INFINITY,
+		   "live: stop after S seconds (default: until the target exits)",
+		   .what = "a positive number"),
+	CLI_LONG("interval", 'I', "MS", &args.interval, PP_INTERVAL_MIN_MS, 3600000,
+		 "live: window length in ms (default 1000)"),
+	CLI_KOFN("smooth", 0, "K/N", &args.smooth,
+		 "verdict: miner once K of the last N windows are (3/5)"),
+	CLI_FLAG("json", 'j', &args.json, "print one JSON object"),
 	{ 0 },
 };
 
@@ -40,39 +52,20 @@ static cJSON *num_or_null(double v)
 	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
 }
 
-/* One run: X (n x nf, model order), window indices and end times. label is "miner",
- * "benign" or NULL. Prints (or appends to ctx->runs) the windows and the verdict. */
-static int report_run(struct ctx *c, const char *title, const char *workload,
-		      const char *label, long run_id, const double *X, const int *win,
-		      const double *t_end, int n, bool windows_printed)
+/* One classified run with its windows' indices and end times. label is "miner", "benign" or
+ * NULL. Prints (or appends to ctx->runs) the windows and the verdict. */
+static void report_run(struct ctx *c, const char *title, const char *workload,
+		       const char *label, long run_id, const struct pp_run_verdict *rv,
+		       const int *win, const double *t_end, bool windows_printed)
 {
 	const struct pp_model *m = c->m;
-	int nf = pp_model_nfeatures(m);
-	double *p = malloc(((size_t)n + 1) * sizeof(*p));
-	struct pp_kofn *s;
-	if (!p || pp_kofn_new(c->sk, c->sn, &s)) {
-		free(p);
-		return -ENOMEM;
-	}
-	struct pp_verdict v;
-	int err = pp_model_predict_many(m, X, n, nf, p);
-	if (!err)
-		err = pp_model_explain(m, X, n, nf, &v);
-	if (err) {
-		pp_kofn_free(s);
-		free(p);
-		return err;
-	}
-	double thr = pp_model_threshold(m), first = NAN;
-	int nflag = 0, first_win = -1;
-	for (int i = 0; i < n; i++) {
-		nflag += p[i] >= thr;
-		if (pp_kofn_push(s, p[i] >= thr) && first_win < 0) {
-			first_win = win[i];
-			first = t_end[i];
-		}
-	}
-	bool miner = first_win >= 0;
+	const double *p = rv->p;
+	const struct pp_verdict v = rv->v;
+	double thr = pp_model_threshold(m);
+	int n = rv->nwindows, nflag = rv->windows_flagged;
+	bool miner = rv->miner;
+	int first_win = miner ? win[rv->first_miner] : -1;
+	double first = miner ? t_end[rv->first_miner] : NAN;
 	if (c->json) {
 		cJSON *o = cJSON_CreateObject();
 		if (run_id >= 0)
@@ -142,18 +135,6 @@ static int report_run(struct ctx *c, const char *title, const char *workload,
 			       v.top[k].contrib);
 		printf("%s\n\n", v.ntop ? " (log-odds; + towards miner)" : "-");
 	}
-	pp_kofn_free(s);
-	free(p);
-	return 0;
-}
-
-static int cmp_rows(const void *a, const void *b, void *ds)
-{
-	const struct pp_dataset_row *x = pp_dataset_row(ds, *(const int *)a);
-	const struct pp_dataset_row *y = pp_dataset_row(ds, *(const int *)b);
-	if (x->run != y->run)
-		return x->run - y->run;
-	return x->window != y->window ? x->window - y->window : *(const int *)a - *(const int *)b;
 }
 
 static int classify_data(struct ctx *c, const char *const *dirs, int ndirs)
@@ -162,71 +143,44 @@ static int classify_data(struct ctx *c, const char *const *dirs, int ndirs)
 	if (!ds)
 		return CLI_EXIT_FAIL;
 	const struct pp_model *m = c->m;
-	if (pp_model_feature_version(m) && pp_dataset_feature_version(ds) &&
-	    pp_model_feature_version(m) != pp_dataset_feature_version(ds)) {
-		fprintf(stderr, "powprint classify: the model uses feature-vector version %d but "
-			"the data has version %d: record the data again or train a model on data "
-			"of this version\n", pp_model_feature_version(m),
-			pp_dataset_feature_version(ds));
-		pp_dataset_free(ds);
-		return CLI_EXIT_FAIL;
-	}
-	int nf = pp_model_nfeatures(m), n = pp_dataset_nrows(ds), rc = 0;
+	struct pp_run_verdict *runs = NULL;
+	char why[1024] = "";
+	int nf = pp_model_nfeatures(m), n = pp_dataset_nrows(ds), nruns = 0, rc = 0;
+	int err = pp_model_classify_runs(m, ds, c->sk, c->sn, &runs, &nruns, why, sizeof(why));
 	int *map = malloc(((size_t)nf + 1) * sizeof(*map));
-	int *ord = malloc(((size_t)n + 1) * sizeof(*ord));
 	int *win = malloc(((size_t)n + 1) * sizeof(*win));
 	double *t = malloc(((size_t)n + 1) * sizeof(*t));
-	double *X = malloc(((size_t)n + 1) * ((size_t)nf + 1) * sizeof(*X));
-	if (!map || !ord || !win || !t || !X) {
+	if (err)
+		fprintf(stderr, "powprint classify: %s\n", why[0] ? why : pp_strerror(err));
+	if (err || !map || !win || !t) {
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	int missing = pp_model_bind(m, ds, map);
-	if (missing == nf) {
-		fprintf(stderr, "powprint classify: the data has none of the model's %d features "
-			"(e.g. %s)\n", nf, pp_model_feature_name(m, 0));
-		rc = CLI_EXIT_FAIL;
-		goto out;
-	}
-	if (missing)
+	/* Columns the data lacks were classified as missing: say which. */
+	if (pp_model_bind(m, ds, map))
 		for (int j = 0; j < nf; j++)
 			if (map[j] < 0)
 				fprintf(stderr, "powprint classify: warning: the data has no column "
 					"%s; it is treated as missing\n", pp_model_feature_name(m, j));
-	for (int i = 0; i < n; i++)
-		ord[i] = i;
-	qsort_r(ord, (size_t)n, sizeof(*ord), cmp_rows, ds);
-	for (int a = 0; a < n && !rc;) {
-		const struct pp_dataset_row *r0 = pp_dataset_row(ds, ord[a]);
-		int b = a;
-		for (; b < n && pp_dataset_row(ds, ord[b])->run == r0->run; b++) {
-			const struct pp_dataset_row *r = pp_dataset_row(ds, ord[b]);
-			const double *x = pp_dataset_features(ds, ord[b]);
-			for (int j = 0; j < nf; j++)
-				X[(size_t)(b - a) * nf + j] = map[j] >= 0 ? x[map[j]] : NAN;
-			win[b - a] = r->window;
-			t[b - a] = r->t_end;
+	for (int r = 0; r < nruns; r++) {
+		const struct pp_run_verdict *rv = &runs[r];
+		const struct pp_dataset_row *r0 = pp_dataset_row(ds, rv->rows[0]);
+		for (int i = 0; i < rv->nwindows; i++) {
+			win[i] = pp_dataset_row(ds, rv->rows[i])->window;
+			t[i] = pp_dataset_row(ds, rv->rows[i])->t_end;
 		}
 		char title[4200];
 		snprintf(title, sizeof(title), "%s run %ld", pp_dataset_source(ds, r0->source)->dir,
 			 r0->run_id);
 		const char *label = r0->label == PP_LABEL_MINER ? "miner" :
 				    r0->label == PP_LABEL_BENIGN ? "benign" : NULL;
-		int err = report_run(c, title, r0->workload, label, r0->run_id, X, win, t, b - a,
-				 false);
-		if (err) {
-			fprintf(stderr, "powprint classify: prediction failed: %s\n",
-				pp_strerror(err));
-			rc = CLI_EXIT_FAIL;
-		}
-		a = b;
+		report_run(c, title, r0->workload, label, r0->run_id, rv, win, t, false);
 	}
 out:
+	free(runs);
 	free(map);
-	free(ord);
 	free(win);
 	free(t);
-	free(X);
 	pp_dataset_free(ds);
 	return rc;
 }
@@ -333,9 +287,14 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 				 (int)pp_collector_pid(col));
 		else
 			snprintf(title, sizeof(title), "pid %ld", pid);
-		err = report_run(c, title, NULL, NULL, -1, X, win, t, n, true);
-		if (err)
+		struct pp_run_verdict rv;
+		double *p = malloc((size_t)n * sizeof(*p));
+		err = p ? pp_model_classify_run(m, X, n, nf, c->sk, c->sn, p, &rv) : -ENOMEM;
+		if (!err)
+			report_run(c, title, NULL, NULL, -1, &rv, win, t, true);
+		else
 			rc = CLI_EXIT_FAIL;
+		free(p);
 	} else if (!rc) {
 		fprintf(stderr, "powprint classify: no window was collected\n");
 		rc = CLI_EXIT_FAIL;
@@ -350,46 +309,14 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 static int run(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = &cmd_classify;
-	const char *dirs[CLI_MAX_DIRS], *model = NULL;
-	int ndirs = 0, c, sk = 3, sn = 5;
-	long pid = 0, interval = 0;
-	double seconds = 0;
-	bool json = false;
-	while ((c = cli_getopt(cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'h':
-			return 0;
-		case 'm':
-			model = optarg;
-			break;
-		case 'd':
-			ndirs = cli_split(optarg, dirs, ndirs, CLI_MAX_DIRS);
-			break;
-		case 'p':
-			if (!cli_parse_long(cmd, "pid", optarg, 1, 0x7fffffff, &pid))
-				return CLI_EXIT_USAGE;
-			break;
-		case 's':
-			if (!cli_parse_double(optarg, DBL_TRUE_MIN, INFINITY, &seconds))
-				return cli_usage_error(cmd, "--seconds expects a positive number, not "
-						       "'%s'", optarg);
-			break;
-		case 'I':
-			if (!cli_parse_long(cmd, "interval", optarg, PP_INTERVAL_MIN_MS, 3600000,
-					    &interval))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_SMOOTH:
-			if (!cli_parse_smooth(cmd, optarg, &sk, &sn))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			return CLI_EXIT_USAGE;
-		}
-	}
+	int st = cli_parse(cmd, argc, argv);
+	if (st >= 0)
+		return st;
+	const char *const *dirs = args.dirs, *model = args.model;
+	int ndirs = args.ndirs, sk = args.smooth[0], sn = args.smooth[1];
+	long pid = args.pid, interval = args.interval;
+	double seconds = args.seconds;
+	bool json = args.json;
 	char **cmdv = optind < argc ? argv + optind : NULL;
 	int forms = (ndirs > 0) + (pid > 0) + (cmdv != NULL);
 	if (forms != 1)

@@ -9,16 +9,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_SMOOTH = 256 };
+static struct {
+	const char *dirs[CLI_MAX_DIRS], *cv, *backends, *params;
+	int ndirs;
+	int smooth[2];     /* K/N; 0/0: the library's default */
+	double threshold;  /* 0: the library's default */
+	bool json;
+} args;
 
 static const struct cli_opt eval_opts[] = {
-	{ "data", 'd', "DIR[,DIR...]", "dataset directories (windows.csv + meta.json)" },
-	{ "cv", 'c', "SCHEME", "leave-one-workload-out (default), leave-one-family-out, by-run[:K]" },
-	{ "backends", 'b', "LIST", "use only features these backends produce" },
-	{ "params", 'P', "K=V,...", "xgboost parameters, as for train" },
-	{ "threshold", 't', "P", "decision threshold on p(miner) (default 0.5)" },
-	{ "smooth", OPT_SMOOTH, "K/N", "process verdict: miner once K of the last N windows are (3/5)" },
-	{ "json", 'j', NULL, "print one JSON object" },
+	CLI_LIST("data", 'd', "DIR[,DIR...]", args.dirs, &args.ndirs,
+		 "dataset directories (windows.csv + meta.json)"),
+	CLI_STR("cv", 'c', "SCHEME", &args.cv,
+		"leave-one-workload-out (default), leave-one-family-out, by-run[:K]"),
+	CLI_STR("backends", 'b', "LIST", &args.backends,
+		"use only features these backends produce"),
+	CLI_STR("params", 'P', "K=V,...", &args.params, "xgboost parameters, as for train"),
+	CLI_PROB("threshold", 't', "P", &args.threshold,
+		 "decision threshold on p(miner) (default 0.5)"),
+	CLI_KOFN("smooth", 0, "K/N", &args.smooth,
+		 "process verdict: miner once K of the last N windows are (3/5)"),
+	CLI_FLAG("json", 'j', &args.json, "print one JSON object"),
 	{ 0 },
 };
 
@@ -113,41 +124,11 @@ static void print_human(const cJSON *r)
 
 static int run(int argc, char **argv)
 {
-	const char *dirs[CLI_MAX_DIRS], *backends = NULL, *params = NULL, *cvs = NULL;
-	int ndirs = 0, c, sk = 0, sn = 0;
-	double threshold = 0;
-	bool json = false;
-	while ((c = cli_getopt(&cmd_eval, argc, argv)) != -1) {
-		switch (c) {
-		case 'h':
-			return 0;
-		case 'd':
-			ndirs = cli_split(optarg, dirs, ndirs, CLI_MAX_DIRS);
-			break;
-		case 'c':
-			cvs = optarg;
-			break;
-		case 'b':
-			backends = optarg;
-			break;
-		case 'P':
-			params = optarg;
-			break;
-		case 't':
-			if (!cli_parse_prob(&cmd_eval, "threshold", optarg, &threshold))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_SMOOTH:
-			if (!cli_parse_smooth(&cmd_eval, optarg, &sk, &sn))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			return CLI_EXIT_USAGE;
-		}
-	}
+	int rc = cli_parse(&cmd_eval, argc, argv);
+	if (rc >= 0)
+		return rc;
+	const char *const *dirs = args.dirs, *cvs = args.cv;
+	int ndirs = args.ndirs;
 	if (optind < argc)
 		return cli_usage_error(&cmd_eval, "unexpected argument '%s'", argv[optind]);
 	if (!ndirs)
@@ -163,16 +144,16 @@ static int run(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	if (pp_dataset_notes(ds)[0])
 		fprintf(stderr, "%s", pp_dataset_notes(ds));
-	PP_OPTS(pp_train_opts, to, .params = params, .threshold = threshold,
-		.backends = backends);
-	PP_OPTS(pp_eval_opts, eo, .cv = cv, .k = k, .train = &to, .smooth_k = sk,
-		.smooth_n = sn, .progress = cli_isatty(stderr) ? progress : NULL);
+	PP_OPTS(pp_train_opts, to, .params = args.params, .threshold = args.threshold,
+		.backends = args.backends);
+	PP_OPTS(pp_eval_opts, eo, .cv = cv, .k = k, .train = &to, .smooth_k = args.smooth[0],
+		.smooth_n = args.smooth[1], .progress = cli_isatty(stderr) ? progress : NULL);
 	char *out = NULL, why[1024] = "";
 	int err = pp_model_eval(ds, &eo, &out, why, sizeof(why));
 	pp_dataset_free(ds);
 	if (err)
 		return cli_fail(&cmd_eval, err, why);
-	if (json) {
+	if (args.json) {
 		puts(out);
 	} else {
 		cJSON *r = cJSON_Parse(out);

@@ -14,57 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-	OPT_ALGO = 'a',
-	OPT_INPUT = 'i',
-	OPT_THREADS = 't',
-	OPT_SECONDS = 's',
-	OPT_HASHES = 'n',
-	OPT_JSON = 'j',
-	OPT_HEIGHT = 256,
-	OPT_PAGES,
-	OPT_SOFT_AES,
-	OPT_DUTY,
-	OPT_BURST,
-	OPT_NICE,
-	OPT_JIT,
-	OPT_JIT_RWX,
-	/* RandomX (passed through pp_hash_opts; CryptoNight ignores them) */
-	OPT_MODE,
-	OPT_KEY,
-	OPT_KEY_HEX,
+struct args {
+	const char *algo, *input_hex;
+	bool json;
+	double burst[2];
+	struct pp_mine_opts mine;
+	uint8_t key[256];
 };
 
-static const struct cli_opt hash_opts[] = {
-	{ "algo", OPT_ALGO, "NAME", "algorithm (cn/0, cn/2, cn/r, ...; an unknown name lists them)" },
-	{ "input", OPT_INPUT, "HEX", "hash this input once and print the hash" },
-	{ "height", OPT_HEIGHT, "H", "block height (seeds cn/r's random program; default 0)" },
-	{ "threads", OPT_THREADS, "N", "miner threads, one scratchpad each (default 1)" },
-	{ "seconds", OPT_SECONDS, "S", "run this long (default 10 unless --hashes)" },
-	{ "hashes", OPT_HASHES, "N", "or stop after N hashes in total" },
-	{ "huge-pages", OPT_PAGES, "auto|on|off", "scratchpad pages (default auto: hugetlb, THP, normal)" },
-	{ "soft-aes", OPT_SOFT_AES, NULL, "use the portable AES back end (as miners do without AES-NI)" },
-	{ "jit", OPT_JIT, "on|off", "RandomX and cn/r: compile generated programs to machine code "
-	  "(default on where the CPU has a JIT: x86-64) or interpret them" },
-	{ "jit-rwx", OPT_JIT_RWX, NULL, "keep JIT code pages writable and executable at once, as "
-	  "many miners do (default: W^X, switched per program)" },
-	{ "duty", OPT_DUTY, "PCT", "hash PCT ms of every 100 ms, sleep the rest (throttling)" },
-	{ "burst", OPT_BURST, "ON/OFF", "hash ON seconds, pause OFF seconds, repeat" },
-	{ "nice", OPT_NICE, "N", "nice value of the hashing threads" },
-	{ "mode", OPT_MODE, "light|fast", "RandomX: light (256 MiB cache) or fast (2 GiB dataset)" },
-	{ "key", OPT_KEY, "TEXT", "RandomX: key (seed) as text" },
-	{ "key-hex", OPT_KEY_HEX, "HEX", "RandomX: key (seed) as hex" },
-	{ "json", OPT_JSON, NULL, "print one JSON object" },
-	{ 0 },
+static struct args args = {
+	.mine = { .sz = sizeof(struct pp_mine_opts), .hash = { .sz = sizeof(struct pp_hash_opts) } },
 };
-
-static void list_algos(FILE *out)
-{
-	fprintf(out, "valid algorithms:");
-	for (const char *const *n = pp_hash_names(); *n; n++)
-		fprintf(out, " %s", *n);
-	fprintf(out, "\n");
-}
 
 static const struct cli_word pages_words[] = {
 	{ "auto", PP_PAGES_AUTO }, { "on", PP_PAGES_ON }, { "off", PP_PAGES_OFF }, { 0 },
@@ -75,6 +35,72 @@ static const struct cli_word jit_words[] = {
 static const struct cli_word mode_words[] = {
 	{ "light", PP_RX_LIGHT }, { "fast", PP_RX_FAST }, { 0 },
 };
+
+/* --key and --key-hex: the RandomX key, text or hex; the last one given counts. */
+static int key_text(const struct cli_cmd *cmd, const struct cli_opt *o, const char *arg)
+{
+	(void)cmd, (void)o;
+	args.mine.hash.key = arg;
+	args.mine.hash.key_len = strlen(arg);
+	return 0;
+}
+
+static int key_hex(const struct cli_cmd *cmd, const struct cli_opt *o, const char *arg)
+{
+	(void)o;
+	long n = pp_hex_decode(arg, args.key, sizeof(args.key));
+	if (n < 0)
+		return cli_usage_error(cmd, "--key-hex expects up to %zu bytes of hex, not '%.40s'",
+				       sizeof(args.key), arg);
+	args.mine.hash.key = args.key;
+	args.mine.hash.key_len = (size_t)n;
+	return 0;
+}
+
+static const struct cli_opt hash_opts[] = {
+	CLI_STR("algo", 'a', "NAME", &args.algo,
+		"algorithm (cn/0, cn/2, cn/r, ...; an unknown name lists them)"),
+	CLI_STR("input", 'i', "HEX", &args.input_hex, "hash this input once and print the hash"),
+	CLI_U64("height", 0, "H", &args.mine.height, 0, 0,
+		"block height (seeds cn/r's random program; default 0)",
+		.what = "a block height (a whole number >= 0)"),
+	CLI_INT("threads", 't', "N", &args.mine.threads, 1, PP_MINE_MAX_THREADS,
+		"miner threads, one scratchpad each (default 1)"),
+	CLI_DOUBLE("seconds", 's', "S", &args.mine.seconds, 0.001, 1e9,
+		   "run this long (default 10 unless --hashes)", .what = "a positive number"),
+	CLI_U64("hashes", 'n', "N", &args.mine.hashes, 1, 1L << 40,
+		"or stop after N hashes in total"),
+	CLI_WORD("huge-pages", 0, "auto|on|off", &args.mine.hash.pages, pages_words,
+		 "scratchpad pages (default auto: hugetlb, THP, normal)"),
+	CLI_FLAG("soft-aes", 0, &args.mine.hash.soft_aes,
+		 "use the portable AES back end (as miners do without AES-NI)"),
+	CLI_WORD("jit", 0, "on|off", &args.mine.hash.jit, jit_words,
+		 "RandomX and cn/r: compile generated programs to machine code "
+		 "(default on where the CPU has a JIT: x86-64) or interpret them"),
+	CLI_FLAG("jit-rwx", 0, &args.mine.hash.jit_rwx,
+		 "keep JIT code pages writable and executable at once, as "
+		 "many miners do (default: W^X, switched per program)"),
+	CLI_INT("duty", 0, "PCT", &args.mine.duty_pct, 1, 100,
+		"hash PCT ms of every 100 ms, sleep the rest (throttling)"),
+	CLI_PAIR("burst", 0, "ON/OFF", &args.burst, 0.001, 1e6,
+		 "hash ON seconds, pause OFF seconds, repeat",
+		 .what = "ON/OFF seconds, e.g. 5/10"),
+	CLI_INT("nice", 0, "N", &args.mine.nice, -20, 19, "nice value of the hashing threads"),
+	CLI_WORD("mode", 0, "light|fast", &args.mine.hash.rx_mode, mode_words,
+		 "RandomX: light (256 MiB cache) or fast (2 GiB dataset)"),
+	CLI_CALL("key", 0, "TEXT", key_text, NULL, "RandomX: key (seed) as text"),
+	CLI_CALL("key-hex", 0, "HEX", key_hex, NULL, "RandomX: key (seed) as hex"),
+	CLI_FLAG("json", 'j', &args.json, "print one JSON object"),
+	{ 0 },
+};
+
+static void list_algos(FILE *out)
+{
+	fprintf(out, "valid algorithms:");
+	for (const char *const *n = pp_hash_names(); *n; n++)
+		fprintf(out, " %s", *n);
+	fprintf(out, "\n");
+}
 
 static void progress(void *arg, const struct pp_mine_status *st)
 {
@@ -116,21 +142,13 @@ static void randomx_hint(const char *algo, const struct pp_hash_opts *o, int err
 		fprintf(stderr, "(light mode needs 256 MiB for the cache and 2 MiB per thread)\n");
 }
 
-struct args {
-	const char *algo, *input_hex, *key_hex;
-	uint64_t height;
-	bool json, have_seconds;
-	struct pp_mine_opts mine;
-	uint8_t key[256];
-};
-
 static int one_hash(struct args *a)
 {
 	size_t cap = strlen(a->input_hex) / 2 + 1;
 	uint8_t *in = malloc(cap);
 	if (!in)
 		return CLI_EXIT_FAIL;
-	long len = strcmp(a->input_hex, "x") == 0 ? 0 : pp_hex_decode(a->input_hex, in, cap);
+	long len = pp_hex_decode_flags(a->input_hex, PP_HEX_X_EMPTY, in, cap);
 	if (len < 0) {
 		free(in);
 		return cli_usage_error(&cmd_hash, "--input: '%.40s' is not hex (an even number of "
@@ -143,7 +161,7 @@ static int one_hash(struct args *a)
 	if (!err) {
 		err = pp_hash_worker_new(h, &w);
 		if (!err)
-			err = pp_hash_compute(w, in, (size_t)len, a->height, out);
+			err = pp_hash_compute(w, in, (size_t)len, a->mine.height, out);
 	}
 	int rc = 0;
 	size_t need = pp_hash_min_input(a->algo);
@@ -163,7 +181,7 @@ static int one_hash(struct args *a)
 			cJSON *j = cJSON_CreateObject();
 			cJSON_AddStringToObject(j, "algo", a->algo);
 			cJSON_AddStringToObject(j, "input", len ? a->input_hex : "");
-			cJSON_AddNumberToObject(j, "height", (double)a->height);
+			cJSON_AddNumberToObject(j, "height", (double)a->mine.height);
 			cJSON_AddStringToObject(j, "hash", hex);
 			struct pp_hash_info info;
 			pp_hash_worker_info(w, &info);
@@ -186,7 +204,7 @@ static int one_hash(struct args *a)
 static int miner(struct args *a)
 {
 	struct pp_mine_opts *o = &a->mine;
-	if (!a->have_seconds && o->hashes == 0)
+	if (o->seconds == 0 && o->hashes == 0)
 		o->seconds = 10;
 	bool tty = cli_isatty(stderr);
 	if (tty && !a->json)
@@ -261,141 +279,36 @@ static int miner(struct args *a)
 
 static int run(int argc, char **argv)
 {
-	struct args a;
-	memset(&a, 0, sizeof(a));
-	a.mine = (struct pp_mine_opts){ .sz = sizeof(struct pp_mine_opts) };
-	a.mine.hash.sz = sizeof(struct pp_hash_opts);
-	long v;
-	double d;
-	int c, w;
-	while ((c = cli_getopt(&cmd_hash, argc, argv)) != -1) {
-		switch (c) {
-		case 'h':
-			return 0;
-		case '?':
-			return CLI_EXIT_USAGE;
-		case OPT_ALGO:
-			a.algo = optarg;
-			break;
-		case OPT_INPUT:
-			a.input_hex = optarg;
-			break;
-		case OPT_HEIGHT: {
-			char *end;
-			errno = 0;
-			unsigned long long h = strtoull(optarg, &end, 0);
-			if (errno || end == optarg || *end || optarg[0] == '-')
-				return cli_usage_error(&cmd_hash, "--height expects a block height "
-						       "(a whole number >= 0), not '%s'", optarg);
-			a.height = h;
-			a.mine.height = h;
-			break;
-		}
-		case OPT_THREADS:
-			if (!cli_parse_long(&cmd_hash, "threads", optarg, 1, PP_MINE_MAX_THREADS, &v))
-				return CLI_EXIT_USAGE;
-			a.mine.threads = (int)v;
-			break;
-		case OPT_SECONDS:
-			if (!cli_parse_double(optarg, 0.001, 1e9, &d))
-				return cli_usage_error(&cmd_hash, "--seconds expects a positive number, "
-						       "not '%s'", optarg);
-			a.mine.seconds = d;
-			a.have_seconds = true;
-			break;
-		case OPT_HASHES:
-			if (!cli_parse_long(&cmd_hash, "hashes", optarg, 1, 1L << 40, &v))
-				return CLI_EXIT_USAGE;
-			a.mine.hashes = (uint64_t)v;
-			break;
-		case OPT_PAGES:
-			if (!cli_parse_word(&cmd_hash, "huge-pages", optarg, pages_words, &w))
-				return CLI_EXIT_USAGE;
-			a.mine.hash.pages = (enum pp_pages)w;
-			break;
-		case OPT_SOFT_AES:
-			a.mine.hash.soft_aes = true;
-			break;
-		case OPT_JIT:
-			if (!cli_parse_word(&cmd_hash, "jit", optarg, jit_words, &w))
-				return CLI_EXIT_USAGE;
-			a.mine.hash.jit = (enum pp_jit)w;
-			break;
-		case OPT_JIT_RWX:
-			a.mine.hash.jit_rwx = true;
-			break;
-		case OPT_DUTY:
-			if (!cli_parse_long(&cmd_hash, "duty", optarg, 1, 100, &v))
-				return CLI_EXIT_USAGE;
-			a.mine.duty_pct = (int)v;
-			break;
-		case OPT_BURST: {
-			char *slash = strchr(optarg, '/');
-			double on, off;
-			if (!slash)
-				return cli_usage_error(&cmd_hash, "--burst expects ON/OFF seconds, e.g. "
-						       "5/10, not '%s'", optarg);
-			*slash = '\0';
-			if (!cli_parse_double(optarg, 0.001, 1e6, &on) ||
-			    !cli_parse_double(slash + 1, 0.001, 1e6, &off))
-				return cli_usage_error(&cmd_hash, "--burst expects two positive numbers "
-						       "of seconds, ON/OFF");
-			a.mine.burst_on_s = on;
-			a.mine.burst_off_s = off;
-			break;
-		}
-		case OPT_NICE:
-			if (!cli_parse_long(&cmd_hash, "nice", optarg, -20, 19, &v))
-				return CLI_EXIT_USAGE;
-			a.mine.nice = (int)v;
-			break;
-		case OPT_MODE:
-			if (!cli_parse_word(&cmd_hash, "mode", optarg, mode_words, &w))
-				return CLI_EXIT_USAGE;
-			a.mine.hash.rx_mode = (enum pp_rx_mode)w;
-			break;
-		case OPT_KEY:
-			a.mine.hash.key = optarg;
-			a.mine.hash.key_len = strlen(optarg);
-			break;
-		case OPT_KEY_HEX: {
-			long n = pp_hex_decode(optarg, a.key, sizeof(a.key));
-			if (n < 0)
-				return cli_usage_error(&cmd_hash, "--key-hex expects up to %zu bytes of "
-						       "hex, not '%.40s'", sizeof(a.key), optarg);
-			a.mine.hash.key = a.key;
-			a.mine.hash.key_len = (size_t)n;
-			break;
-		}
-		case OPT_JSON:
-			a.json = true;
-			break;
-		}
-	}
+	int rc = cli_parse(&cmd_hash, argc, argv);
+	if (rc >= 0)
+		return rc;
+	struct args *a = &args;
+	a->mine.burst_on_s = a->burst[0];
+	a->mine.burst_off_s = a->burst[1];
 	if (optind < argc)
 		return cli_usage_error(&cmd_hash, "unexpected argument '%s'", argv[optind]);
-	if (!a.algo) {
+	if (!a->algo) {
 		fprintf(stderr, "powprint hash: --algo NAME is required\n");
 		list_algos(stderr);
 		return CLI_EXIT_USAGE;
 	}
 	bool known = false;
 	for (const char *const *n = pp_hash_names(); *n; n++)
-		known |= strcmp(*n, a.algo) == 0;
+		known |= strcmp(*n, a->algo) == 0;
 	if (!known) {
-		fprintf(stderr, "powprint hash: unknown algorithm '%s'\n", a.algo);
+		fprintf(stderr, "powprint hash: unknown algorithm '%s'\n", a->algo);
 		list_algos(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (is_randomx(a.algo)) {
-		if (a.mine.hash.key_len > 60)
+	if (is_randomx(a->algo)) {
+		if (a->mine.hash.key_len > 60)
 			return cli_usage_error(&cmd_hash, "a RandomX key is 0 to 60 bytes, not %zu",
-					       a.mine.hash.key_len);
-		if (cli_isatty(stderr) && !a.json)
-			a.mine.hash.progress = init_progress;
+					       a->mine.hash.key_len);
+		if (cli_isatty(stderr) && !a->json)
+			a->mine.hash.progress = init_progress;
 	}
-	a.mine.algo = a.algo;
-	return a.input_hex ? one_hash(&a) : miner(&a);
+	a->mine.algo = a->algo;
+	return a->input_hex ? one_hash(a) : miner(a);
 }
 
 const struct cli_cmd cmd_hash = {

@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+static bool json;
+
 static const struct cli_opt info_opts[] = {
-	{ "json", 'j', NULL, "print one JSON object" },
+	CLI_FLAG("json", 'j', &json, "print one JSON object"),
 	{ 0 },
 };
 
@@ -106,19 +108,9 @@ static void print_human(const struct pp_sysinfo *si)
 
 static int run(int argc, char **argv)
 {
-	bool json = false;
-	int c;
-	while ((c = cli_getopt(&cmd_info, argc, argv)) != -1) {
-		switch (c) {
-		case 'h':
-			return 0;
-		case 'j':
-			json = true;
-			break;
-		default:
-			return CLI_EXIT_USAGE;
-		}
-	}
+	int rc = cli_parse(&cmd_info, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_usage_error(&cmd_info, "unexpected argument '%s'", argv[optind]);
 

@@ -6,12 +6,17 @@
 #include <cjson/cJSON.h>
 #include <string.h>
 
-enum { OPT_CLASS = 'c', OPT_JSON = 'j', OPT_VERBOSE = 'v' };
+static bool json, verbose;
+static int want = -1;  /* a class, or -1: every one */
+
+static const struct cli_word class_words[] = {
+	{ "miner", PP_WL_MINER }, { "benign", PP_WL_BENIGN }, { 0 },
+};
 
 static const struct cli_opt list_opts[] = {
-	{ "class", OPT_CLASS, "miner|benign", "only workloads of this class" },
-	{ "verbose", OPT_VERBOSE, NULL, "also list each workload's options" },
-	{ "json", OPT_JSON, NULL, "print one JSON object (every field, options included)" },
+	CLI_WORD("class", 'c', "miner|benign", &want, class_words, "only workloads of this class"),
+	CLI_FLAG("verbose", 'v', &verbose, "also list each workload's options"),
+	CLI_FLAG("json", 'j', &json, "print one JSON object (every field, options included)"),
 	{ 0 },
 };
 
@@ -103,32 +108,9 @@ static void print_opts(const struct pp_workload *w)
 
 static int run(int argc, char **argv)
 {
-	bool json = false, verbose = false;
-	int want = -1;
-	int c;
-	while ((c = cli_getopt(&cmd_list, argc, argv)) != -1) {
-		switch (c) {
-		case 'h':
-			return 0;
-		case '?':
-			return CLI_EXIT_USAGE;
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_VERBOSE:
-			verbose = true;
-			break;
-		case OPT_CLASS:
-			if (!strcmp(optarg, "miner"))
-				want = PP_WL_MINER;
-			else if (!strcmp(optarg, "benign"))
-				want = PP_WL_BENIGN;
-			else
-				return cli_usage_error(&cmd_list, "--class is miner or benign, not '%s'",
-						       optarg);
-			break;
-		}
-	}
+	int rc = cli_parse(&cmd_list, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_usage_error(&cmd_list, "unexpected argument '%s'", argv[optind]);
 

@@ -10,39 +10,49 @@
 #include <string.h>
 #include <unistd.h>
 
-enum {
-	O_WORKLOADS = 256, O_SECONDS, O_REPEAT, O_THREADS, O_DUTY, O_SOFT_AES, O_PAGES, O_INTERVAL,
-	O_BACKENDS, O_SAMPLE_HZ, O_SEED, O_OUT, O_QUICK, O_LABEL, O_FAMILY, O_NAME, O_PID,
-	O_JSON,
-};
+static struct {
+	struct pp_record_opts o;
+	bool json, quick;
+} args = { .o = { .sz = sizeof(struct pp_record_opts), .seed = 1 } };
 
 static const struct cli_opt record_opts[] = {
-	{ "workloads", O_WORKLOADS, "SEL", "all | miner | benign | NAME[,NAME...] (default all)" },
-	{ "seconds", O_SECONDS, "S", "counted seconds per run (default 10)" },
-	{ "repeat", O_REPEAT, "N", "runs per combination of knobs (default 1)" },
-	{ "threads", O_THREADS, "LIST", "thread counts to record, e.g. 1,2 (default 1)" },
-	{ "duty", O_DUTY, "LIST", "duty cycles in percent, e.g. 100,50,20 (default 100)" },
-	{ "soft-aes", O_SOFT_AES, "LIST", "miners: off, on or off,on (default off)" },
-	{ "huge-pages", O_PAGES, "LIST", "miners' page policy: auto, on, off or a list, e.g. "
-	  "auto,off (default auto)" },
-	{ "interval", O_INTERVAL, "MS", "window length in ms (default 1000, at least 100)" },
-	{ "backends", O_BACKENDS, "LIST", "collector backends (default: every available one)" },
-	{ "events", 'e', "EVENTS", "perf-hw events by libpfm4 name (default set otherwise)" },
-	{ "sample-hz", O_SAMPLE_HZ, "HZ", "ip-sample rate per thread (default 1000)" },
-	{ "seed", O_SEED, "N", "orders the runs reproducibly (default 1)" },
-	{ "out", O_OUT, "DIR", "dataset directory; an existing dataset is appended to" },
-	{ "quick", O_QUICK, NULL, "a small representative set in about two minutes" },
-	{ "label", O_LABEL, "CLASS", "external program or pid: miner or benign" },
-	{ "family", O_FAMILY, "NAME", "external program or pid: its fingerprint family" },
-	{ "name", O_NAME, "NAME", "external program or pid: workload column (default: its name)" },
-	{ "pid", 'p', "PID", "record an existing process (with --seconds)" },
-	{ "json", O_JSON, NULL, "print the summary as one JSON object" },
+	CLI_STR("workloads", 0, "SEL", &args.o.workloads,
+		"all | miner | benign | NAME[,NAME...] (default all)"),
+	CLI_DOUBLE("seconds", 0, "S", &args.o.seconds, DBL_TRUE_MIN, 86400 * 7,
+		   "counted seconds per run (default 10)",
+		   .what = "a positive number of seconds"),
+	CLI_INT("repeat", 0, "N", &args.o.repeat, 1, 1000,
+		"runs per combination of knobs (default 1)"),
+	CLI_STR("threads", 0, "LIST", &args.o.threads,
+		"thread counts to record, e.g. 1,2 (default 1)"),
+	CLI_STR("duty", 0, "LIST", &args.o.duty,
+		"duty cycles in percent, e.g. 100,50,20 (default 100)"),
+	CLI_STR("soft-aes", 0, "LIST", &args.o.soft_aes, "miners: off, on or off,on (default off)"),
+	CLI_STR("huge-pages", 0, "LIST", &args.o.huge_pages,
+		"miners' page policy: auto, on, off or a list, e.g. auto,off (default auto)"),
+	CLI_UINT("interval", 0, "MS", &args.o.interval_ms, 100, 60000,
+		 "window length in ms (default 1000, at least 100)"),
+	CLI_STR("backends", 0, "LIST", &args.o.backends,
+		"collector backends (default: every available one)"),
+	CLI_STR("events", 'e', "EVENTS", &args.o.events,
+		"perf-hw events by libpfm4 name (default set otherwise)"),
+	CLI_UINT("sample-hz", 0, "HZ", &args.o.sample_hz, 1, 100000,
+		 "ip-sample rate per thread (default 1000)"),
+	CLI_U64("seed", 0, "N", &args.o.seed, 0, 0x7fffffff,
+		"orders the runs reproducibly (default 1)"),
+	CLI_STR("out", 0, "DIR", &args.o.out_dir,
+		"dataset directory; an existing dataset is appended to"),
+	CLI_FLAG("quick", 0, &args.quick, "a small representative set in about two minutes"),
+	CLI_STR("label", 0, "CLASS", &args.o.label, "external program or pid: miner or benign"),
+	CLI_STR("family", 0, "NAME", &args.o.family,
+		"external program or pid: its fingerprint family"),
+	CLI_STR("name", 0, "NAME", &args.o.name,
+		"external program or pid: workload column (default: its name)"),
+	CLI_INT("pid", 'p', "PID", &args.o.pid, 1, 0x7fffffff,
+		"record an existing process (with --seconds)"),
+	CLI_FLAG("json", 0, &args.json, "print the summary as one JSON object"),
 	{ 0 },
 };
-
-/* --quick: one or two of each kind of look-alike and the main miner families. */
-#define QUICK_WORKLOADS "cn/0,cn/r,cn-lite/1,cn-pico/0,rx/0-light,aes-gcm,sha256,argon2id," \
-			"pointer-chase,matmul,zstd,sqlite,video-sad,node-jit,idle"
 
 static void fmt_time(double s, char *buf, size_t len)
 {
@@ -96,85 +106,27 @@ static char *join_argv(int argc, char **argv)
 
 static int run(int argc, char **argv)
 {
-	struct pp_record_opts o = { .sz = sizeof(o), .seed = 1 };
-	bool json = false, quick = false, tty = cli_isatty(stderr);
-	long v;
-	int c;
+	bool tty = cli_isatty(stderr);
 	char *cmdline = join_argv(argc, argv);
-	while ((c = cli_getopt(&cmd_record, argc, argv)) != -1) {
-		switch (c) {
-		case 'h':
-			free(cmdline);
-			return 0;
-		case O_WORKLOADS: o.workloads = optarg; break;
-		case O_THREADS: o.threads = optarg; break;
-		case O_DUTY: o.duty = optarg; break;
-		case O_SOFT_AES: o.soft_aes = optarg; break;
-		case O_PAGES: o.huge_pages = optarg; break;
-		case O_BACKENDS: o.backends = optarg; break;
-		case 'e': o.events = optarg; break;
-		case O_OUT: o.out_dir = optarg; break;
-		case O_LABEL: o.label = optarg; break;
-		case O_FAMILY: o.family = optarg; break;
-		case O_NAME: o.name = optarg; break;
-		case O_QUICK: quick = true; break;
-		case O_JSON: json = true; break;
-		case O_SECONDS:
-			if (!cli_parse_double(optarg, DBL_TRUE_MIN, 86400 * 7, &o.seconds)) {
-				free(cmdline);
-				return cli_usage_error(&cmd_record, "--seconds expects a positive "
-						       "number of seconds, not '%s'", optarg);
-			}
-			break;
-		case O_REPEAT:
-		case O_INTERVAL:
-		case O_SAMPLE_HZ:
-		case O_SEED:
-		case 'p': {
-			static const struct { int opt; const char *name; long min, max; } lim[] = {
-				{ O_REPEAT, "repeat", 1, 1000 },
-				{ O_INTERVAL, "interval", 100, 60000 },
-				{ O_SAMPLE_HZ, "sample-hz", 1, 100000 },
-				{ O_SEED, "seed", 0, 0x7fffffffL },
-				{ 'p', "pid", 1, 0x7fffffffL },
-			};
-			size_t k = 0;
-			while (lim[k].opt != c)
-				k++;
-			if (!cli_parse_long(&cmd_record, lim[k].name, optarg, lim[k].min, lim[k].max,
-					    &v)) {
-				free(cmdline);
-				return CLI_EXIT_USAGE;
-			}
-			if (c == O_REPEAT)
-				o.repeat = (int)v;
-			else if (c == O_INTERVAL)
-				o.interval_ms = (unsigned)v;
-			else if (c == O_SAMPLE_HZ)
-				o.sample_hz = (unsigned)v;
-			else if (c == O_SEED)
-				o.seed = (uint64_t)v;
-			else
-				o.pid = (pid_t)v;
-			break;
-		}
-		default:
-			free(cmdline);
-			return CLI_EXIT_USAGE;
-		}
+	int rc = cli_parse(&cmd_record, argc, argv);
+	if (rc >= 0) {
+		free(cmdline);
+		return rc;
 	}
+	struct pp_record_opts o = args.o;
+	bool json = args.json, quick = args.quick;
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--")) {
 			/* A bare word is not a command: -- must separate it from our options. */
-			int rc = cli_usage_error(&cmd_record, "unexpected argument '%s' (an external "
-						 "program goes after --)", argv[optind]);
+			rc = cli_usage_error(&cmd_record, "unexpected argument '%s' (an external "
+					     "program goes after --)", argv[optind]);
 			free(cmdline);
 			return rc;
 		}
 		o.cmd = &argv[optind];
 	}
 	if (quick && !o.workloads)
-		o.workloads = QUICK_WORKLOADS;
+		o.workloads = pp_workload_quick_names(); /* the catalog's quick set */
 	if (quick && !o.seconds)
 		o.seconds = 6;
 	if ((o.cmd || o.pid) && o.workloads) {

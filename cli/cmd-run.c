@@ -3,39 +3,61 @@
 #include "cli/cli.h"
 
 #include <powprint/error.h>
-#include <powprint/opts.h>
 #include <powprint/workload.h>
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <float.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-enum {
-	OPT_SECONDS = 's',
-	OPT_THREADS = 't',
-	OPT_JSON = 'j',
-	OPT_QUIET = 'q',
-	OPT_DUTY = 256,
-	OPT_BURST,
-	OPT_NICE,
-	OPT_FAULT,
-	OPT_WORKLOAD = 1000, /* + index into the workload's own options */
+static struct {
+	struct pp_workload_run_opts ro;
+	double burst[2];
+	bool json, quiet;
+	/* The workload's own options, as pp_workload_run takes them ("name=value"). */
+	const char **params;
+	int nparams;
+} args = {
+	.ro = { .sz = sizeof(struct pp_workload_run_opts), .seconds = 1, .threads = 1,
+		.stop = &cli_stop },
 };
+
+/* A workload option: appends "name=value" (a flag: "name") to args.params. */
+static int add_param(const struct cli_cmd *cmd, const struct cli_opt *o, const char *arg)
+{
+	(void)cmd;
+	size_t len = strlen(o->name) + (arg ? strlen(arg) : 0) + 2;
+	char *p = malloc(len);
+	if (!p)
+		return CLI_EXIT_FAIL;
+	if (o->arg)
+		snprintf(p, len, "%s=%s", o->name, arg);
+	else
+		snprintf(p, len, "%s", o->name);
+	args.params[args.nparams++] = p;
+	return 0;
+}
 
 #define N_COMMON 8
 static const struct cli_opt run_opts[N_COMMON + 1] = {
-	{ "seconds", OPT_SECONDS, "S", "length of the measured phase (default 1)" },
-	{ "threads", OPT_THREADS, "N", "worker threads (default 1)" },
-	{ "duty", OPT_DUTY, "PCT", "work PCT ms of every 100 ms, sleep the rest" },
-	{ "burst", OPT_BURST, "ON/OFF", "work ON seconds, pause OFF seconds, repeat" },
-	{ "nice", OPT_NICE, "N", "nice value of the working threads" },
-	{ "json", OPT_JSON, NULL, "print the result as one JSON object" },
-	{ "quiet", OPT_QUIET, NULL, "no start line on stderr" },
-	{ "inject-fault", OPT_FAULT, NULL,
-	  "damage the result before verify, to check that verify catches it (exits 1)" },
+	CLI_DOUBLE("seconds", 's', "S", &args.ro.seconds, 1e-3, DBL_MAX,
+		   "length of the measured phase (default 1)",
+		   .what = "a number of seconds (at least 0.001)"),
+	/* The maximum is the workload's, set once NAME is known. */
+	CLI_INT("threads", 't', "N", &args.ro.threads, 1, INT_MAX, "worker threads (default 1)"),
+	CLI_INT("duty", 0, "PCT", &args.ro.duty_pct, 1, 100,
+		"work PCT ms of every 100 ms, sleep the rest"),
+	CLI_PAIR("burst", 0, "ON/OFF", &args.burst, 1e-3, DBL_MAX,
+		 "work ON seconds, pause OFF seconds, repeat",
+		 .what = "ON/OFF seconds such as 2/3"),
+	CLI_INT("nice", 0, "N", &args.ro.nice, -20, 19, "nice value of the working threads"),
+	CLI_FLAG("json", 'j', &args.json, "print the result as one JSON object"),
+	CLI_FLAG("quiet", 'q', &args.quiet, "no start line on stderr"),
+	CLI_FLAG("inject-fault", 0, &args.ro.inject_fault,
+		 "damage the result before verify, to check that verify catches it (exits 1)"),
 	{ 0 },
 };
 
@@ -56,7 +78,7 @@ static bool takes_value(const char *a)
 		if (!o->arg)
 			continue;
 		if ((a[1] == '-' && !strcmp(a + 2, o->name)) ||
-		    (a[1] == o->val && a[2] == '\0' && o->val < 256))
+		    (o->val > 0 && a[1] == o->val && a[2] == '\0'))
 			return true;
 	}
 	return false;
@@ -177,10 +199,13 @@ static int run(int argc, char **argv)
 			 wo[nwo].type == PP_WOPT_CHOICE ? wo[nwo].choices : "",
 			 wo[nwo].type == PP_WOPT_CHOICE ? ")" : "", wo[nwo].def ? "; default " : "",
 			 wo[nwo].def ? wo[nwo].def : "");
-		opts[no++] = (struct cli_opt){ wo[nwo].name, OPT_WORKLOAD + nwo, wo[nwo].arg,
-					       helps[nwo] };
+		opts[no++] = (struct cli_opt)CLI_CALL(wo[nwo].name, 0, wo[nwo].arg, add_param, NULL,
+						      helps[nwo]);
 	}
 	opts[no] = (struct cli_opt){ 0 };
+	for (int i = 0; i < no; i++)
+		if (opts[i].dst == &args.ro.threads)
+			opts[i].max = pp_workload_max_threads(w);
 	char usage[128], summary[320];
 	snprintf(usage, sizeof(usage), "%s [OPTIONS]", name);
 	snprintf(summary, sizeof(summary), "%s (%s, %s): %s", name,
@@ -197,99 +222,27 @@ static int run(int argc, char **argv)
 
 	/* Parse everything but NAME. */
 	char **av = calloc((size_t)argc + 1, sizeof(*av));
-	const char **params = calloc((size_t)argc + 1, sizeof(*params));
-	char **owned = calloc((size_t)argc + 1, sizeof(*owned));
-	if (!av || !params || !owned) {
-		free(av), free(params), free(owned);
+	args.params = calloc((size_t)argc + 1, sizeof(*args.params));
+	if (!av || !args.params) {
+		free(av), free(args.params);
 		fprintf(stderr, "powprint run: out of memory\n");
 		return CLI_EXIT_FAIL;
 	}
-	int ac = 0, np = 0, rc = 0;
+	int ac = 0;
 	for (int i = 0; i < argc; i++)
 		if (i != ni && !(ni > 0 && i == ni - 1 && !strcmp(argv[i], "--")))
 			av[ac++] = argv[i];
 
-	PP_OPTS(pp_workload_run_opts, ro, .seconds = 1, .threads = 1, .stop = &cli_stop);
-	bool json = false;
-	struct start_info si = { 0 };
-	long v;
-	int c;
-	while ((c = cli_getopt(&cmd, ac, av)) != -1) {
-		switch (c) {
-		case 'h':
-			goto out;
-		case '?':
-			rc = CLI_EXIT_USAGE;
-			goto out;
-		case OPT_SECONDS:
-			if (!cli_parse_double(optarg, 1e-3, DBL_MAX, &ro.seconds)) {
-				rc = cli_usage_error(&cmd, "--seconds expects a number of seconds "
-						     "(at least 0.001), not '%s'", optarg);
-				goto out;
-			}
-			break;
-		case OPT_THREADS:
-			if (!cli_parse_long(&cmd, "threads", optarg, 1,
-					    pp_workload_max_threads(w), &v)) {
-				rc = CLI_EXIT_USAGE;
-				goto out;
-			}
-			ro.threads = (int)v;
-			break;
-		case OPT_DUTY:
-			if (!cli_parse_long(&cmd, "duty", optarg, 1, 100, &v)) {
-				rc = CLI_EXIT_USAGE;
-				goto out;
-			}
-			ro.duty_pct = (int)v;
-			break;
-		case OPT_NICE:
-			if (!cli_parse_long(&cmd, "nice", optarg, -20, 19, &v)) {
-				rc = CLI_EXIT_USAGE;
-				goto out;
-			}
-			ro.nice = (int)v;
-			break;
-		case OPT_BURST: {
-			char *sep = strpbrk(optarg, "/:,");
-			char on[64];
-			snprintf(on, sizeof(on), "%.*s", sep ? (int)(sep - optarg) : 0, optarg);
-			if (!sep || !cli_parse_double(on, 1e-3, DBL_MAX, &ro.burst_on_s) ||
-			    !cli_parse_double(sep + 1, 1e-3, DBL_MAX, &ro.burst_off_s)) {
-				rc = cli_usage_error(&cmd, "--burst expects ON/OFF seconds such as "
-						     "2/3, not '%s'", optarg);
-				goto out;
-			}
-			break;
-		}
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_QUIET:
-			si.quiet = true;
-			break;
-		case OPT_FAULT:
-			ro.inject_fault = true;
-			break;
-		default:
-			if (c >= OPT_WORKLOAD && c < OPT_WORKLOAD + nwo) {
-				const struct pp_workload_opt *o = &wo[c - OPT_WORKLOAD];
-				size_t len = strlen(o->name) + (optarg ? strlen(optarg) : 0) + 2;
-				char *p = malloc(len);
-				if (!p) {
-					rc = CLI_EXIT_FAIL;
-					goto out;
-				}
-				if (o->arg)
-					snprintf(p, len, "%s=%s", o->name, optarg);
-				else
-					snprintf(p, len, "%s", o->name);
-				owned[np] = p;
-				params[np++] = p;
-			}
-			break;
-		}
-	}
+	int rc = cli_parse(&cmd, ac, av);
+	if (rc >= 0)
+		goto out;
+	rc = 0;
+	struct pp_workload_run_opts ro = args.ro;
+	ro.burst_on_s = args.burst[0];
+	ro.burst_off_s = args.burst[1];
+	const char *const *params = args.params;
+	bool json = args.json;
+	struct start_info si = { .quiet = args.quiet };
 	if (optind < ac) {
 		rc = cli_usage_error(&cmd, "unexpected argument '%s' (one workload per run)",
 				     av[optind]);
@@ -328,10 +281,9 @@ static int run(int argc, char **argv)
 		rc = CLI_EXIT_FAIL;
 	}
 out:
-	for (int i = 0; i < np; i++)
-		free(owned[i]);
-	free(owned);
-	free(params);
+	for (int i = 0; i < args.nparams; i++)
+		free((void *)args.params[i]);
+	free(args.params);
 	free(av);
 	return rc;
 }

@@ -8,23 +8,18 @@
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 
+static bool json;
+
 static const struct cli_opt selftest_opts[] = {
-	{ "json", 'j', NULL, "print one JSON object" },
+	CLI_FLAG("json", 'j', &json, "print one JSON object"),
 	{ 0 },
 };
 
 static int run(int argc, char **argv)
 {
-	bool json = false;
-	int c;
-	while ((c = cli_getopt(&cmd_selftest, argc, argv)) != -1) {
-		if (c == 'h')
-			return 0;
-		if (c == '?')
-			return CLI_EXIT_USAGE;
-		if (c == 'j')
-			json = true;
-	}
+	int rc = cli_parse(&cmd_selftest, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_usage_error(&cmd_selftest, "unexpected argument '%s'", argv[optind]);
 

@@ -14,21 +14,30 @@
 #include <string.h>
 #include <sys/wait.h>
 
-enum { OPT_CSV = 256, OPT_KERNEL, OPT_COUNTS };
+static struct {
+	long pid, interval, freq, count;  /* 0: none, or the library's default */
+	const char *backends, *events;
+	bool json, csv, kernel, counts;
+} args;
 
 static const struct cli_opt stat_opts[] = {
-	{ "pid", 'p', "PID", "attach to process PID (all its threads)" },
-	{ "backends", 'b', "LIST", "comma-separated: perf-hw,perf-sw,ip-sample,procfs (default: "
-				   "every available one)" },
-	{ "events", 'e', "EVENTS", "perf-hw events by libpfm4 name (default: cycles, "
-				   "instructions, cache/TLB/branch misses)" },
-	{ "interval", 'I', "MS", "window length in ms (default 1000, at least 100)" },
-	{ "freq", 'F', "HZ", "ip-sample rate per thread (default 1000)" },
-	{ "count", 'n', "N", "stop after N windows" },
-	{ "kernel", OPT_KERNEL, NULL, "count kernel mode too (perf-hw, ip-sample)" },
-	{ "counts", OPT_COUNTS, NULL, "text and CSV: print the raw counts too" },
-	{ "json", 'j', NULL, "one JSON object per window" },
-	{ "csv", OPT_CSV, NULL, "CSV: a header, then one row per window" },
+	CLI_LONG("pid", 'p', "PID", &args.pid, 1, 0x7fffffff,
+		 "attach to process PID (all its threads)"),
+	CLI_STR("backends", 'b', "LIST", &args.backends,
+		"comma-separated: " CLI_HELP_BACKENDS " (default: "
+		"every available one)"),
+	CLI_STR("events", 'e', "EVENTS", &args.events,
+		"perf-hw events by libpfm4 name (default: cycles, "
+		"instructions, cache/TLB/branch misses)"),
+	CLI_LONG("interval", 'I', "MS", &args.interval, PP_INTERVAL_MIN_MS, 3600000,
+		 "window length in ms (default 1000, at least 100)"),
+	CLI_LONG("freq", 'F', "HZ", &args.freq, 1, 100000,
+		 "ip-sample rate per thread (default 1000)"),
+	CLI_LONG("count", 'n', "N", &args.count, 1, 1L << 40, "stop after N windows"),
+	CLI_FLAG("kernel", 0, &args.kernel, "count kernel mode too (perf-hw, ip-sample)"),
+	CLI_FLAG("counts", 0, &args.counts, "text and CSV: print the raw counts too"),
+	CLI_FLAG("json", 'j', &args.json, "one JSON object per window"),
+	CLI_FLAG("csv", 0, &args.csv, "CSV: a header, then one row per window"),
 	{ 0 },
 };
 
@@ -123,43 +132,11 @@ static void print_text(const struct pp_window *w, bool counts)
 static int run(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = &cmd_stat;
-	long pid = 0, interval = 0, freq = 0, count = 0;
-	const char *backends = NULL, *events = NULL;
-	bool json = false, csv = false, kernel = false, counts = false;
-	int c;
-	while ((c = cli_getopt(cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'h':
-			return 0;
-		case '?':
-			return CLI_EXIT_USAGE;
-		case 'p':
-			if (!cli_parse_long(cmd, "pid", optarg, 1, 0x7fffffff, &pid))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'b': backends = optarg; break;
-		case 'e': events = optarg; break;
-		case 'I':
-			if (!cli_parse_long(cmd, "interval", optarg, PP_INTERVAL_MIN_MS, 3600000,
-					    &interval))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'F':
-			if (!cli_parse_long(cmd, "freq", optarg, 1, 100000, &freq))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'n':
-			if (!cli_parse_long(cmd, "count", optarg, 1, 1L << 40, &count))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'j': json = true; break;
-		case OPT_CSV: csv = true; break;
-		case OPT_KERNEL: kernel = true; break;
-		case OPT_COUNTS: counts = true; break;
-		default:
-			return CLI_EXIT_USAGE;
-		}
-	}
+	int rc = cli_parse(cmd, argc, argv);
+	if (rc >= 0)
+		return rc;
+	long pid = args.pid, interval = args.interval, count = args.count;
+	bool json = args.json, csv = args.csv, counts = args.counts;
 	char **cmdv = argv + optind;
 	bool have_cmd = optind < argc;
 	if (json && csv)
@@ -168,9 +145,9 @@ static int run(int argc, char **argv)
 		return cli_usage_error(cmd, "give either -p PID or -- COMMAND [ARGS], not %s",
 				       pid ? "both" : "neither");
 
-	PP_OPTS(pp_collect_opts, opts, .backends = backends, .events = events,
-		.interval_ms = (unsigned)interval, .sample_hz = (unsigned)freq, .kernel = kernel,
-		.warn = print_warning);
+	PP_OPTS(pp_collect_opts, opts, .backends = args.backends, .events = args.events,
+		.interval_ms = (unsigned)interval, .sample_hz = (unsigned)args.freq,
+		.kernel = args.kernel, .warn = print_warning);
 	char why[1024];
 	int err = pp_collect_opts_check(&opts, why, sizeof(why));
 	if (err)
@@ -197,7 +174,7 @@ static int run(int argc, char **argv)
 	static struct pp_window w; /* ~12 KiB: keep it off the stack */
 	bool header = false;
 	long n = 0;
-	int rc = 0;
+	rc = 0;
 	for (;;) {
 		err = cli_collector_read(col, &w, have_cmd);
 		if (err == -ESRCH)
@@ -232,7 +209,7 @@ static int run(int argc, char **argv)
 const struct cli_cmd cmd_stat = {
 	.name = "stat",
 	.fn = run,
-	.summary = "count a process's events window by window (perf-hw, perf-sw, ip-sample, procfs)",
+	.summary = "count a process's events window by window, from every collector backend",
 	.usage = "[--backends LIST] [-e EVENTS] [--interval MS] [--json|--csv] (-p PID | -- CMD ARGS)",
 	.description =
 		"Prints one line per window with every feature that is available (NaN ones are left "

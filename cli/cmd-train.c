@@ -8,53 +8,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+static struct {
+	const char *dirs[CLI_MAX_DIRS], *out, *backends, *params, *exclude;
+	int ndirs;
+	double threshold;  /* 0: the library's default */
+	bool json;
+} args;
+
 static const struct cli_opt train_opts[] = {
-	{ "data", 'd', "DIR[,DIR...]", "dataset directories (windows.csv + meta.json)" },
-	{ "out", 'o', "MODEL", "model directory to write" },
-	{ "backends", 'b', "LIST", "use only features these backends produce (e.g. perf-sw,ip-sample,procfs)" },
-	{ "params", 'P', "K=V,...", "xgboost parameters over the defaults; rounds=N for the rounds" },
-	{ "threshold", 't', "P", "decision threshold on p(miner) (default 0.5)" },
-	{ "exclude", 'x', "LIST", "features to leave out (default " PP_TRAIN_EXCLUDE_DEFAULT "; \"\" = none)" },
-	{ "json", 'j', NULL, "print the model's summary as JSON" },
+	CLI_LIST("data", 'd', "DIR[,DIR...]", args.dirs, &args.ndirs,
+		 "dataset directories (windows.csv + meta.json)"),
+	CLI_STR("out", 'o', "MODEL", &args.out, "model directory to write"),
+	CLI_STR("backends", 'b', "LIST", &args.backends,
+		"use only features these backends produce (e.g. perf-sw,ip-sample,procfs)"),
+	CLI_STR("params", 'P', "K=V,...", &args.params,
+		"xgboost parameters over the defaults; rounds=N for the rounds"),
+	CLI_PROB("threshold", 't', "P", &args.threshold,
+		 "decision threshold on p(miner) (default 0.5)"),
+	CLI_STR("exclude", 'x', "LIST", &args.exclude,
+		"features to leave out (default " PP_TRAIN_EXCLUDE_DEFAULT "; \"\" = none)"),
+	CLI_FLAG("json", 'j', &args.json, "print the model's summary as JSON"),
 	{ 0 },
 };
 
 static int run(int argc, char **argv)
 {
-	const char *dirs[CLI_MAX_DIRS], *out = NULL, *backends = NULL, *params = NULL, *exclude = NULL;
-	int ndirs = 0, c;
-	double threshold = 0;
-	bool json = false;
-	while ((c = cli_getopt(&cmd_train, argc, argv)) != -1) {
-		switch (c) {
-		case 'h':
-			return 0;
-		case 'd':
-			ndirs = cli_split(optarg, dirs, ndirs, CLI_MAX_DIRS);
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'b':
-			backends = optarg;
-			break;
-		case 'P':
-			params = optarg;
-			break;
-		case 'x':
-			exclude = optarg;
-			break;
-		case 't':
-			if (!cli_parse_prob(&cmd_train, "threshold", optarg, &threshold))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			return CLI_EXIT_USAGE;
-		}
-	}
+	int rc = cli_parse(&cmd_train, argc, argv);
+	if (rc >= 0)
+		return rc;
+	const char *const *dirs = args.dirs, *out = args.out;
+	int ndirs = args.ndirs;
+	bool json = args.json;
 	if (optind < argc)
 		return cli_usage_error(&cmd_train, "unexpected argument '%s'", argv[optind]);
 	if (!ndirs)
@@ -69,8 +53,8 @@ static int run(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	if (pp_dataset_notes(ds)[0])
 		fprintf(stderr, "%s", pp_dataset_notes(ds));
-	PP_OPTS(pp_train_opts, to, .params = params, .threshold = threshold,
-		.backends = backends, .exclude = exclude);
+	PP_OPTS(pp_train_opts, to, .params = args.params, .threshold = args.threshold,
+		.backends = args.backends, .exclude = args.exclude);
 	struct pp_model *m;
 	char why[1024] = "";
 	int err = pp_model_train(ds, &to, &m, why, sizeof(why));

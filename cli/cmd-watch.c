@@ -2,6 +2,7 @@
  * processes with the model, and reports alerts as JSON lines (stdout, --log, syslog) and
  * Prometheus metrics; optionally stops or kills a detected miner. docs/agent.md. */
 #define _GNU_SOURCE
+#include "core/clock.h"
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -23,28 +24,84 @@
 #include <unistd.h>
 
 
-enum {
-	OPT_MIN_CPU = 256, OPT_MAX_TARGETS, OPT_CGROUP, OPT_ALL, OPT_LOG, OPT_SYSLOG,
-	OPT_METRICS, OPT_ACTION, OPT_ALLOW, OPT_SMOOTH, OPT_SECONDS, OPT_SAMPLE_HZ,
+static struct {
+	const char *model, *cgroup, *metrics, *allow, *log_path;
+	pid_t pids[PP_AGENT_MAX_PIDS];
+	int npids;
+	int smooth[2];
+	long interval, max_targets, hz;
+	double min_cpu, seconds;
+	bool all, json, syslog;
+	int action;  /* enum pp_agent_action */
+} args = {
+	.smooth = { 3, 5 },
+	.interval = PP_INTERVAL_DEFAULT_MS,
+	.max_targets = PP_AGENT_MAX_TARGETS_DEFAULT,
+	.min_cpu = PP_AGENT_MIN_CPU_DEFAULT,
+	.action = PP_ACTION_NONE,
 };
 
+static const struct cli_word action_words[] = {
+	{ "none", PP_ACTION_NONE }, { "stop", PP_ACTION_STOP }, { "kill", PP_ACTION_KILL }, { 0 },
+};
+
+/* --pid PID,...: appends to the pids of earlier --pid options. */
+static int add_pids(const struct cli_cmd *cmd, const struct cli_opt *o, const char *arg)
+{
+	(void)o;
+	for (const char *t = arg; *t; t += strspn(t, ",")) {
+		size_t len = strcspn(t, ",");
+		if (!len)
+			continue;
+		char *one = strndup(t, len);
+		long v;
+		t += len;
+		if (!one)
+			return CLI_EXIT_FAIL;
+		bool ok = cli_parse_long(cmd, "pid", one, 1, 0x7fffffff, &v);
+		free(one);
+		if (!ok)
+			return CLI_EXIT_USAGE;
+		if (args.npids >= PP_AGENT_MAX_PIDS)
+			return cli_usage_error(cmd, "--pid takes at most %d pids", PP_AGENT_MAX_PIDS);
+		args.pids[args.npids++] = (pid_t)v;
+	}
+	return 0;
+}
+
 static const struct cli_opt watch_opts[] = {
-	{ "model", 'm', "MODEL", "model directory (default $POWPRINT_MODEL, else the shipped one)" },
-	{ "interval", 'I', "MS", "scan and window interval in ms (default 1000)" },
-	{ "min-cpu", OPT_MIN_CPU, "PCT", "monitor processes above PCT% of one core (default 10)" },
-	{ "max-targets", OPT_MAX_TARGETS, "N", "monitor at most N processes at once, rotating (64)" },
-	{ "pid", 'p', "PID,...", "watch only these processes" },
-	{ "cgroup", OPT_CGROUP, "PATH", "watch only this cgroup (v2 path or /sys/fs/cgroup/...)" },
-	{ "all", OPT_ALL, NULL, "watch every process (the default)" },
-	{ "smooth", OPT_SMOOTH, "K/N", "miner once K of the last N windows are (default 3/5)" },
-	{ "json", 'j', NULL, "events on stdout as JSON lines (default: one readable line each)" },
-	{ "log", OPT_LOG, "FILE", "append events as JSON lines to FILE (reopened on SIGHUP)" },
-	{ "syslog", OPT_SYSLOG, NULL, "send events to syslog (ident powprint, facility daemon)" },
-	{ "metrics", OPT_METRICS, "ADDR:PORT", "serve Prometheus /metrics (e.g. 127.0.0.1:9464)" },
-	{ "action", OPT_ACTION, "ACTION", "on an alert: none (default), stop (SIGSTOP) or kill" },
-	{ "allow", OPT_ALLOW, "GLOB,...", "executables never stopped or killed (path or name globs)" },
-	{ "sample-hz", OPT_SAMPLE_HZ, "HZ", "ip-sample rate per thread (default 1000)" },
-	{ "seconds", OPT_SECONDS, "S", "exit after S seconds (default: until SIGINT/SIGTERM)" },
+	CLI_STR("model", 'm', "MODEL", &args.model,
+		"model directory (default $POWPRINT_MODEL, else the shipped one)"),
+	CLI_LONG("interval", 'I', "MS", &args.interval, PP_INTERVAL_MIN_MS, 3600000,
+		 "scan and window interval in ms (default 1000)"),
+	CLI_DOUBLE("min-cpu", 0, "PCT", &args.min_cpu, DBL_TRUE_MIN, 100,
+		   "monitor processes above PCT% of one core (default 10)",
+		   .what = "a percentage of one core above 0 and at most 100"),
+	CLI_LONG("max-targets", 0, "N", &args.max_targets, 1, 100000,
+		 "monitor at most N processes at once, rotating (64)"),
+	CLI_CALL("pid", 'p', "PID,...", add_pids, NULL, "watch only these processes"),
+	CLI_STR("cgroup", 0, "PATH", &args.cgroup,
+		"watch only this cgroup (v2 path or /sys/fs/cgroup/...)"),
+	CLI_FLAG("all", 0, &args.all, "watch every process (the default)"),
+	CLI_KOFN("smooth", 0, "K/N", &args.smooth,
+		 "miner once K of the last N windows are (default 3/5)"),
+	CLI_FLAG("json", 'j', &args.json,
+		 "events on stdout as JSON lines (default: one readable line each)"),
+	CLI_STR("log", 0, "FILE", &args.log_path,
+		"append events as JSON lines to FILE (reopened on SIGHUP)"),
+	CLI_FLAG("syslog", 0, &args.syslog,
+		 "send events to syslog (ident powprint, facility daemon)"),
+	CLI_STR("metrics", 0, "ADDR:PORT", &args.metrics,
+		"serve Prometheus /metrics (e.g. 127.0.0.1:9464)"),
+	CLI_WORD("action", 0, "ACTION", &args.action, action_words,
+		 "on an alert: none (default), stop (SIGSTOP) or kill"),
+	CLI_STR("allow", 0, "GLOB,...", &args.allow,
+		"executables never stopped or killed (path or name globs)"),
+	CLI_LONG("sample-hz", 0, "HZ", &args.hz, 1, 100000,
+		 "ip-sample rate per thread (default 1000)"),
+	CLI_DOUBLE("seconds", 0, "S", &args.seconds, DBL_TRUE_MIN, INFINITY,
+		   "exit after S seconds (default: until SIGINT/SIGTERM)",
+		   .what = "a positive number"),
 	{ 0 },
 };
 
@@ -126,27 +183,6 @@ static struct pp_model *load_model(const char *path, char *used, size_t used_len
 	return *err ? NULL : m;
 }
 
-static int parse_pids(const struct cli_cmd *cmd, char *s, pid_t *pids, int *n)
-{
-	char *save = NULL;
-	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		long v;
-		if (!cli_parse_long(cmd, "pid", t, 1, 0x7fffffff, &v))
-			return CLI_EXIT_USAGE;
-		if (*n >= PP_AGENT_MAX_PIDS)
-			return cli_usage_error(cmd, "--pid takes at most %d pids", PP_AGENT_MAX_PIDS);
-		pids[(*n)++] = (pid_t)v;
-	}
-	return 0;
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void sleep_until(double t)
 {
 	struct timespec ts = { .tv_sec = (time_t)t, .tv_nsec = (long)((t - floor(t)) * 1e9) };
@@ -171,86 +207,20 @@ static char *metrics_text(const struct pp_agent *a, unsigned long reloads)
 static int run(int argc, char **argv)
 {
 	const struct cli_cmd *cmd = &cmd_watch;
-	const char *model = getenv("POWPRINT_MODEL"), *cgroup = NULL, *metrics = NULL;
-	const char *allow = NULL;
-	static pid_t pids[PP_AGENT_MAX_PIDS];
-	int npids = 0, c, sk = 3, sn = 5, rc;
-	long interval = PP_INTERVAL_DEFAULT_MS, max_targets = PP_AGENT_MAX_TARGETS_DEFAULT, hz = 0;
-	double min_cpu = PP_AGENT_MIN_CPU_DEFAULT, seconds = 0;
-	bool all = false;
-	enum pp_agent_action action = PP_ACTION_NONE;
-	struct out out = { 0 };
-	while ((c = cli_getopt(cmd, argc, argv)) != -1) {
-		switch (c) {
-		case 'h':
-			return 0;
-		case 'm':
-			model = optarg;
-			break;
-		case 'I':
-			if (!cli_parse_long(cmd, "interval", optarg, PP_INTERVAL_MIN_MS, 3600000,
-					    &interval))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_MIN_CPU:
-			if (!cli_parse_double(optarg, DBL_TRUE_MIN, 100, &min_cpu))
-				return cli_usage_error(cmd, "--min-cpu expects a percentage of one core "
-						       "above 0 and at most 100, not '%s'", optarg);
-			break;
-		case OPT_MAX_TARGETS:
-			if (!cli_parse_long(cmd, "max-targets", optarg, 1, 100000, &max_targets))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'p':
-			if ((rc = parse_pids(cmd, optarg, pids, &npids)))
-				return rc;
-			break;
-		case OPT_CGROUP:
-			cgroup = optarg;
-			break;
-		case OPT_ALL:
-			all = true;
-			break;
-		case OPT_SMOOTH:
-			if (!cli_parse_smooth(cmd, optarg, &sk, &sn))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'j':
-			out.json = true;
-			break;
-		case OPT_LOG:
-			out.log_path = optarg;
-			break;
-		case OPT_SYSLOG:
-			out.syslog = true;
-			break;
-		case OPT_METRICS:
-			metrics = optarg;
-			break;
-		case OPT_ACTION:
-			if (pp_agent_action_parse(optarg, &action))
-				return cli_usage_error(cmd, "--action expects none, stop or kill, not "
-						       "'%s'", optarg);
-			break;
-		case OPT_ALLOW:
-			allow = optarg;
-			break;
-		case OPT_SAMPLE_HZ:
-			if (!cli_parse_long(cmd, "sample-hz", optarg, 1, 100000, &hz))
-				return CLI_EXIT_USAGE;
-			break;
-		case OPT_SECONDS:
-			if (!cli_parse_double(optarg, DBL_TRUE_MIN, INFINITY, &seconds))
-				return cli_usage_error(cmd, "--seconds expects a positive number, not "
-						       "'%s'", optarg);
-			break;
-		default:
-			return CLI_EXIT_USAGE;
-		}
-	}
+	args.model = getenv("POWPRINT_MODEL");
+	int rc = cli_parse(cmd, argc, argv);
+	if (rc >= 0)
+		return rc;
+	const char *model = args.model, *cgroup = args.cgroup, *metrics = args.metrics;
+	pid_t *pids = args.pids;
+	int npids = args.npids, sk = args.smooth[0], sn = args.smooth[1];
+	long interval = args.interval, max_targets = args.max_targets;
+	double min_cpu = args.min_cpu, seconds = args.seconds;
+	enum pp_agent_action action = args.action;
+	struct out out = { .json = args.json, .syslog = args.syslog, .log_path = args.log_path };
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if ((npids > 0) + (cgroup != NULL) + all > 1)
+	if ((npids > 0) + (cgroup != NULL) + args.all > 1)
 		return cli_usage_error(cmd, "give at most one of --pid, --cgroup and --all");
 	if (model && !*model)
 		model = NULL;
@@ -294,8 +264,9 @@ static int run(int argc, char **argv)
 		openlog("powprint", LOG_PID, LOG_DAEMON);
 	PP_OPTS(pp_agent_opts, ao, .interval_ms = (unsigned)interval, .min_cpu_pct = min_cpu,
 		.max_targets = (int)max_targets, .pids = npids ? pids : NULL, .npids = npids,
-		.cgroup = cgroup, .smooth_k = sk, .smooth_n = sn, .action = action, .allow = allow,
-		.sample_hz = (unsigned)hz, .event = on_event, .event_arg = &out);
+		.cgroup = cgroup, .smooth_k = sk, .smooth_n = sn, .action = action,
+		.allow = args.allow, .sample_hz = (unsigned)args.hz, .event = on_event,
+		.event_arg = &out);
 	if ((err = pp_agent_new(m, &ao, &a, why, sizeof(why)))) {
 		cli_fail(cmd, err, why);
 		goto done;
@@ -311,7 +282,7 @@ static int run(int argc, char **argv)
 		srv ? metrics : "");
 
 	unsigned long reloads = 0;
-	double t0 = mono(), next = t0 + interval / 1000.0;
+	double t0 = pp_clock_mono_s(), next = t0 + interval / 1000.0;
 	while (!cli_stop) {
 		sleep_until(next);
 		if (reload_req) {
@@ -349,7 +320,7 @@ static int run(int argc, char **argv)
 		}
 		if (cli_stop)
 			break;
-		double now = mono();
+		double now = pp_clock_mono_s();
 		if (now < next)
 			continue; /* woken early by a signal */
 		pp_agent_tick(a);
@@ -367,7 +338,7 @@ static int run(int argc, char **argv)
 	}
 	struct pp_agent_stats st;
 	pp_agent_get_stats(a, &st);
-	double wall = mono() - t0;
+	double wall = pp_clock_mono_s() - t0;
 	if (out.json)
 		printf("{\"event\":\"summary\",\"host\":\"%s\",\"seconds\":%.3f,\"scans\":%llu,"
 		       "\"windows_classified\":%llu,\"detections\":%llu,\"cleared\":%llu,"

@@ -1,8 +1,12 @@
-/* Option parsing shared by every subcommand: builds getopt_long's tables from cli_opt. */
+/* Option parsing shared by every subcommand. getopt_long's tables come from the command's
+ * cli_opt table; each argument is then converted, checked against its range or choices and
+ * stored by its type (cli.h), so a command declares its options once. */
 #include "cli/cli.h"
 
+#include <powprint/collect.h>
 #include <powprint/error.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,6 +14,8 @@
 #include <unistd.h>
 
 #define CLI_MAX_OPTS 64
+/* getopt_long's value for a long-only option: this plus its index in the table. */
+#define LONG_ONLY 256
 
 static int count_opts(const struct cli_opt *o)
 {
@@ -17,6 +23,25 @@ static int count_opts(const struct cli_opt *o)
 	while (o && o[n].name)
 		n++;
 	return n;
+}
+
+static bool has_short(const struct cli_opt *o)
+{
+	return o->val > 0 && o->val < LONG_ONLY;
+}
+
+/* Prints text with CLI_HELP_BACKENDS replaced by the backend table's names, so no help text
+ * keeps its own copy of the list. */
+static void print_expanded(FILE *out, const char *text)
+{
+	const char *at = strstr(text, CLI_HELP_BACKENDS);
+	if (!at) {
+		fputs(text, out);
+		return;
+	}
+	char names[256];
+	fprintf(out, "%.*s%s", (int)(at - text), text, pp_backend_list(names, sizeof(names), ","));
+	print_expanded(out, at + strlen(CLI_HELP_BACKENDS));
 }
 
 void cli_help(const struct cli_cmd *cmd, FILE *out)
@@ -28,13 +53,15 @@ void cli_help(const struct cli_cmd *cmd, FILE *out)
 	fprintf(out, "\noptions:\n");
 	for (const struct cli_opt *o = cmd->opts; o && o->name; o++) {
 		char left[64];
-		if (o->val > 0 && o->val < 256)
+		if (has_short(o))
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val, o->name,
 				 o->arg ? " " : "", o->arg ? o->arg : "");
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
-		fprintf(out, "  %-28s %s\n", left, o->help);
+		fprintf(out, "  %-28s ", left);
+		print_expanded(out, o->help);
+		fputc('\n', out);
 	}
 	fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
 }
@@ -45,47 +72,6 @@ static void list_valid(const struct cli_cmd *cmd)
 	for (const struct cli_opt *o = cmd->opts; o && o->name; o++)
 		fprintf(stderr, " --%s", o->name);
 	fprintf(stderr, " --help\n(see 'powprint %s --help')\n", cmd->name);
-}
-
-int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv)
-{
-	struct option lo[CLI_MAX_OPTS + 2];
-	char so[3 * CLI_MAX_OPTS + 4] = "+:h";  /* '+': stop at the first non-option (-- CMD) */
-	int n = count_opts(cmd->opts), k = 0;
-	size_t sl = strlen(so);
-
-	for (int i = 0; i < n && i < CLI_MAX_OPTS; i++) {
-		const struct cli_opt *o = &cmd->opts[i];
-		lo[k++] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
-					   o->val };
-		if (o->val > 0 && o->val < 256) {
-			so[sl++] = (char)o->val;
-			if (o->arg)
-				so[sl++] = ':';
-		}
-	}
-	so[sl] = '\0';
-	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[k] = (struct option){ 0 };
-
-	opterr = 0;
-	int c = getopt_long(argc, argv, so, lo, NULL);
-	if (c == 'h') {
-		cli_help(cmd, stdout);
-		return 'h';
-	}
-	if (c == '?' || c == ':') {
-		const char *bad = argv[optind - 1];
-		if (c == ':')
-			fprintf(stderr, "powprint %s: option '%s' needs an argument\n", cmd->name, bad);
-		else if (optopt)
-			fprintf(stderr, "powprint %s: unknown option '-%c'\n", cmd->name, optopt);
-		else
-			fprintf(stderr, "powprint %s: unknown option '%s'\n", cmd->name, bad);
-		list_valid(cmd);
-		return '?';
-	}
-	return c;
 }
 
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
@@ -105,22 +91,40 @@ int cli_fail(const struct cli_cmd *cmd, int err, const char *why)
 	return CLI_EXIT_FAIL;
 }
 
-bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, long min,
-		    long max, long *out)
+/* The converters: each takes the whole argument and says whether it is valid. */
+
+/* A whole number (strtoll syntax: 0x.. is hex) in [min, max]. */
+static bool parse_ll(const char *s, double min, double max, long long *out)
 {
 	char *end;
 	errno = 0;
-	long v = strtol(s, &end, 0);
-	if (errno || end == s || *end || v < min || v > max) {
-		cli_usage_error(cmd, "--%s expects a whole number from %ld to %ld, not '%s'", opt,
-				min, max, s);
+	long long v = strtoll(s, &end, 0);
+	if (errno || end == s || *end || (double)v < min || (double)v > max)
 		return false;
-	}
 	*out = v;
 	return true;
 }
 
-bool cli_parse_double(const char *s, double min, double max, double *out)
+/* As parse_ll, for the whole uint64_t range (strtoull would wrap a minus sign around);
+ * min = max = 0 is no limit. */
+static bool parse_u64(const char *s, double min, double max, uint64_t *out)
+{
+	const char *p = s;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '-')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || ((min || max) && ((double)v < min || (double)v > max)))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A number (strtod syntax) in [min, max], NaN never. */
+static bool parse_double(const char *s, double min, double max, double *out)
 {
 	char *end;
 	double v = strtod(s, &end);
@@ -130,26 +134,47 @@ bool cli_parse_double(const char *s, double min, double max, double *out)
 	return true;
 }
 
-bool cli_parse_word(const struct cli_cmd *cmd, const char *opt, const char *s,
-		    const struct cli_word *words, int *out)
+/* "A/B" (or A:B, A,B), both in [min, max]. */
+static bool parse_pair(const char *s, double min, double max, double out[2])
 {
-	char valid[256] = "";
-	size_t len = 0;
-	for (const struct cli_word *w = words; w->name; w++) {
+	const char *sep = strpbrk(s, "/:,");
+	char a[64];
+	double v[2];
+	if (!sep || sep - s >= (long)sizeof(a))
+		return false;
+	snprintf(a, sizeof(a), "%.*s", (int)(sep - s), s);
+	if (!parse_double(a, min, max, &v[0]) || !parse_double(sep + 1, min, max, &v[1]))
+		return false;
+	out[0] = v[0];
+	out[1] = v[1];
+	return true;
+}
+
+/* "K/N" with 1 <= K <= N <= max. */
+static bool parse_kofn(const char *s, double max, int out[2])
+{
+	int k, n;
+	char extra;
+	if (sscanf(s, "%d/%d%c", &k, &n, &extra) != 2 || k < 1 || k > n || n > max)
+		return false;
+	out[0] = k;
+	out[1] = n;
+	return true;
+}
+
+static bool parse_word(const char *s, const struct cli_word *words, int *out)
+{
+	for (const struct cli_word *w = words; w && w->name; w++)
 		if (!strcmp(s, w->name)) {
 			*out = w->val;
 			return true;
 		}
-		if (len < sizeof(valid))
-			len += (size_t)snprintf(valid + len, sizeof(valid) - len, "%s%s",
-						w == words ? "" : w[1].name ? ", " : " or ",
-						w->name);
-	}
-	cli_usage_error(cmd, "--%s expects %s, not '%s'", opt, valid, s);
 	return false;
 }
 
-int cli_split(char *s, const char **list, int n, int max)
+/* Appends the comma-separated entries of s (modified in place) to list[n..max); returns the
+ * new count. Entries past max are dropped. */
+static int split(char *s, const char **list, int n, int max)
 {
 	char *save = NULL;
 	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save))
@@ -158,28 +183,194 @@ int cli_split(char *s, const char **list, int n, int max)
 	return n;
 }
 
-bool cli_parse_smooth(const struct cli_cmd *cmd, const char *s, int *k, int *n)
+/* What a valid value of o is, for "--NAME expects WHAT, not 'ARG'". */
+static void describe(const struct cli_opt *o, char *buf, size_t len)
 {
-	char extra;
-	if (sscanf(s, "%d/%d%c", k, n, &extra) != 2 || *k < 1 || *k > *n || *n > 1000) {
-		cli_usage_error(cmd, "--smooth expects K/N with 1 <= K <= N <= 1000 (e.g. 3/5), "
-				"not '%s'", s);
-		return false;
+	size_t used = 0;
+	switch (o->type) {
+	case CLI_T_INT:
+	case CLI_T_LONG:
+	case CLI_T_UINT:
+	case CLI_T_U64:
+		if (o->min == 0 && o->max == 0)
+			snprintf(buf, len, "a whole number >= 0");
+		else
+			snprintf(buf, len, "a whole number from %.0f to %.0f", o->min, o->max);
+		return;
+	case CLI_T_DOUBLE:
+		snprintf(buf, len, "a number from %g to %g", o->min, o->max);
+		return;
+	case CLI_T_PROB:
+		snprintf(buf, len, "a probability strictly between 0 and 1");
+		return;
+	case CLI_T_PAIR:
+		snprintf(buf, len, "two numbers from %g to %g, as A/B", o->min, o->max);
+		return;
+	case CLI_T_KOFN:
+		snprintf(buf, len, "K/N with 1 <= K <= N <= %.0f (e.g. 3/5)", o->max);
+		return;
+	case CLI_T_WORD:
+		/* "a, b or c" */
+		buf[0] = '\0';
+		for (const struct cli_word *w = o->words; w && w->name && used < len; w++)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s",
+						 w == o->words ? "" : w[1].name ? ", " : " or ",
+						 w->name);
+		return;
+	case CLI_T_FLAG:
+	case CLI_T_STR:
+	case CLI_T_LIST:
+	case CLI_T_FN:
+		break;
 	}
-	return true;
+	snprintf(buf, len, "a value");
 }
 
-bool cli_parse_prob(const struct cli_cmd *cmd, const char *opt, const char *s, double *out)
+static int bad_value(const struct cli_cmd *cmd, const struct cli_opt *o, const char *arg)
 {
-	char *end;
-	double v = strtod(s, &end);
-	if (*end || end == s || !(v > 0 && v < 1)) {
-		cli_usage_error(cmd, "--%s expects a probability strictly between 0 and 1, not '%s'",
-				opt, s);
-		return false;
+	char what[256];
+	if (o->what)
+		snprintf(what, sizeof(what), "%s", o->what);
+	else
+		describe(o, what, sizeof(what));
+	return cli_usage_error(cmd, "--%s expects %s, not '%s'", o->name, what, arg);
+}
+
+/* Stores arg into o's destination; 0, or the exit status after saying what was wrong. */
+static int convert(const struct cli_cmd *cmd, const struct cli_opt *o, char *arg)
+{
+	long long ll;
+	uint64_t u;
+	double d[2];
+	int w;
+	switch (o->type) {
+	case CLI_T_FLAG:
+		*(bool *)o->dst = true;
+		return 0;
+	case CLI_T_STR:
+		*(const char **)o->dst = arg;
+		return 0;
+	case CLI_T_LIST:
+		*o->count = split(arg, o->dst, *o->count, (int)o->max);
+		return 0;
+	case CLI_T_INT:
+		if (!parse_ll(arg, o->min, o->max, &ll))
+			break;
+		*(int *)o->dst = (int)ll;
+		return 0;
+	case CLI_T_LONG:
+		if (!parse_ll(arg, o->min, o->max, &ll))
+			break;
+		*(long *)o->dst = (long)ll;
+		return 0;
+	case CLI_T_UINT:
+		if (!parse_ll(arg, o->min, o->max, &ll))
+			break;
+		*(unsigned *)o->dst = (unsigned)ll;
+		return 0;
+	case CLI_T_U64:
+		if (!parse_u64(arg, o->min, o->max, &u))
+			break;
+		*(uint64_t *)o->dst = u;
+		return 0;
+	case CLI_T_DOUBLE:
+		if (!parse_double(arg, o->min, o->max, &d[0]))
+			break;
+		*(double *)o->dst = d[0];
+		return 0;
+	case CLI_T_PROB:
+		if (!parse_double(arg, 0, 1, &d[0]) || d[0] == 0 || d[0] == 1)
+			break;
+		*(double *)o->dst = d[0];
+		return 0;
+	case CLI_T_PAIR:
+		if (!parse_pair(arg, o->min, o->max, o->dst))
+			break;
+		return 0;
+	case CLI_T_KOFN:
+		if (!parse_kofn(arg, o->max, o->dst))
+			break;
+		return 0;
+	case CLI_T_WORD:
+		if (!parse_word(arg, o->words, &w))
+			break;
+		*(int *)o->dst = w;
+		return 0;
+	case CLI_T_FN:
+		return o->fn ? o->fn(cmd, o, arg) : 0;
 	}
-	*out = v;
-	return true;
+	return bad_value(cmd, o, arg);
+}
+
+bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, long min,
+		    long max, long *out)
+{
+	long long v;
+	if (parse_ll(s, (double)min, (double)max, &v)) {
+		*out = (long)v;
+		return true;
+	}
+	cli_usage_error(cmd, "--%s expects a whole number from %ld to %ld, not '%s'", opt, min,
+			max, s);
+	return false;
+}
+
+int cli_parse(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct option lo[CLI_MAX_OPTS + 2];
+	char so[3 * CLI_MAX_OPTS + 4] = "+:h";  /* '+': stop at the first non-option (-- CMD) */
+	int n = count_opts(cmd->opts), k = 0;
+	size_t sl = strlen(so);
+
+	if (n > CLI_MAX_OPTS)
+		n = CLI_MAX_OPTS;
+	for (int i = 0; i < n; i++) {
+		const struct cli_opt *o = &cmd->opts[i];
+		lo[k++] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
+					   has_short(o) ? o->val : LONG_ONLY + i };
+		if (has_short(o)) {
+			so[sl++] = (char)o->val;
+			if (o->arg)
+				so[sl++] = ':';
+		}
+	}
+	so[sl] = '\0';
+	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[k] = (struct option){ 0 };
+
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (c == 'h') {
+			cli_help(cmd, stdout);
+			return 0;
+		}
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+			if (c == ':')
+				fprintf(stderr, "powprint %s: option '%s' needs an argument\n",
+					cmd->name, bad);
+			else if (optopt)
+				fprintf(stderr, "powprint %s: unknown option '-%c'\n", cmd->name,
+					optopt);
+			else
+				fprintf(stderr, "powprint %s: unknown option '%s'\n", cmd->name, bad);
+			list_valid(cmd);
+			return CLI_EXIT_USAGE;
+		}
+		const struct cli_opt *o = NULL;
+		if (c >= LONG_ONLY && c < LONG_ONLY + n)
+			o = &cmd->opts[c - LONG_ONLY];
+		for (int i = 0; !o && i < n; i++)
+			if (has_short(&cmd->opts[i]) && cmd->opts[i].val == c)
+				o = &cmd->opts[i];
+		if (!o)
+			return CLI_EXIT_USAGE;
+		int rc = convert(cmd, o, optarg);
+		if (rc)
+			return rc;
+	}
+	return -1;
 }
 
 bool cli_isatty(FILE *f)

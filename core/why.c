@@ -1,15 +1,19 @@
 #include "core/why.h"
 
-#include <stdarg.h>
 #include <stdio.h>
+
+int pp_vwhy(char *why, size_t len, int err, const char *fmt, va_list ap)
+{
+	if (why && len)
+		vsnprintf(why, len, fmt, ap);
+	return err;
+}
 
 int pp_why(char *why, size_t len, int err, const char *fmt, ...)
 {
-	if (why && len) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(why, len, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	pp_vwhy(why, len, err, fmt, ap);
+	va_end(ap);
 	return err;
 }

@@ -1,7 +1,9 @@
 /* The table behind include/powprint/hash.h: every algorithm is one row
- * { name, family, ops }, and each family implements one ops struct in its own file
- * (CryptoNight: kernels/cryptonight/cn-hash-ops.c). To add an algorithm: define its ops,
- * declare them below, and add a row to the table in kernels/hash.c. Internal to powprint. */
+ * { name, family, ops, uses, known answer }, generated in kernels/hash.c from each family's
+ * list (PP_CN_VARIANTS in kernels/cryptonight/cn-config.h, PP_RX_VARIANTS in
+ * kernels/randomx/config.h); each family implements one ops struct in its own file
+ * (CryptoNight: kernels/cryptonight/cn-hash-ops.c). To add an algorithm: add a row to its
+ * family's list. Internal to powprint. */
 #ifndef PP_KERNELS_HASH_ALGOS_H
 #define PP_KERNELS_HASH_ALGOS_H
 
@@ -22,10 +24,21 @@ struct pp_hash_ops {
 	size_t (*min_input)(const char *name);
 };
 
+/* One known answer: `input` hashed with `key` (RandomX) at `height` (cn/r) gives `hash`. The
+ * self-test, the catalog's miners and tests/test-registry-kernels.c all read it from here. */
+struct pp_hash_kat {
+	const char *key;   /* hex; NULL: the family takes none */
+	const char *input; /* hex */
+	uint64_t height;
+	const char *hash;  /* hex, 32 bytes */
+};
+
 struct pp_hash_algo {
 	const char *name;   /* canonical name */
 	const char *family; /* "cryptonight", "randomx" */
 	const struct pp_hash_ops *ops;
+	unsigned uses;      /* PP_HASH_* flags */
+	struct pp_hash_kat kat;
 };
 
 extern const struct pp_hash_ops pp_cn_hash_ops; /* kernels/cryptonight/cn-hash-ops.c */
@@ -39,5 +52,7 @@ const char *pp_hash_exec_name(bool jit, bool rwx);
 
 /* The row for `name`, or NULL. */
 const struct pp_hash_algo *pp_hash_algo_find(const char *name);
+/* Row i in table order (0 .. count-1), or NULL past the end. */
+const struct pp_hash_algo *pp_hash_algo_at(int i);
 
 #endif

@@ -1,6 +1,10 @@
 /* pp_hash: one table of proof-of-work algorithms behind one interface. Each row names an
- * algorithm and its family's ops (kernels/hash-algos.h); everything else here is generic. */
+ * algorithm, its family's ops, its uses and its known answer (kernels/hash-algos.h); everything
+ * else here is generic. */
 #include "kernels/hash-algos.h"
+#include "kernels/cryptonight/cn-config.h"
+#include "kernels/randomx/config.h"
+#include "core/clock.h"
 #include "core/jit-buf.h"
 
 #include <powprint/opts.h>
@@ -9,34 +13,22 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-/* One row per algorithm. RandomX: add { "rx/0", "randomx", &pp_rx_hash_ops }. */
+/* One row per algorithm, generated from each family's list; CryptoNight's random-math
+ * variants take Monero's cn/r input for their known answer, the others blob 0. */
+#define CN_ALGO(id, name, family, mem, iter, mask, base, flags, uses, hash)                  \
+	{ name, "cryptonight", &pp_cn_hash_ops, uses,                                        \
+	  { NULL, ((flags)&PP_CNF_R) ? PP_CN_R_KAT_INPUT : PP_CN_KAT_INPUT,                   \
+	    ((flags)&PP_CNF_R) ? PP_CN_R_KAT_HEIGHT : 0, hash } },
+#define RX_ALGO(name, cfg, uses, key, input, hash) \
+	{ name, "randomx", &pp_rx_hash_ops, uses, { key, input, 0, hash } },
 static const struct pp_hash_algo algos[] = {
-	{ "cn/0", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/1", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/2", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/r", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/half", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/fast", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/xao", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/rto", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/rwz", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/zls", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/ccx", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/double", "cryptonight", &pp_cn_hash_ops },
-	{ "cn-lite/0", "cryptonight", &pp_cn_hash_ops },
-	{ "cn-lite/1", "cryptonight", &pp_cn_hash_ops },
-	{ "cn-heavy/0", "cryptonight", &pp_cn_hash_ops },
-	{ "cn-heavy/xhv", "cryptonight", &pp_cn_hash_ops },
-	{ "cn-heavy/tube", "cryptonight", &pp_cn_hash_ops },
-	{ "cn-pico/0", "cryptonight", &pp_cn_hash_ops },
-	{ "cn-pico/tlo", "cryptonight", &pp_cn_hash_ops },
-	{ "cn/upx2", "cryptonight", &pp_cn_hash_ops },
-	{ "rx/0", "randomx", &pp_rx_hash_ops },
+	PP_CN_VARIANTS(CN_ALGO)
+	PP_RX_VARIANTS(RX_ALGO)
 };
+#undef CN_ALGO
+#undef RX_ALGO
 #define NALGOS (sizeof(algos) / sizeof(algos[0]))
-
 
 struct pp_hash {
 	const struct pp_hash_algo *algo;
@@ -60,6 +52,17 @@ const struct pp_hash_algo *pp_hash_algo_find(const char *name)
 	return NULL;
 }
 
+const struct pp_hash_algo *pp_hash_algo_at(int i)
+{
+	return i >= 0 && (size_t)i < NALGOS ? &algos[i] : NULL;
+}
+
+unsigned pp_hash_flags(const char *name)
+{
+	const struct pp_hash_algo *a = pp_hash_algo_find(name);
+	return a ? a->uses : 0;
+}
+
 /* The names, NULL-terminated, filled once from the table (a constant thereafter). */
 static const char *names[NALGOS + 1];
 static pthread_once_t names_once = PTHREAD_ONCE_INIT;
@@ -75,13 +78,6 @@ const char *const *pp_hash_names(void)
 {
 	pthread_once(&names_once, fill_names);
 	return names;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 int pp_hash_open(const char *name, const struct pp_hash_opts *opts, struct pp_hash **out)
@@ -100,13 +96,13 @@ int pp_hash_open(const char *name, const struct pp_hash_opts *opts, struct pp_ha
 	}
 	h->opts.sz = sizeof(h->opts);
 	h->algo = a;
-	double t0 = now_s();
+	double t0 = pp_clock_mono_s();
 	int err = a->ops->open(a->name, &h->opts, &h->shared);
 	if (err) {
 		free(h);
 		return err;
 	}
-	h->init_seconds = now_s() - t0;
+	h->init_seconds = pp_clock_mono_s() - t0;
 	*out = h;
 	return 0;
 }

@@ -5,6 +5,8 @@
  * thread's first hash is checked against the same blob hashed single-threaded first. */
 #include <powprint/mine.h>
 
+#include "core/clock.h"
+
 #include <errno.h>
 #include <omp.h>
 #include <stdatomic.h>
@@ -29,13 +31,6 @@ static const uint8_t blob_template[BLOB_LEN] = {
 	0x6a, 0x1c, 0x3f, 0x92, 0x4f, 0xdd, 0x84, 0x93, 0xd1, 0x11, 0x56, 0x49, 0xc0, 0x5e, 0xb6,
 	0x01,
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void sleep_s(double s)
 {
@@ -78,7 +73,7 @@ static bool throttle(struct run *r)
 {
 	const struct pp_mine_opts *o = r->o;
 	for (;;) {
-		double now = now_s();
+		double now = pp_clock_mono_s();
 		if (should_stop(r, now))
 			return false;
 		double el = now - r->t0, wait = 0;
@@ -150,7 +145,7 @@ static void thread_main(struct run *r, int t, int threads, struct pp_mine_result
 		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), o->nice);
 #pragma omp barrier
 #pragma omp single
-	r->t0 = now_s();
+	r->t0 = pp_clock_mono_s();
 	/* implicit barrier after single */
 
 	uint8_t blob[BLOB_LEN], out[32];
@@ -170,7 +165,7 @@ static void thread_main(struct run *r, int t, int threads, struct pp_mine_result
 			atomic_store(&r->mismatch, 1);
 		mine++;
 		atomic_fetch_add(&r->done, 1);
-		last = now_s();
+		last = pp_clock_mono_s();
 		if (t == 0 && last >= next_report) {
 			report(r, last);
 			next_report = last + 0.25;
@@ -217,7 +212,7 @@ int pp_mine_run(const struct pp_mine_opts *o, struct pp_mine_result *res)
 		got = omp_get_num_threads();
 		thread_main(&r, omp_get_thread_num(), got, res);
 	}
-	double end = now_s();
+	double end = pp_clock_mono_s();
 	err = atomic_load(&r.err);
 	if (err)
 		goto out;

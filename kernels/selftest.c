@@ -1,8 +1,9 @@
 /* The self-test table: { kernel, fn }, each fn running a few embedded known-answer vectors
- * (a subset of tests/vectors/, with the same provenance; see tests/vectors/README.md).
- * RandomX: add a row { "randomx", selftest_randomx } with its function. */
+ * (a subset of tests/vectors/, with the same provenance; see tests/vectors/README.md). The
+ * proof-of-work ones come from the pp_hash table's known answers (kernels/hash-algos.h). */
 #include <powprint/selftest.h>
 
+#include "core/clock.h"
 #include "core/hex.h"
 #include "core/jit-buf.h"
 #include "kernels/crypto/aes.h"
@@ -12,11 +13,11 @@
 #include "kernels/crypto/keccak.h"
 #include "kernels/crypto/skein.h"
 #include "kernels/cryptonight/cryptonight.h"
+#include "kernels/hash-algos.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 struct kat { /* hash (hex), input (hex, "" = empty) */
 	const char *hash, *input;
@@ -142,31 +143,11 @@ static int st_aes(struct pp_selftest_result *r)
 	return 0;
 }
 
-/* Blob 0 of cryptonight-variants.txt through a few variants, and Monero's first cn/r
- * vector (tests-slow-4.txt line 1, height 1806260); with `jit`, only cn/r, its random math
- * compiled. */
+/* The CryptoNight rows of the pp_hash table marked PP_HASH_SELFTEST (or, with `soft`,
+ * PP_HASH_SELFTEST_SOFT), each hashed to its known answer (kernels/cryptonight/cn-config.h);
+ * with `jit`, only the random-math ones (cn/r), compiled. */
 static int cn_vectors(struct pp_selftest_result *r, bool soft, bool jit)
 {
-	static const char blob0[] = "0305a0dbd6bf05cf16e503f3a66f78007cbf34144332ecbfc22ed95c8700"
-				    "383b309ace1923a0964b00000008ba939a62724c0d7581fce5761e9d8a0e"
-				    "6a1c3f924fdd8493d1115649c05eb601";
-	static const struct {
-		const char *algo, *hash, *input;
-		uint64_t height;
-	} v[] = {
-		{ "cn/0", "1a3ffbee909b420d91f7be6e5fb56db71b3110d886011e877ee5786afd080100", blob0, 0 },
-		{ "cn/1", "f22d3d6203d2a08b41d9027278d8bcc983acada9b68e52e3c689692a50e921d9", blob0, 0 },
-		{ "cn/2", "97378282cf10e7ad033f7b8074c40e14d06e7f609dddda787680b58c05f43d21", blob0, 0 },
-		{ "cn/r", "f759588ad57e758467295443a9bd71490abff8e9dad1b95b6bf2f5d0d78387bc",
-		  "5468697320697320612074657374205468697320697320612074657374205468697320697320612074"
-		  "657374", 1806260 },
-		{ "cn-heavy/0", "9983f21bdf2010a8d707bb2f14d78664bbe1187f55014b39e5f3d69328e48fc2",
-		  blob0, 0 },
-		{ "cn-pico/0", "08f421d7833117300eda66e98f4a2569093df300500173944efc401e9a4a17af",
-		  blob0, 0 },
-		{ "cn/ccx", "b3a16786d2c985ecadc45f910527c7a196f0e1e97c8709381d7d419335f81672",
-		  blob0, 0 },
-	};
 	struct pp_cn_ctx *ctx;
 	int err = pp_cn_ctx_new(PP_CN_MAX_MEMORY, PP_PAGES_AUTO, soft, &ctx);
 	if (!err && jit)
@@ -175,21 +156,22 @@ static int cn_vectors(struct pp_selftest_result *r, bool soft, bool jit)
 		pp_cn_ctx_free(ctx);
 		return err;
 	}
-	int n = soft ? 2 : (int)(sizeof(v) / sizeof(v[0]));
-	for (int i = 0; i < n; i++) {
-		if (jit && strcmp(v[i].algo, "cn/r"))
+	const struct pp_hash_algo *a;
+	for (int i = 0; !err && (a = pp_hash_algo_at(i)); i++) {
+		const struct pp_cn_variant *v = pp_cn_variant_find(a->name);
+		if (!v || !(a->uses & (soft ? PP_HASH_SELFTEST_SOFT : PP_HASH_SELFTEST)) ||
+		    (jit && !(v->flags & PP_CNF_R)))
 			continue;
 		uint8_t in[128], out[32] = { 0 };
-		long len = pp_hex_decode(v[i].input, in, sizeof(in));
+		long len = pp_hex_decode(a->kat.input, in, sizeof(in));
 		err = len < 0 ? -EINVAL
-			      : pp_cn_hash(ctx, pp_cn_variant_find(v[i].algo), in, (size_t)len,
-					   v[i].height, out);
+			      : pp_cn_hash(ctx, v, in, (size_t)len, a->kat.height, out);
 		if (err)
 			break;
 		char what[64];
-		snprintf(what, sizeof(what), "%s (%s AES%s)", v[i].algo,
+		snprintf(what, sizeof(what), "%s (%s AES%s)", a->name,
 			 pp_aes_backend_name(pp_cn_ctx_aes(ctx)), jit ? ", JIT" : "");
-		check(r, what, v[i].hash, out);
+		check(r, what, a->kat.hash, out);
 	}
 	pp_cn_ctx_free(ctx);
 	return err;
@@ -262,11 +244,9 @@ int pp_selftest_run(int i, struct pp_selftest_result *res)
 	if (i < 0 || i >= NTESTS)
 		return -EINVAL;
 	res->kernel = selftests[i].kernel;
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	double t0 = pp_clock_mono_s();
 	int err = selftests[i].fn(res);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	res->seconds = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) * 1e-9;
+	res->seconds = pp_clock_mono_s() - t0;
 	if (!err && !res->detail[0])
 		snprintf(res->detail, sizeof(res->detail), "%d/%d vectors", res->passed,
 			 res->total);

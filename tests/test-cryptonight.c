@@ -3,6 +3,7 @@
  * (cryptonight-variants.txt + cryptonight-blobs.txt). The hardware AES back end runs all of
  * them; the portable one runs a subset (one blob per variant, and Monero's cn/2 and cn/r). */
 #include "kernels/cryptonight/cryptonight.h"
+#include "kernels/hash-algos.h"
 #include "kernels/cryptonight/cn-r.h"
 #include "support/testutil.h"
 
@@ -90,6 +91,41 @@ static void variants_file(struct pp_cn_ctx *ctx)
 
 Test(cryptonight, variants_blob0_hw) { variants_file(ctx_hw); }
 Test(cryptonight, variants_blob0_soft) { variants_file(ctx_soft); }
+
+/* The known answer of every row of the algorithm list (PP_CN_VARIANTS, read through the
+ * pp_hash table) is a published line: blob 0 in cryptonight-variants.txt, or for random
+ * math a line of Monero's tests-slow-4.txt. */
+Test(cryptonight, listed_known_answers_are_published)
+{
+	struct pp_vec_line *var, *r;
+	int nvar = pp_vec_load("cryptonight-variants.txt", &var);
+	int nr = pp_vec_load("tests-slow-4.txt", &r), checked = 0;
+	for (int i = 0; pp_hash_algo_at(i); i++) {
+		const struct pp_hash_algo *a = pp_hash_algo_at(i);
+		const struct pp_cn_variant *v = pp_cn_variant_find(a->name);
+		if (strcmp(a->family, "cryptonight") != 0)
+			continue;
+		cr_assert_not_null(v, "%s", a->name);
+		bool found = false;
+		if (v->flags & PP_CNF_R) {
+			for (int j = 0; j < nr && !found; j++)
+				found = !strcmp(r[j].field[0], a->kat.hash) &&
+					!strcmp(r[j].field[1], a->kat.input) &&
+					strtoull(r[j].field[2], NULL, 10) == a->kat.height;
+		} else {
+			cr_assert_str_eq(a->kat.input, PP_CN_KAT_INPUT, "%s: not blob 0", a->name);
+			cr_assert_eq(a->kat.height, 0);
+			for (int j = 0; j < nvar && !found; j++)
+				found = !strcmp(var[j].field[0], a->name) &&
+					!strcmp(var[j].field[3], a->kat.hash);
+		}
+		cr_assert(found, "%s: known answer %s is not a published line", a->name, a->kat.hash);
+		checked++;
+	}
+	cr_assert_eq(checked, PP_CN_COUNT);
+	pp_vec_free(var, nvar);
+	pp_vec_free(r, nr);
+}
 
 /* cryptonight-blobs.txt: blobs 1..4 through every variant. */
 static void blobs_file(struct pp_cn_ctx *ctx, int max_per_variant)

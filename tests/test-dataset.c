@@ -151,7 +151,8 @@ Test(dataset, missing_or_foreign_meta)
 
 	put(dir, "meta.json", "{\"format\": \"powprint-dataset\", \"format_version\": 7}");
 	cr_assert_eq(pp_dataset_read(dir, &ds, why, sizeof(why)), -EINVAL);
-	cr_assert(strstr(why, "upgrade"), "%s", why);
+	cr_assert(strstr(why, "/meta.json has format_version 7; this powprint reads version 1: "
+			  "upgrade powprint"), "%s", why);
 	synth_rmrf(dir);
 	free(dir);
 }

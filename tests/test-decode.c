@@ -3,6 +3,7 @@
  * instruction that ends at an IP, garbage bytes, and /proc/PID/maps parsing. */
 #include "fingerprint/collect/decode/decode.h"
 #include "fingerprint/collect/maps.h"
+#include "support/testutil.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -112,24 +113,13 @@ static const struct vec arm64[] = {
 	V("1f2003d5", "nop", PP_IC_OTHER),
 };
 
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = strlen(h) / 2;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		cr_assert(sscanf(h + 2 * i, "%2x", &v) == 1);
-		out[i] = (uint8_t)v;
-	}
-	return n;
-}
-
 static void check_table(enum pp_isa isa, const struct vec *t, size_t n)
 {
 	struct pp_decoder *d;
 	cr_assert_eq(pp_decoder_new(isa, &d), 0);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t b[16];
-		size_t len = unhex(t[i].hex, b), ilen = 99;
+		size_t len = pp_test_unhex(t[i].hex, b, sizeof(b)), ilen = 99;
 		enum pp_iclass c = pp_decode_at(d, b, len, &ilen);
 		cr_expect_eq(c, t[i].cls, "line %d: %s: got %s, want %s", t[i].line, t[i].asm_text,
 			     pp_iclass_name(c), pp_iclass_name(t[i].cls));
@@ -138,8 +128,9 @@ static void check_table(enum pp_isa isa, const struct vec *t, size_t n)
 		/* The same instruction found backwards from the IP just after it, behind some
 		 * ordinary code (alone, a suffix of it may decode too and nothing says which). */
 		uint8_t s[64];
-		size_t pre = unhex(isa == PP_ISA_X86_64 ? "4801d84801d84801d8904801d84801d8" :
-				   "2000028b2000028b2000028b1f2003d5", s);
+		const char *before = isa == PP_ISA_X86_64 ? "4801d84801d84801d8904801d84801d8"
+							  : "2000028b2000028b2000028b1f2003d5";
+		size_t pre = pp_test_unhex(before, s, sizeof(s));
 		memcpy(s + pre, b, len);
 		c = pp_decode_ending_at(d, s, pre + len, &ilen);
 		cr_expect_eq(c, t[i].cls, "line %d: %s ending at the IP: got %s", t[i].line,
@@ -169,7 +160,7 @@ static void check_stream(enum pp_isa isa, const struct vec *t, size_t n, unsigne
 	uint8_t code[1024];
 	size_t end[128], at = 0;
 	for (size_t i = 0; i < n; i++) {
-		at += unhex(t[i].hex, code + at);
+		at += pp_test_unhex(t[i].hex, code + at, sizeof(code) - at);
 		end[i] = at;
 	}
 	unsigned good = 0, total = 0;

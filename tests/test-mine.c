@@ -1,18 +1,12 @@
 /* pp_mine_run over CryptoNight: counts, per-thread rates, first-hash verification,
  * duty cycling and argument checks. */
+#include "core/clock.h"
+
 #include <powprint/mine.h>
 #include <powprint/opts.h>
 
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <time.h>
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 Test(mine, exact_hash_count_two_threads)
 {
@@ -48,21 +42,14 @@ Test(mine, soft_aes_reported)
  * about a third of a CPU over the run, whatever else the machine is doing (CPU time, not
  * H/s, so a loaded machine cannot make this flaky). cn-pico/0 hashes take a few ms, so a
  * hash started late in a window overshoots it only a little. */
-static double cpu_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 Test(mine, duty_cycle_throttles)
 {
 	PP_OPTS(pp_mine_opts, duty, .algo = "cn-pico/0", .threads = 1, .seconds = 1.5,
 		.duty_pct = 30);
 	struct pp_mine_result rd;
-	double t0 = now_s(), c0 = cpu_s();
+	double t0 = pp_clock_mono_s(), c0 = pp_clock_cpu_s();
 	cr_assert_eq(pp_mine_run(&duty, &rd), 0);
-	double wall = now_s() - t0, cpu = cpu_s() - c0;
+	double wall = pp_clock_mono_s() - t0, cpu = pp_clock_cpu_s() - c0;
 	cr_assert_lt(wall, 4.0, "the time limit holds under duty cycling");
 	cr_assert_gt(rd.hashes, 0);
 	cr_assert_lt(cpu, 0.55 * wall, "30%% duty used %.2f s of CPU in %.2f s", cpu, wall);
@@ -81,9 +68,9 @@ Test(mine, stop_flag_and_progress)
 	PP_OPTS(pp_mine_opts, o, .algo = "cn-pico/0", .seconds = 30, .stop = &stop,
 		.progress = count_progress, .progress_arg = &calls);
 	struct pp_mine_result r;
-	double t0 = now_s();
+	double t0 = pp_clock_mono_s();
 	cr_assert_eq(pp_mine_run(&o, &r), 0);
-	cr_assert_lt(now_s() - t0, 5.0);
+	cr_assert_lt(pp_clock_mono_s() - t0, 5.0);
 	cr_assert_eq(r.hashes, 0);
 	cr_assert_geq(calls, 1, "a final progress report");
 }

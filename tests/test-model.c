@@ -525,3 +525,172 @@ Test(model, backends_from_the_feature_table)
 	synth_rmrf(dir);
 	free(dir);
 }
+
+/* Checks what pp_model_classify_runs promises of any dataset: one verdict per run in run
+ * order, every row in exactly one run, each run's windows in order, and p(miner) per window
+ * bit-identical to pp_model_predict_many on the row, bound by name. */
+static void check_runs(const struct pp_model *m, const struct pp_dataset *ds,
+		       const struct pp_run_verdict *rv, int nruns, int k, int n)
+{
+	int rows = pp_dataset_nrows(ds), nf = pp_model_nfeatures(m);
+	cr_assert_eq(nruns, pp_dataset_nruns(ds));
+	int *seen = calloc(rows + 1, sizeof(int)), *map = malloc(nf * sizeof(int));
+	double *X = malloc(((size_t)rows + 1) * nf * sizeof(double));
+	double *p = malloc((rows + 1) * sizeof(double)), thr = pp_model_threshold(m);
+	cr_assert(seen && map && X && p);
+	pp_model_bind(m, ds, map);
+	for (int i = 0; i < rows; i++)
+		for (int j = 0; j < nf; j++)
+			X[(size_t)i * nf + j] = map[j] >= 0 ? pp_dataset_features(ds, i)[map[j]] : NAN;
+	cr_assert_eq(pp_model_predict_many(m, X, rows, nf, p), 0);
+	struct pp_kofn *s;
+	cr_assert_eq(pp_kofn_new(k, n, &s), 0);
+	for (int r = 0; r < nruns; r++) {
+		cr_assert_gt(rv[r].nwindows, 0);
+		if (r)
+			cr_assert_gt(rv[r].run, rv[r - 1].run, "runs in run order");
+		int flagged = 0, first = -1;
+		pp_kofn_reset(s);
+		for (int i = 0; i < rv[r].nwindows; i++) {
+			int row = rv[r].rows[i];
+			cr_assert(row >= 0 && row < rows);
+			seen[row]++;
+			const struct pp_dataset_row *x = pp_dataset_row(ds, row);
+			cr_assert_eq(x->run, rv[r].run, "run %d window %d", r, i);
+			if (i)
+				cr_assert_gt(x->window, pp_dataset_row(ds, rv[r].rows[i - 1])->window);
+			cr_assert_eq(rv[r].p[i], p[row], "row %d: %a, alone %a", row, rv[r].p[i],
+				     p[row]);
+			flagged += p[row] >= thr;
+			if (pp_kofn_push(s, p[row] >= thr) && first < 0)
+				first = i;
+		}
+		cr_assert_eq(rv[r].windows_flagged, flagged);
+		cr_assert_eq(rv[r].first_miner, first);
+		cr_assert_eq(rv[r].miner, first >= 0);
+		cr_assert(rv[r].v.p_miner >= 0 && rv[r].v.p_miner <= 1);
+	}
+	for (int i = 0; i < rows; i++)
+		cr_assert_eq(seen[i], 1, "row %d is in %d runs", i, seen[i]);
+	pp_kofn_free(s);
+	free(seen), free(map), free(X), free(p);
+}
+
+Test(model, classify_runs_groups_and_orders_rows)
+{
+	struct pp_dataset *src = train_data();
+	struct pp_model *m = train(src, NULL);
+	/* The same rows added shuffled (runs interleaved, windows out of order), with columns in
+	 * another order, one the model lacks and two of the model's missing. */
+	const char *names[] = { "f.e", "f.zzz", "f.a" };
+	struct pp_dataset *ds;
+	cr_assert_eq(pp_dataset_new(names, 3, NULL, 0, &ds), 0);
+	pp_dataset_set_feature_version(ds, pp_dataset_feature_version(src));
+	int rows = pp_dataset_nrows(src), ja = pp_dataset_feature_index(src, "f.a"),
+	    je = pp_dataset_feature_index(src, "f.e");
+	cr_assert_neq(rows % 7, 0, "stepping by 7 (a prime) visits every row");
+	for (int i = 0; i < rows; i++) {
+		int k = (int)((i * 7L) % rows);
+		const double *f = pp_dataset_features(src, k);
+		double x[3] = { f[je], 42, f[ja] };
+		cr_assert_eq(pp_dataset_add_row(ds, pp_dataset_row(src, k), x, NULL), 0);
+	}
+	struct pp_run_verdict *rv;
+	int nruns;
+	char why[512] = "";
+	cr_assert_eq(pp_model_classify_runs(m, ds, 3, 5, &rv, &nruns, why, sizeof(why)), 0, "%s",
+		     why);
+	cr_assert_eq(nruns, SYNTH_NWORKLOADS * 3);
+	check_runs(m, ds, rv, nruns, 3, 5);
+	for (int r = 0; r < nruns; r++) {
+		const struct pp_dataset_row *x = pp_dataset_row(ds, rv[r].rows[0]);
+		cr_assert_eq(rv[r].nwindows, 6);
+		/* f.a and f.e alone separate the classes: a miner run is flagged at its third
+		 * window (3 of 5), a benign run never. */
+		cr_assert_eq(rv[r].miner, x->label == PP_LABEL_MINER, "run %ld (%s)", x->run_id,
+			     x->workload);
+		cr_assert_eq(rv[r].first_miner, x->label == PP_LABEL_MINER ? 2 : -1);
+		cr_assert_eq(rv[r].v.nearest >= 0 && rv[r].v.nearest_miner, rv[r].miner);
+	}
+	/* One run alone, from its matrix: the same verdict. */
+	int nf = pp_model_nfeatures(m), *map = malloc(nf * sizeof(int)), n = rv[0].nwindows;
+	double *X = malloc((size_t)n * nf * sizeof(double)), p[64];
+	pp_model_bind(m, ds, map);
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < nf; j++)
+			X[(size_t)i * nf + j] = map[j] >= 0 ?
+				pp_dataset_features(ds, rv[0].rows[i])[map[j]] : NAN;
+	struct pp_run_verdict one;
+	cr_assert_eq(pp_model_classify_run(m, X, n, nf, 3, 5, p, &one), 0);
+	cr_assert_eq(one.run, -1);
+	cr_assert_null(one.rows);
+	cr_assert_eq(one.p, p);
+	cr_assert_eq(one.first_miner, rv[0].first_miner);
+	cr_assert_eq(one.windows_flagged, rv[0].windows_flagged);
+	cr_assert_eq(one.v.p_miner, rv[0].v.p_miner);
+	cr_assert_eq(pp_model_classify_run(m, X, 0, nf, 3, 5, p, &one), -EINVAL);
+	cr_assert_eq(pp_model_classify_run(m, X, n, nf, 6, 5, p, &one), -EINVAL);
+	free(X);
+	free(map);
+	free(rv);
+	pp_dataset_free(ds);
+	pp_model_free(m);
+	pp_dataset_free(src);
+}
+
+Test(model, classify_runs_refuses_what_it_cannot_classify)
+{
+	struct pp_dataset *src = train_data();
+	struct pp_model *m = train(src, NULL);
+	struct pp_run_verdict *rv = NULL;
+	int nruns = -1;
+	char why[512] = "";
+	cr_assert_eq(pp_model_classify_runs(m, src, 4, 3, &rv, &nruns, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "smooth"), "%s", why);
+	cr_assert_null(rv);
+	cr_assert_eq(nruns, 0);
+	/* Another feature-vector version. */
+	pp_dataset_set_feature_version(src, pp_model_feature_version(m) + 1);
+	cr_assert_eq(pp_model_classify_runs(m, src, 3, 5, &rv, &nruns, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "version"), "%s", why);
+	/* None of the model's features. */
+	const char *names[] = { "f.zzz" };
+	struct pp_dataset *ds;
+	cr_assert_eq(pp_dataset_new(names, 1, NULL, 0, &ds), 0);
+	struct pp_dataset_row row = { .run_id = 1, .workload = "x", .label = PP_LABEL_UNKNOWN,
+				      .family = "x", .variant = "", .huge_pages = "", .window = 0 };
+	double x = 1;
+	cr_assert_eq(pp_dataset_add_row(ds, &row, &x, NULL), 0);
+	cr_assert_eq(pp_model_classify_runs(m, ds, 3, 5, &rv, &nruns, why, sizeof(why)), -EINVAL);
+	cr_assert(strstr(why, "none of the model's"), "%s", why);
+	pp_dataset_free(ds);
+	/* No rows: no runs. */
+	cr_assert_eq(pp_dataset_new(synth_features, SYNTH_NFEATURES, NULL, 0, &ds), 0);
+	cr_assert_eq(pp_model_classify_runs(m, ds, 3, 5, &rv, &nruns, why, sizeof(why)), 0, "%s",
+		     why);
+	cr_assert_eq(nruns, 0);
+	free(rv);
+	pp_dataset_free(ds);
+	pp_model_free(m);
+	pp_dataset_free(src);
+}
+
+Test(model, classify_runs_on_the_shipped_data, .timeout = 120)
+{
+	char why[512] = "";
+	struct pp_dataset *ds;
+	struct pp_model *m;
+	cr_assert_eq(pp_dataset_read(PP_SOURCE_DIR "/data/datasets/reference-pmu-less", &ds, why,
+				     sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_model_load(PP_SOURCE_DIR "/data/models/pmu-less", NULL, 0, &m, why,
+				   sizeof(why)), 0, "%s", why);
+	struct pp_run_verdict *rv;
+	int nruns;
+	cr_assert_eq(pp_model_classify_runs(m, ds, 3, 5, &rv, &nruns, why, sizeof(why)), 0, "%s",
+		     why);
+	cr_assert_gt(nruns, 10);
+	check_runs(m, ds, rv, nruns, 3, 5);
+	free(rv);
+	pp_model_free(m);
+	pp_dataset_free(ds);
+}

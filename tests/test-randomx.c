@@ -4,6 +4,8 @@
  * ranges against librandomx's dataset init, the AES back ends against each other, and the
  * pp_hash interface and CLI. Each test builds its own 256 MiB cache (about 1 s); fast mode
  * (2 GiB) is compared in bench/bench-rx.c. */
+#include "core/hex.h"
+#include "kernels/hash-algos.h"
 #include "kernels/randomx/aes-gen.h"
 #include "kernels/randomx/dataset.h"
 #include "kernels/randomx/vm.h"
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static struct pp_rx_cache *cache_for(const uint8_t *key, size_t len)
 {
@@ -36,12 +39,6 @@ static struct pp_rx_vm *vm_for(struct pp_rx_cache *c, bool soft_aes)
 	return vm;
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
-}
-
 Test(randomx, config_contracts)
 {
 	cr_assert_eq(pp_rx_config_check(&pp_rx_config_rx0), 0);
@@ -49,6 +46,10 @@ Test(randomx, config_contracts)
 	cr_assert_eq(pp_rx_config_check(&pp_rx_config_arq), 0);
 	cr_assert(pp_rx_config_rx0.verified);
 	cr_assert_eq(pp_rx_config_find("rx/0"), &pp_rx_config_rx0);
+	cr_assert_eq(pp_rx_config_find("rx/wow"), &pp_rx_config_wow);
+	cr_assert(pp_rx_config_wow.verified);
+	/* rx/arq has parameters but no published vector: not an algorithm of pp_hash */
+	cr_assert_null(pp_rx_config_find("rx/arq"));
 	cr_assert_null(pp_rx_config_find("rx/1"));
 	struct pp_rx_config bad = pp_rx_config_rx0;
 	bad.freq[PP_RX_IADD_RS]++; /* frequencies no longer sum to 256 */
@@ -120,7 +121,7 @@ static void check_key_vectors(const char *key_hex, bool stages)
 			pp_test_unhex(l->field[3], want, sizeof(want));
 			pp_rx_vm_hash(vm, in, len, got);
 			char g[65];
-			hex(got, 32, g);
+			pp_hex_encode(got, 32, g);
 			cr_expect_arr_eq(got, want, 32, "randomx.txt:%d: got %s", l->lineno, g);
 			hashes++;
 		} else if (stages && (!strcmp(l->field[0], "cache") || !strcmp(l->field[0], "item"))) {
@@ -173,8 +174,8 @@ Test(randomx, key001_vectors, .timeout = 240)
 	check_key_vectors("74657374206b657920303031", false);
 }
 
-/* rx/wow against the two public vectors we have (one lineage: xmrig's; see randomx.txt). */
-Test(randomx, wow_matches_xmrig_lineage_vectors, .timeout = 240)
+/* rx/wow against its two published vectors (tests/vectors/README.md says where from). */
+Test(randomx, wow_matches_published_vectors, .timeout = 240)
 {
 	struct pp_vec_line *v;
 	int n = pp_vec_load("randomx.txt", &v), checked = 0;
@@ -192,7 +193,7 @@ Test(randomx, wow_matches_xmrig_lineage_vectors, .timeout = 240)
 		cr_assert_eq(pp_rx_vm_new(&pp_rx_config_wow, c, NULL, PP_PAGES_AUTO, false, &vm), 0);
 		pp_rx_vm_hash(vm, in, len, got);
 		char g[65];
-		hex(got, 32, g);
+		pp_hex_encode(got, 32, g);
 		cr_expect_arr_eq(got, want, 32, "randomx.txt:%d: rx/wow got %s", l->lineno, g);
 		pp_rx_vm_free(vm);
 		pp_rx_cache_free(c);
@@ -200,6 +201,50 @@ Test(randomx, wow_matches_xmrig_lineage_vectors, .timeout = 240)
 	}
 	pp_vec_free(v, n);
 	cr_assert_eq(checked, 2);
+}
+
+/* Each RandomX row of the pp_hash table: its known answer is a line of randomx.txt ("hash"
+ * for rx/0, "wow" for rx/wow), and pp_hash reproduces it in light mode. */
+Test(randomx, listed_known_answers_are_published_and_reproduced, .timeout = 240)
+{
+	struct pp_vec_line *v;
+	int n = pp_vec_load("randomx.txt", &v), checked = 0;
+	for (int i = 0; pp_hash_algo_at(i); i++) {
+		const struct pp_hash_algo *a = pp_hash_algo_at(i);
+		if (strcmp(a->family, "randomx") != 0)
+			continue;
+		const char *tag = NULL;
+		if (!strcmp(a->name, "rx/0"))
+			tag = "hash";
+		else if (!strcmp(a->name, "rx/wow"))
+			tag = "wow";
+		cr_assert_not_null(tag, "%s: no vector lines for it in randomx.txt", a->name);
+		bool published = false;
+		for (int j = 0; j < n && !published; j++)
+			published = !strcmp(v[j].field[0], tag) &&
+				    !strcasecmp(v[j].field[1], a->kat.key) &&
+				    !strcasecmp(v[j].field[2], a->kat.input) &&
+				    !strcasecmp(v[j].field[3], a->kat.hash);
+		cr_assert(published, "%s: its known answer is not a line of randomx.txt", a->name);
+		uint8_t key[PP_RX_KEY_MAX], in[256], want[32], got[32];
+		size_t klen = pp_test_unhex(a->kat.key, key, sizeof(key));
+		size_t len = pp_test_unhex(a->kat.input, in, sizeof(in));
+		pp_test_unhex(a->kat.hash, want, sizeof(want));
+		PP_OPTS(pp_hash_opts, o, .key = key, .key_len = klen, .rx_mode = PP_RX_LIGHT);
+		struct pp_hash *h = NULL;
+		struct pp_hash_worker *w = NULL;
+		cr_assert_eq(pp_hash_open(a->name, &o, &h), 0, "%s", a->name);
+		cr_assert_eq(pp_hash_worker_new(h, &w), 0);
+		cr_assert_eq(pp_hash_compute(w, in, len, a->kat.height, got), 0);
+		char g[65];
+		pp_hex_encode(got, 32, g);
+		cr_expect_arr_eq(got, want, 32, "%s: got %s, known answer %s", a->name, g, a->kat.hash);
+		pp_hash_worker_free(w);
+		pp_hash_close(h);
+		checked++;
+	}
+	pp_vec_free(v, n);
+	cr_assert_geq(checked, 2, "rx/0 and rx/wow expected in the hash table");
 }
 
 static uint64_t test_seed(void)
@@ -234,9 +279,9 @@ Test(randomx, differential_vs_librandomx_light, .timeout = 600)
 			pp_rx_vm_hash(vm, in, len, ours);
 			randomx_calculate_hash(rvm, in, len, ref);
 			char kh[121], o[65], r[65];
-			hex(key, klen, kh);
-			hex(ours, 32, o);
-			hex(ref, 32, r);
+			pp_hex_encode(key, klen, kh);
+			pp_hex_encode(ours, 32, o);
+			pp_hex_encode(ref, 32, r);
 			cr_assert_arr_eq(ours, ref, 32,
 					 "seed %llu, key %zu bytes (%s), input %d (%zu bytes): ours %s, "
 					 "librandomx %s (rerun with PP_RX_SEED=%llu)",

@@ -5,6 +5,7 @@
  * scratchpad and rounding mode; plus where the code lives (anonymous, W^X unless RWX was
  * asked for) and the caller's MXCSR. The JIT is x86-64 only: elsewhere these tests skip, and
  * the interpreter they compare with is covered by test-randomx. */
+#include "core/hex.h"
 #include "core/jit-buf.h"
 #include "kernels/randomx/dataset.h"
 #include "kernels/randomx/jit.h"
@@ -43,13 +44,6 @@ static void fill_random(uint64_t *s, void *p, size_t n)
 	}
 }
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", p[i]);
-	out[2 * n] = 0;
-}
-
 static struct pp_rx_cache *cache_for(const struct pp_rx_config *cfg, const void *key, size_t len,
 				     bool ss_jit)
 {
@@ -84,8 +78,8 @@ static void same_hash(struct pp_rx_vm *interp, struct pp_rx_vm *jit, const void 
 	char w[65], g[65];
 	pp_rx_vm_hash(interp, in, len, want);
 	pp_rx_vm_hash(jit, in, len, got);
-	hex(want, 32, w);
-	hex(got, 32, g);
+	pp_hex_encode(want, 32, w);
+	pp_hex_encode(got, 32, g);
 	cr_assert_arr_eq(got, want, 32, "%s (%zu-byte input): JIT %s, interpreter %s", what, len, g,
 			 w);
 }
@@ -184,7 +178,7 @@ Test(rx_jit, vectors_and_caller_mxcsr, .timeout = 300)
 			cr_assert_eq(after, csr, "randomx.txt:%d: MXCSR %#x before the hash, %#x after",
 				     l->lineno, csr, after);
 			char g[65];
-			hex(got, 32, g);
+			pp_hex_encode(got, 32, g);
 			cr_assert_arr_eq(got, want, 32, "randomx.txt:%d: %s JIT got %s (caller RC %u)",
 					 l->lineno, cfg->name, g, rc);
 			modes++;
@@ -219,8 +213,8 @@ Test(rx_jit, rx0_light_vs_librandomx, .timeout = 300)
 		pp_rx_vm_hash(vm, in, len, ours);
 		randomx_calculate_hash(rvm, in, len, ref);
 		char o[65], r[65];
-		hex(ours, 32, o);
-		hex(ref, 32, r);
+		pp_hex_encode(ours, 32, o);
+		pp_hex_encode(ref, 32, r);
 		cr_assert_arr_eq(ours, ref, 32, "input %d (%zu bytes): JIT %s, librandomx %s", j, len,
 				 o, r);
 	}

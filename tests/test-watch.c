@@ -4,6 +4,7 @@
  * churn leaves the agent's descriptors and memory flat. Plus start-up errors (model, port),
  * container ids, event JSON and the metrics endpoint on their own. */
 #define _GNU_SOURCE
+#include "core/clock.h"
 #include "support/testutil.h"
 
 #include <cjson/cJSON.h>
@@ -24,13 +25,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_unix(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static char *slurp(const char *path)
 {
@@ -222,7 +216,7 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 	pid_t agent = spawn(out, err, wargs);
 	sleep(2); /* the agent's first scans */
 	cr_assert_eq(waitpid(agent, NULL, WNOHANG), 0, "the agent exited early: %s", slurp(err));
-	double t_start = now_unix();
+	double t_start = pp_clock_unix_s();
 	cr_assert_eq(write(mh, "g", 1), 1);
 	cr_assert_eq(write(bh, "g", 1), 1);
 	close(mh);
@@ -230,13 +224,13 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 
 	/* The bound: median <= 5 s for a full-speed miner; one try here, so 5 s plus a window. */
 	cJSON *alert = NULL;
-	while (!alert && now_unix() - t_start < 20) {
+	while (!alert && pp_clock_unix_s() - t_start < 20) {
 		usleep(200000);
 		alert = find_event(log, "alert", miner);
 	}
 	cr_assert_not_null(alert, "no alert for the miner (pid %d) within 20 s; log:\n%s\nstderr:\n%s",
 			   (int)miner, slurp(log), slurp(err));
-	double latency = now_unix() - t_start;
+	double latency = pp_clock_unix_s() - t_start;
 	cr_log_info("detection latency %.1f s", latency);
 #if defined(__SANITIZE_ADDRESS__)
 	/* Agent and miner run instrumented (several times slower) beside the other tests: this
@@ -370,18 +364,18 @@ static long churn(double seconds)
 	pid_t mgr = fork();
 	cr_assert_geq(mgr, 0);
 	if (mgr == 0) {
-		double end = now_unix() + seconds;
+		double end = pp_clock_unix_s() + seconds;
 		long n = 0;
 		pid_t spinner = 0;
 		unsigned seed = 7;
-		while (now_unix() < end) {
+		while (pp_clock_unix_s() < end) {
 			bool spin = !spinner && rand_r(&seed) % 4 == 0;
 			double len = 0.02 + (rand_r(&seed) % 130) / 1000.0;
 			pid_t c = fork();
 			if (c == 0) {
-				double stop = now_unix() + (spin ? len : 0);
+				double stop = pp_clock_unix_s() + (spin ? len : 0);
 				volatile unsigned long x = 0;
-				while (now_unix() < stop)
+				while (pp_clock_unix_s() < stop)
 					x++;
 				_exit(0);
 			}

@@ -146,7 +146,8 @@ Test(workloads, catalog_is_complete)
 			miners++;
 	}
 	cr_assert_null(pp_workload_at(n));
-	cr_assert_geq(benign, 16, "the issue asks for at least 16 benign workloads, have %d", benign);
+	cr_assert_geq(benign, 16, "the catalog should hold at least 16 benign workloads, have %d",
+		      benign);
 	cr_assert_geq(miners, 1);
 }
 

@@ -16,15 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* One kernel per family (and the main Monero ones); rx/0 in light mode so the job needs
- * neither 2 GiB nor a minute of dataset init. */
-static const char *const kernels_quick[] = { "cn/0", "cn/r", "cn-lite/1", "rx/0", NULL };
-static const char *const kernels_full[] = { "cn/0", "cn/1", "cn/2", "cn/r", "cn/half",
-	"cn-lite/1", "cn-heavy/0", "cn-pico/0", "cn/upx2", "rx/0", NULL };
+/* The kernels whose hash rates the bench measures are the algorithms flagged PP_HASH_BENCH
+ * (PP_HASH_BENCH_QUICK with --quick) in the hash table: one per family and the main Monero
+ * ones; rx/0 in light mode so the job needs neither 2 GiB nor a minute of dataset init.
+ * --quick records the catalog's quick set (pp_workload_quick_names). */
 
-/* A representative subset: the main miner families and one or two look-alikes per kind. */
-#define QUICK_WORKLOADS "cn/0,cn/r,cn-lite/1,cn-pico/0,rx/0-light,aes-gcm,aes-ctr,sha256," \
-			"argon2id,pointer-chase,matmul,zstd,sqlite,video-sad,node-jit,idle"
 /* The whole catalog but rx/0 in fast mode, whose 2 GiB dataset takes minutes to build. */
 #define FULL_EXCLUDE "rx/0-fast"
 
@@ -49,9 +45,12 @@ static cJSON *bench_hashes(const struct pp_bench_opts *o)
 {
 	cJSON *arr = cJSON_CreateArray();
 	double secs = o->hash_seconds > 0 ? o->hash_seconds : o->quick ? 1.5 : 2;
-	for (const char *const *k = o->quick ? kernels_quick : kernels_full; *k; k++) {
+	unsigned want = o->quick ? PP_HASH_BENCH_QUICK : PP_HASH_BENCH;
+	for (const char *const *k = pp_hash_names(); *k; k++) {
 		if (o->stop && *o->stop)
 			break;
+		if (!(pp_hash_flags(*k) & want))
+			continue;
 		struct pp_mine_opts mo = { .sz = sizeof(mo), .algo = *k, .threads = 1,
 					   .seconds = secs, .stop = o->stop };
 		mo.hash.sz = sizeof(mo.hash);
@@ -189,7 +188,7 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 	say(o, "== fingerprints ==");
 	struct pp_record_opts ro = {
 		.sz = sizeof(ro), .out_dir = dir,
-		.workloads = o->workloads ? o->workloads : o->quick ? QUICK_WORKLOADS : all,
+		.workloads = o->workloads ? o->workloads : o->quick ? pp_workload_quick_names() : all,
 		.seconds = o->seconds > 0 ? o->seconds : o->quick ? 3 : 5, .seed = 1,
 		.command_line = "powprint bench", .stop = o->stop, .log = o->log,
 		.log_arg = o->log_arg,

@@ -1,10 +1,15 @@
-/* Inside the agent: what one /proc scan reads of a process, shared by the agent's files. */
+/* Inside the agent: the agent and its per-process state, shared by agent.c (lifecycle, scan,
+ * schedule, windows) and judge.c (smoothing, alerts, actions), and what one /proc scan reads
+ * of a process. */
 #ifndef PP_FINGERPRINT_AGENT_PRIV_H
 #define PP_FINGERPRINT_AGENT_PRIV_H
 
 #include <powprint/agent.h>
+#include <powprint/collect.h>
+#include <powprint/model.h>
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define PF_KTHREAD_FLAG 0x00200000u  /* /proc/PID/stat flags: a kernel thread */
@@ -18,6 +23,74 @@ struct agent_stat {
 	unsigned long long cpu_ticks;    /* utime + stime of all threads, clock ticks */
 	unsigned long long start_ticks;  /* since boot, clock ticks */
 };
+
+#define AGENT_NBUCKETS 4096
+#define AGENT_MAX_ALLOW 32
+
+enum pstate { P_IDLE = 0, P_WAITING, P_MONITORED, P_BLOCKED };
+
+/* A process the scan has seen, in a hash chain of struct pp_agent. */
+struct proc {
+	struct proc *next;         /* hash chain */
+	pid_t pid;
+	unsigned long long start_ticks, cpu_ticks;
+	double cpu_pct;            /* % of one core over the last scan interval */
+	uint64_t seen_scan;
+	bool kthread;
+	char comm[32];
+	enum pstate st;
+	struct pp_collector *col;
+	struct pp_kofn *kofn;
+	uint64_t attach_tick, wait_since, turn_windows;
+	uint64_t windows_seen, windows_flagged;
+	int idle_windows;
+	bool flagged, warned;
+	bool has_verdict;
+	struct pp_verdict last;
+	struct pp_agent_proc id;   /* read at attach; refreshed for events */
+};
+
+struct pp_agent {
+	struct pp_agent_opts o;
+	struct pp_model *m;
+	char backends[256];
+	char allow_buf[1024];
+	const char *allow[AGENT_MAX_ALLOW];
+	int nallow;
+	char cgroup[512];
+	pid_t *pids;
+	struct proc *bucket[AGENT_NBUCKETS];
+	int nprocs;
+	uint64_t tick, scan;
+	double last_scan_mono;
+	long clk_tck;
+	pid_t self;
+	uint64_t fd_backoff_until;
+	int nf;
+	struct pp_ip_cache *ipc;   /* shared by every collector */
+	/* This tick's classified windows, predicted together: one model call, not one each. */
+	struct proc **batch;
+	double *rows;              /* nf per batch entry */
+	double *p_miner;
+	int batch_cap;
+	struct pp_agent_stats st;
+	struct pp_window w;        /* large: one, reused */
+};
+
+/* Judging and acting (judge.c). */
+
+/* Stamps ev (time, smoothing, model) and hands it to the event callback. */
+void agent_emit(struct pp_agent *a, struct pp_agent_event *ev);
+/* A warning event about p (or the agent when p is NULL). */
+void agent_warn(struct pp_agent *a, struct proc *p, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* When p is flagged: the cleared event with reason, and p is no longer flagged. */
+void agent_clear(struct pp_agent *a, struct proc *p, const char *reason);
+/* Predicts the tick's n batched windows and judges each: k-of-n smoothing, alerts, clears,
+ * actions. */
+void agent_judge_batch(struct pp_agent *a, int n);
+
+/* /proc (proc.c). */
 
 /* Parses /proc/PID/stat; -ESRCH when the process is gone, -EBADMSG if unparsable. */
 int agent_stat_read(pid_t pid, struct agent_stat *st);

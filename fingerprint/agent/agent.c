@@ -1,6 +1,7 @@
-/* The agent's loop body: one /proc scan and one window per monitored process per tick,
- * attach/detach with fair rotation, k-of-n smoothing, alerts, cleared events and actions. */
+/* The agent's lifecycle and loop body: one /proc scan and one window per monitored process
+ * per tick, attach/detach with fair rotation; judge.c smooths the verdicts and acts. */
 #define _GNU_SOURCE
+#include "core/clock.h"
 #include "fingerprint/agent/agent-priv.h"
 
 #include <powprint/error.h>
@@ -9,130 +10,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#define NBUCKETS 4096
 #define FD_BACKOFF_TICKS 30   /* after running out of fds, attach nothing new for this long */
-#define MAX_ALLOW 32
 /* Decoded IPs of every monitored process together (56 bytes each): the same binaries and
  * libraries share entries, so this is plenty for dozens of processes. */
 #define IP_CACHE_ENTRIES 16384
 #define FD_COUNT_TICKS 10     /* counting its own fds lists /proc/self/fd: not every tick */
-
-enum pstate { P_IDLE = 0, P_WAITING, P_MONITORED, P_BLOCKED };
-
-struct proc {
-	struct proc *next;         /* hash chain */
-	pid_t pid;
-	unsigned long long start_ticks, cpu_ticks;
-	double cpu_pct;            /* % of one core over the last scan interval */
-	uint64_t seen_scan;
-	bool kthread;
-	char comm[32];
-	enum pstate st;
-	struct pp_collector *col;
-	struct pp_kofn *kofn;
-	uint64_t attach_tick, wait_since, turn_windows;
-	uint64_t windows_seen, windows_flagged;
-	int idle_windows;
-	bool flagged, warned;
-	bool has_verdict;
-	struct pp_verdict last;
-	struct pp_agent_proc id;   /* read at attach; refreshed for events */
-};
-
-struct pp_agent {
-	struct pp_agent_opts o;
-	struct pp_model *m;
-	char backends[256];
-	char allow_buf[1024];
-	const char *allow[MAX_ALLOW];
-	int nallow;
-	char cgroup[512];
-	pid_t *pids;
-	struct proc *bucket[NBUCKETS];
-	int nprocs;
-	uint64_t tick, scan;
-	double last_scan_mono;
-	long clk_tck;
-	pid_t self;
-	uint64_t fd_backoff_until;
-	int nf;
-	struct pp_ip_cache *ipc;   /* shared by every collector */
-	/* This tick's classified windows, predicted together: one model call, not one each. */
-	struct proc **batch;
-	double *rows;              /* nf per batch entry */
-	double *p_miner;
-	int batch_cap;
-	struct pp_agent_stats st;
-	struct pp_window w;        /* large: one, reused */
-};
-
-const char *pp_agent_action_name(enum pp_agent_action a)
-{
-	return a == PP_ACTION_STOP ? "stop" : a == PP_ACTION_KILL ? "kill" : "none";
-}
-
-int pp_agent_action_parse(const char *s, enum pp_agent_action *out)
-{
-	static const enum pp_agent_action all[] = { PP_ACTION_NONE, PP_ACTION_STOP, PP_ACTION_KILL };
-	for (size_t i = 0; s && i < sizeof(all) / sizeof(all[0]); i++)
-		if (strcmp(s, pp_agent_action_name(all[i])) == 0) {
-			*out = all[i];
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double now_unix(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void emit(struct pp_agent *a, struct pp_agent_event *ev)
-{
-	ev->time_unix = now_unix();
-	ev->smooth_k = a->o.smooth_k;
-	ev->smooth_n = a->o.smooth_n;
-	if (!ev->model)
-		ev->model = a->m;
-	if (a->o.event)
-		a->o.event(a->o.event_arg, ev);
-}
-
-static void warn_event(struct pp_agent *a, struct proc *p, const char *kind, const char *fmt,
-		       ...) __attribute__((format(printf, 4, 5)));
-static void warn_event(struct pp_agent *a, struct proc *p, const char *kind, const char *fmt,
-		       ...)
-{
-	char msg[768];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	struct pp_agent_event ev = { .type = PP_EV_WARNING, .proc = p ? &p->id : NULL,
-				     .reason = kind, .message = msg };
-	emit(a, &ev);
-}
 
 int pp_agent_new(struct pp_model *m, const struct pp_agent_opts *opts, struct pp_agent **out,
 		 char *why, size_t len)
@@ -207,7 +97,7 @@ int pp_agent_new(struct pp_model *m, const struct pp_agent_opts *opts, struct pp
 		snprintf(a->allow_buf, sizeof(a->allow_buf), "%s", o->allow);
 		char *save = NULL;
 		for (char *g = strtok_r(a->allow_buf, ",", &save); g; g = strtok_r(NULL, ",", &save))
-			if (a->nallow < MAX_ALLOW)
+			if (a->nallow < AGENT_MAX_ALLOW)
 				a->allow[a->nallow++] = g;
 		o->allow = NULL;
 	}
@@ -234,7 +124,7 @@ fail:
 
 static struct proc **slot(struct pp_agent *a, pid_t pid)
 {
-	struct proc **pp = &a->bucket[(unsigned)pid % NBUCKETS];
+	struct proc **pp = &a->bucket[(unsigned)pid % AGENT_NBUCKETS];
 	while (*pp && (*pp)->pid != pid)
 		pp = &(*pp)->next;
 	return pp;
@@ -247,17 +137,8 @@ static void detach(struct pp_agent *a, struct proc *p, const char *cleared_reaso
 		p->col = NULL;
 		a->st.detached_total++;
 	}
-	if (p->flagged && cleared_reason) {
-		struct pp_agent_event ev = {
-			.type = PP_EV_CLEARED, .proc = &p->id,
-			.verdict = p->has_verdict ? &p->last : NULL,
-			.windows_seen = p->windows_seen, .windows_flagged = p->windows_flagged,
-			.reason = cleared_reason,
-		};
-		emit(a, &ev);
-		a->st.cleared++;
-		p->flagged = false;
-	}
+	if (cleared_reason)
+		agent_clear(a, p, cleared_reason);
 	if (p->kofn)
 		pp_kofn_reset(p->kofn);
 	p->turn_windows = 0;
@@ -274,76 +155,6 @@ static void remove_proc(struct pp_agent *a, struct proc **pp, const char *reason
 	*pp = p->next;
 	free(p);
 	a->nprocs--;
-}
-
-static bool allowlisted(const struct pp_agent *a, const char *exe)
-{
-	const char *base = strrchr(exe, '/');
-	base = base ? base + 1 : exe;
-	for (int i = 0; i < a->nallow; i++) {
-		if (fnmatch(a->allow[i], exe, 0) == 0)
-			return true;
-		if (!strchr(a->allow[i], '/') && fnmatch(a->allow[i], base, 0) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Signals the process only if (pid, start time) still names it: pidfd first, then check. */
-static int signal_proc(const struct proc *p, int sig)
-{
-#ifdef SYS_pidfd_open
-	int fd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-	if (fd < 0)
-		return -errno;
-	struct agent_stat st;
-	int err = agent_stat_read(p->pid, &st);
-	if (!err && st.start_ticks != p->start_ticks)
-		err = -ESRCH;
-	if (!err && syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-#else
-	struct agent_stat st;
-	int err = agent_stat_read(p->pid, &st);
-	if (!err && st.start_ticks != p->start_ticks)
-		return -ESRCH;
-	return err ? err : kill(p->pid, sig) < 0 ? -errno : 0;
-#endif
-}
-
-static void act(struct pp_agent *a, struct proc *p)
-{
-	if (a->o.action == PP_ACTION_NONE)
-		return;
-	char msg[768] = "";
-	int err = 0;
-	if (p->pid == 1)
-		snprintf(msg, sizeof(msg), "refused: pid 1 is never signalled"), err = -EPERM;
-	else if (p->pid == a->self || p->kthread)
-		snprintf(msg, sizeof(msg), "refused: %s is never signalled",
-			 p->kthread ? "a kernel thread" : "the agent itself"), err = -EPERM;
-	else if (a->nallow && !p->id.exe[0])
-		snprintf(msg, sizeof(msg), "refused: its executable is unknown, so the allowlist "
-			 "cannot be checked"), err = -EPERM;
-	else if (a->nallow && allowlisted(a, p->id.exe))
-		snprintf(msg, sizeof(msg), "refused: %s is allowlisted", p->id.exe), err = -EPERM;
-	if (!err) {
-		err = signal_proc(p, a->o.action == PP_ACTION_KILL ? SIGKILL : SIGSTOP);
-		snprintf(msg, sizeof(msg), "%s", err ? strerror(-err) : "done");
-	}
-	if (err && err != -EPERM)
-		a->st.err_action++;
-	else if (!err)
-		a->st.actions++;
-	struct pp_agent_event ev = { .type = PP_EV_ACTION, .proc = &p->id,
-				     .verdict = p->has_verdict ? &p->last : NULL,
-				     .windows_seen = p->windows_seen,
-				     .windows_flagged = p->windows_flagged,
-				     .action = pp_agent_action_name(a->o.action),
-				     .action_err = err, .message = msg };
-	emit(a, &ev);
 }
 
 /* Ends p's window and, unless it is idle, puts its model vector in x. Returns -ESRCH when the
@@ -376,37 +187,6 @@ static int end_window(struct pp_agent *a, struct proc *p, double *x)
 	return 1;
 }
 
-/* Smoothing, alerts and actions for one classified window of p. */
-static void judge(struct pp_agent *a, struct proc *p, const struct pp_verdict *v)
-{
-	p->last = *v;
-	p->has_verdict = true;
-	p->windows_seen++;
-	p->turn_windows++;
-	p->windows_flagged += v->miner;
-	a->st.windows_classified++;
-	bool smoothed = pp_kofn_push(p->kofn, v->miner);
-	if (smoothed && !p->flagged) {
-		struct pp_agent_proc fresh;
-		if (pp_agent_proc_read(p->pid, &fresh) == 0 && fresh.start_ticks == p->start_ticks)
-			p->id = fresh;
-		p->flagged = true;
-		a->st.detections++;
-		struct pp_agent_event ev = { .type = PP_EV_ALERT, .proc = &p->id, .verdict = &p->last,
-					     .windows_seen = p->windows_seen,
-					     .windows_flagged = p->windows_flagged };
-		emit(a, &ev);
-		act(a, p);
-	} else if (!smoothed && p->flagged) {
-		struct pp_agent_event ev = { .type = PP_EV_CLEARED, .proc = &p->id, .verdict = &p->last,
-					     .windows_seen = p->windows_seen,
-					     .windows_flagged = p->windows_flagged, .reason = "benign" };
-		emit(a, &ev);
-		a->st.cleared++;
-		p->flagged = false;
-	}
-}
-
 /* Room for n windows in this tick's batch. */
 static bool batch_reserve(struct pp_agent *a, int n)
 {
@@ -430,39 +210,6 @@ static bool batch_reserve(struct pp_agent *a, int n)
 	return true;
 }
 
-/* Classifies the batch: p(miner) of every window in one model call; the full verdict (top
- * features, nearest fingerprint) only where an event may carry it: a window over the
- * threshold, or any window of a flagged process. */
-static void judge_batch(struct pp_agent *a, int n)
-{
-	if (!n)
-		return;
-	if (pp_model_predict_many(a->m, a->rows, n, a->nf, a->p_miner)) {
-		a->st.err_model += (uint64_t)n;
-		return;
-	}
-	double thr = pp_model_threshold(a->m);
-	for (int i = 0; i < n; i++) {
-		struct proc *p = a->batch[i];
-		const double *x = a->rows + (size_t)i * a->nf;
-		struct pp_verdict v;
-		bool miner = a->p_miner[i] >= thr;
-		if (miner || p->flagged) {
-			if (pp_model_predict(a->m, x, a->nf, &v)) {
-				a->st.err_model++;
-				continue;
-			}
-		} else {
-			memset(&v, 0, sizeof(v));
-			v.nearest = -1;
-			v.distance = NAN;
-		}
-		v.p_miner = a->p_miner[i];
-		v.miner = miner;
-		judge(a, p, &v);
-	}
-}
-
 static bool wanted(struct pp_agent *a, const struct agent_stat *s, struct proc *p)
 {
 	if (a->pids) {
@@ -484,7 +231,7 @@ static bool wanted(struct pp_agent *a, const struct agent_stat *s, struct proc *
 
 static void scan(struct pp_agent *a)
 {
-	double now = now_mono(), dt = a->last_scan_mono > 0 ? now - a->last_scan_mono : 0;
+	double now = pp_clock_mono_s(), dt = a->last_scan_mono > 0 ? now - a->last_scan_mono : 0;
 	double uptime = agent_uptime_s();
 	a->last_scan_mono = now;
 	a->scan++;
@@ -551,7 +298,7 @@ static void scan(struct pp_agent *a)
 	}
 	closedir(d);
 	/* Whatever this scan did not see has exited. */
-	for (int b = 0; b < NBUCKETS; b++)
+	for (int b = 0; b < AGENT_NBUCKETS; b++)
 		for (struct proc **pp = &a->bucket[b]; *pp;) {
 			if ((*pp)->seen_scan != a->scan)
 				remove_proc(a, pp, "exited");
@@ -595,7 +342,7 @@ static int attach(struct pp_agent *a, struct proc *p)
 		a->st.err_fds++;
 		p->st = P_WAITING;
 		if (a->fd_backoff_until <= a->tick)
-			warn_event(a, p, "fds", "cannot attach to pid %d (%s): %s; monitoring %d "
+			agent_warn(a, p, "fds", "cannot attach to pid %d (%s): %s; monitoring %d "
 				   "processes until descriptors free up (raise the open-file limit, "
 				   "LimitNOFILE=, or lower --max-targets)", (int)p->pid, p->comm,
 				   why[0] ? why : strerror(-err), a->st.monitored);
@@ -606,7 +353,7 @@ static int attach(struct pp_agent *a, struct proc *p)
 		else
 			a->st.err_collector++;
 		p->st = P_BLOCKED; /* once per process, never per window */
-		warn_event(a, p, err == -EACCES || err == -EPERM ? "permission" : "collector",
+		agent_warn(a, p, err == -EACCES || err == -EPERM ? "permission" : "collector",
 			   "cannot monitor pid %d (%s): %s", (int)p->pid, p->comm,
 			   why[0] ? why : pp_strerror(err));
 	}
@@ -627,7 +374,7 @@ static void schedule(struct pp_agent *a)
 {
 	struct proc **wait = NULL;
 	int nwait = 0, monitored = 0, cap = 0;
-	for (int b = 0; b < NBUCKETS; b++)
+	for (int b = 0; b < AGENT_NBUCKETS; b++)
 		for (struct proc *p = a->bucket[b]; p; p = p->next) {
 			if (p->st == P_MONITORED)
 				monitored++;
@@ -649,7 +396,7 @@ static void schedule(struct pp_agent *a)
 		if (monitored >= a->o.max_targets) {
 			/* Rotate: the longest-monitored unflagged process with a full turn. */
 			struct proc *victim = NULL;
-			for (int b = 0; b < NBUCKETS; b++)
+			for (int b = 0; b < AGENT_NBUCKETS; b++)
 				for (struct proc *p = a->bucket[b]; p; p = p->next)
 					if (p->st == P_MONITORED && !p->flagged &&
 					    p->turn_windows >= (uint64_t)a->o.smooth_n &&
@@ -709,7 +456,7 @@ int pp_agent_tick(struct pp_agent *a)
 	a->st.ticks++;
 	/* Windows first: they end at (about) the same moment for everyone. */
 	int n = 0;
-	for (int b = 0; b < NBUCKETS; b++)
+	for (int b = 0; b < AGENT_NBUCKETS; b++)
 		for (struct proc **pp = &a->bucket[b]; *pp;) {
 			struct proc *p = *pp;
 			if (p->st == P_MONITORED) {
@@ -726,11 +473,11 @@ int pp_agent_tick(struct pp_agent *a)
 				detach(a, p, "idle");
 			pp = &p->next;
 		}
-	judge_batch(a, n);
+	agent_judge_batch(a, n);
 	scan(a);
 	schedule(a);
 	int monitored = 0, flagged = 0;
-	for (int b = 0; b < NBUCKETS; b++)
+	for (int b = 0; b < AGENT_NBUCKETS; b++)
 		for (struct proc *p = a->bucket[b]; p; p = p->next) {
 			monitored += p->st == P_MONITORED;
 			flagged += p->flagged;
@@ -753,7 +500,7 @@ struct pp_model *pp_agent_set_model(struct pp_agent *a, struct pp_model *m)
 	a->batch_cap = 0;
 	a->nf = pp_model_nfeatures(m);
 	a->m = m;
-	for (int b = 0; b < NBUCKETS; b++)
+	for (int b = 0; b < AGENT_NBUCKETS; b++)
 		for (struct proc *p = a->bucket[b]; p; p = p->next) {
 			pp_kofn_reset(p->kofn);
 			p->has_verdict = false; /* its top features index the old model */
@@ -769,7 +516,7 @@ void pp_agent_free(struct pp_agent *a, bool emit_cleared)
 {
 	if (!a)
 		return;
-	for (int b = 0; b < NBUCKETS; b++)
+	for (int b = 0; b < AGENT_NBUCKETS; b++)
 		while (a->bucket[b])
 			remove_proc(a, &a->bucket[b], emit_cleared ? "agent-exit" : NULL);
 	pp_ip_cache_free(a->ipc); /* after the collectors that use it */
@@ -790,7 +537,7 @@ int agent_flagged_each(const struct pp_agent *a,
 		       void (*fn)(void *arg, const struct pp_agent_proc *id, double p), void *arg)
 {
 	int n = 0;
-	for (int b = 0; b < NBUCKETS; b++)
+	for (int b = 0; b < AGENT_NBUCKETS; b++)
 		for (const struct proc *p = a->bucket[b]; p; p = p->next)
 			if (p->flagged) {
 				fn(arg, &p->id, p->has_verdict ? p->last.p_miner : NAN);

@@ -2,6 +2,8 @@
  * start), and cuts their counts into windows. */
 #define _GNU_SOURCE /* process_vm_readv, pipe2 */
 #include "fingerprint/collect/collector.h"
+#include "core/clock.h"
+#include "core/why.h"
 
 #include <powprint/opts.h>
 
@@ -42,32 +44,6 @@ struct pp_collector {
 	int exit_status;
 };
 
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double now_unix(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void set_why(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_why(char *why, size_t len, const char *fmt, ...)
-{
-	if (!why || !len)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-}
-
 static void warn_cb(const struct pp_backend_ctx *ctx, const char *fmt, ...)
 {
 	const struct pp_collector *c = ctx->warn_ctx;
@@ -97,12 +73,10 @@ static void warn_msg(const struct pp_collector *c, const char *fmt, ...)
 
 int pp_collector_probe(struct pp_backend_status *st, int max)
 {
-	int n = 0;
-	for (; pp_backend_table[n]; n++) {
-		if (n >= max)
-			continue;
-		const struct pp_backend_ops *ops = pp_backend_table[n];
-		struct pp_backend_status *s = &st[n];
+	int n = pp_backend_count();
+	for (int i = 0; i < n && i < max; i++) {
+		const struct pp_backend_ops *ops = pp_backend_table[i].ops;
+		struct pp_backend_status *s = &st[i];
 		memset(s, 0, sizeof(*s));
 		s->name = ops->name;
 		s->summary = ops->summary;
@@ -114,21 +88,10 @@ int pp_collector_probe(struct pp_backend_status *st, int max)
 	return n;
 }
 
-static const struct pp_backend_ops *find_backend(const char *name, size_t len)
-{
-	for (int i = 0; pp_backend_table[i]; i++)
-		if (strlen(pp_backend_table[i]->name) == len &&
-		    strncmp(pp_backend_table[i]->name, name, len) == 0)
-			return pp_backend_table[i];
-	return NULL;
-}
-
 /* Parses the backends list into want[] (by table index); explicit[] marks named ones. */
 static int parse_backends(const char *list, bool *want, bool *explicit, char *why, size_t len)
 {
-	int n = 0;
-	while (pp_backend_table[n])
-		n++;
+	int n = pp_backend_count();
 	if (!list || !*list) {
 		for (int i = 0; i < n; i++)
 			want[i] = true;
@@ -137,19 +100,14 @@ static int parse_backends(const char *list, bool *want, bool *explicit, char *wh
 	for (const char *p = list; *p;) {
 		size_t l = strcspn(p, ",");
 		if (l) {
-			const struct pp_backend_ops *ops = find_backend(p, l);
-			if (!ops) {
-				char valid[128] = "";
-				for (int i = 0; i < n; i++)
-					snprintf(valid + strlen(valid), sizeof(valid) - strlen(valid),
-						 "%s%s", i ? ", " : "", pp_backend_table[i]->name);
-				set_why(why, len, "unknown backend '%.*s'; valid backends: %s", (int)l, p,
-					valid);
+			int i = pp_backend_find(p, l);
+			if (i < 0) {
+				char valid[128];
+				pp_why(why, len, 0, "unknown backend '%.*s'; valid backends: %s", (int)l, p,
+					pp_backend_list(valid, sizeof(valid), ", "));
 				return -ENOENT;
 			}
-			for (int i = 0; i < n; i++)
-				if (pp_backend_table[i] == ops)
-					want[i] = explicit[i] = true;
+			want[i] = explicit[i] = true;
 		}
 		p += l;
 		if (*p == ',')
@@ -224,8 +182,8 @@ static int open_backends(struct pp_collector *c, char *why, size_t why_len)
 	int first_err = 0;
 	char first_why[600] = "";
 
-	for (int i = 0; pp_backend_table[i] && i < PP_BACKEND_MAX; i++) {
-		const struct pp_backend_ops *ops = pp_backend_table[i];
+	for (int i = 0; i < pp_backend_count(); i++) {
+		const struct pp_backend_ops *ops = pp_backend_table[i].ops;
 		bool must = explicit[i] || (ops == &pp_backend_perf_hw && c->opts.events);
 		if (!want[i] && !must)
 			continue;
@@ -250,7 +208,7 @@ static int open_backends(struct pp_collector *c, char *why, size_t why_len)
 			}
 		}
 		if (must) {
-			set_why(why, why_len, "%s: %s", ops->name, bwhy);
+			pp_why(why, why_len, 0, "%s: %s", ops->name, bwhy);
 			return err;
 		}
 		warn_msg(c, "%s not used: %s", ops->name, bwhy);
@@ -260,7 +218,7 @@ static int open_backends(struct pp_collector *c, char *why, size_t why_len)
 		}
 	}
 	if (!c->nb) {
-		set_why(why, why_len, "no collector backend could be opened; %s", first_why);
+		pp_why(why, why_len, 0, "no collector backend could be opened; %s", first_why);
 		return first_err ? first_err : -ENODEV;
 	}
 	return 0;
@@ -271,7 +229,7 @@ static int enable_backends(struct pp_collector *c, char *why, size_t why_len)
 	for (int i = 0; i < c->nb; i++) {
 		int err = c->b[i].ops->enable(c->b[i].priv, true);
 		if (err) {
-			set_why(why, why_len, "%s: enabling counters failed: %s", c->b[i].ops->name,
+			pp_why(why, why_len, 0, "%s: enabling counters failed: %s", c->b[i].ops->name,
 				strerror(-err));
 			return err;
 		}
@@ -288,12 +246,12 @@ int pp_collect_opts_check(const struct pp_collect_opts *opts, char *why, size_t 
 	unsigned iv = PP_OPTS_GET(opts, pp_collect_opts, interval_ms, 0);
 	unsigned hz = PP_OPTS_GET(opts, pp_collect_opts, sample_hz, 0);
 	if (iv && (iv < PP_INTERVAL_MIN_MS || iv > 3600 * 1000)) {
-		set_why(why, why_len, "the interval must be from %d ms to 1 hour, not %u ms",
+		pp_why(why, why_len, 0, "the interval must be from %d ms to 1 hour, not %u ms",
 			PP_INTERVAL_MIN_MS, iv);
 		return -EINVAL;
 	}
 	if (hz > 100000) {
-		set_why(why, why_len, "the sample rate must be at most 100000 Hz, not %u", hz);
+		pp_why(why, why_len, 0, "the sample rate must be at most 100000 Hz, not %u", hz);
 		return -EINVAL;
 	}
 	bool want[PP_BACKEND_MAX] = { 0 }, explicit[PP_BACKEND_MAX] = { 0 };
@@ -351,7 +309,7 @@ static int new_collector(const struct pp_collect_opts *opts, struct pp_collector
 
 static void start_windows(struct pp_collector *c)
 {
-	c->t0 = now_mono();
+	c->t0 = pp_clock_mono_s();
 	c->win_start = c->t0;
 	c->deadline = c->t0 + c->opts.interval_ms / 1000.0;
 	c->opts.backends = NULL; /* the caller's string is not ours to keep */
@@ -374,7 +332,7 @@ int pp_collector_open_pid(pid_t pid, const struct pp_collect_opts *opts,
 	if (why && why_len)
 		why[0] = '\0';
 	if (pid <= 0) {
-		set_why(why, why_len, "invalid pid %d", (int)pid);
+		pp_why(why, why_len, 0, "invalid pid %d", (int)pid);
 		return -EINVAL;
 	}
 	struct pp_collector *c;
@@ -386,10 +344,10 @@ int pp_collector_open_pid(pid_t pid, const struct pp_collect_opts *opts,
 	err = list_tasks(&c->tgt, c->opts.max_tasks);
 	if (err) {
 		if (err == -ESRCH)
-			set_why(why, why_len, "pid %d does not exist: it exited or never existed",
+			pp_why(why, why_len, 0, "pid %d does not exist: it exited or never existed",
 				(int)pid);
 		else
-			set_why(why, why_len, "cannot list the threads of pid %d: %s", (int)pid,
+			pp_why(why, why_len, 0, "cannot list the threads of pid %d: %s", (int)pid,
 				strerror(-err));
 		pp_collector_close(c);
 		return err;
@@ -412,7 +370,7 @@ int pp_collector_open_cmd(char *const argv[], const struct pp_collect_opts *opts
 	if (why && why_len)
 		why[0] = '\0';
 	if (!argv || !argv[0]) {
-		set_why(why, why_len, "no command given");
+		pp_why(why, why_len, 0, "no command given");
 		return -EINVAL;
 	}
 	struct pp_collector *c;
@@ -439,7 +397,7 @@ int pp_collector_open_cmd(char *const argv[], const struct pp_collect_opts *opts
 	if (pid < 0) {
 		err = -errno;
 		close(go[0]); close(go[1]); close(execerr[0]); close(execerr[1]);
-		set_why(why, why_len, "cannot start '%s': fork failed: %s", argv[0], strerror(-err));
+		pp_why(why, why_len, 0, "cannot start '%s': fork failed: %s", argv[0], strerror(-err));
 		free(c);
 		return err;
 	}
@@ -478,7 +436,7 @@ int pp_collector_open_cmd(char *const argv[], const struct pp_collect_opts *opts
 		while (k < 0 && errno == EINTR);
 		if (k == (ssize_t)sizeof(e)) {
 			err = -e;
-			set_why(why, why_len, "cannot run '%s': %s", argv[0], strerror(e));
+			pp_why(why, why_len, 0, "cannot run '%s': %s", argv[0], strerror(e));
 		}
 	}
 	close(execerr[0]);
@@ -552,7 +510,7 @@ static int wait_window(struct pp_collector *c)
 		/* With a pidfd, poll() below says when the target exits. */
 		if (c->exited || (c->pidfd < 0 && target_gone(c)))
 			return 0;
-		double left = c->deadline - now_mono();
+		double left = c->deadline - pp_clock_mono_s();
 		if (left <= 0)
 			return 0;
 		int n = 0, off[PP_BACKEND_MAX] = { 0 }, cnt[PP_BACKEND_MAX] = { 0 };
@@ -584,12 +542,12 @@ static int finish_window(struct pp_collector *c, struct pp_window *w, bool on_de
 	if (c->done)
 		return -ESRCH;
 	bool gone = target_gone(c);
-	double end = now_mono();
+	double end = pp_clock_mono_s();
 	memset(w, 0, offsetof(struct pp_window, counts));
 	w->index = c->index++;
 	w->start_s = c->win_start - c->t0;
 	w->end_s = end - c->t0;
-	w->start_unix = now_unix() - (end - c->win_start);
+	w->start_unix = pp_clock_unix_s() - (end - c->win_start);
 	w->tasks = c->tgt.ntids;
 	w->partial = on_demand || gone;
 	w->target_exited = gone;
@@ -597,10 +555,7 @@ static int finish_window(struct pp_collector *c, struct pp_window *w, bool on_de
 		c->b[i].ops->read(c->b[i].priv, w);
 
 	/* task-clock normalises every feature: perf-sw if present, else scheduler run time. */
-	double tc = pp_window_count(w, "task-clock");
-	if (isnan(tc))
-		tc = pp_window_count(w, "proc.run_ns");
-	w->task_clock_s = tc * 1e-9;
+	pp_window_task_clock(w);
 
 	if (gone) {
 		c->done = true;

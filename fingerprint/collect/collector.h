@@ -1,5 +1,5 @@
 /* Inside the collector: the target being monitored and the ops struct every backend
- * implements (DESIGN.md: one file per backend, one table listing them in backends.c). */
+ * implements (one file per backend in backends/, one table listing them in backends.c). */
 #ifndef PP_FINGERPRINT_COLLECTOR_H
 #define PP_FINGERPRINT_COLLECTOR_H
 
@@ -50,8 +50,15 @@ struct pp_backend_ops {
 	void (*service)(void *priv, const struct pollfd *fds, int nfds);
 };
 
-/* The backend table (backends.c), in probe order, NULL-terminated. */
-extern const struct pp_backend_ops *const pp_backend_table[];
+/* One row of the backend table: the backend and the raw counts it emits (NULL-terminated;
+ * pp_backend_counts). A count added to a backend's read belongs in its row. */
+struct pp_backend_entry {
+	const struct pp_backend_ops *ops;
+	const char *const *counts;
+};
+
+/* The backend table (backends.c), in probe order, ending with a row whose ops is NULL. */
+extern const struct pp_backend_entry pp_backend_table[];
 
 extern const struct pp_backend_ops pp_backend_perf_hw;
 extern const struct pp_backend_ops pp_backend_perf_sw;
@@ -68,6 +75,10 @@ int pp_perf_why(int err, pid_t pid, const char *what, char *why, size_t len);
 
 /* Same for reading another process's memory (process_vm_readv). */
 int pp_ptrace_why(int err, pid_t pid, char *why, size_t len);
+
+/* The window's task clock in seconds: perf-sw's task-clock if present, else procfs's
+ * scheduler run time (proc.run_ns); NaN without either. Sets w->task_clock_s. */
+double pp_window_task_clock(struct pp_window *w);
 
 /* libpfm4 encoding of one event name, user-space only unless kernel; 0, -ENOENT (unknown
  * name, why says so) or another negative errno. Also used by the perf-hw tests. */

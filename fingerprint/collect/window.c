@@ -26,3 +26,11 @@ double pp_window_count(const struct pp_window *w, const char *name)
 			return w->counts[i].value;
 	return NAN;
 }
+
+double pp_window_task_clock(struct pp_window *w)
+{
+	double tc = pp_window_count(w, "task-clock");
+	if (isnan(tc))
+		tc = pp_window_count(w, "proc.run_ns");
+	return w->task_clock_s = tc * 1e-9;
+}

@@ -1,4 +1,4 @@
-/* Internals of the recorder (bench/lib/record*.c). */
+/* Internals of the recorder (fingerprint/dataset/record*.c; its meta.json writer is in meta.c). */
 #ifndef PP_RECORD_PRIV_H
 #define PP_RECORD_PRIV_H
 
@@ -66,7 +66,8 @@ int rec_run_external(const struct pp_record_opts *o, const struct rec_labels *la
 /* Appends the window as a row (creating the dataset's columns on the first one). */
 int rec_sink_add(struct rec_sink *s, const struct rec_labels *lab, const struct pp_window *w);
 
-/* meta.json: load (or start) it, record a finished run, write it atomically. */
+/* meta.json (meta.c): load (or start) it, record a finished run, write it atomically;
+ * record-meta.c: check that a recording may extend it, and the next free run id. */
 cJSON *rec_meta_load(const char *dir, char *why, size_t len);
 int rec_meta_check(cJSON *meta, const struct pp_collect_opts *co, const char *dir, char *why,
 		   size_t len);

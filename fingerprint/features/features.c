@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Backend names of the collector's table (pp_backend_name); tests/test-registry-collect.c
+ * checks that each source names backends there whose counts compute the feature. */
 #define SW "perf-sw"
 #define HW "perf-hw"
 #define IP "ip-sample"

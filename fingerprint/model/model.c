@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <powprint/collect.h>
 #include <powprint/features.h>
 #include <powprint/version.h>
 #include <stdio.h>
@@ -18,8 +19,6 @@ static bool in_list(const char *const *v, int n, const char *s)
 			return true;
 	return false;
 }
-
-static const char *const known_backends[] = { "perf-hw", "perf-sw", "ip-sample", "procfs" };
 
 static bool data_has_backend(const struct pp_dataset *ds, const char *b)
 {
@@ -46,20 +45,19 @@ static const char *table_backend(const struct pp_dataset *ds, int j, const char 
 	const char *first = NULL, *allowed_any = NULL, *ok = NULL;
 	for (const char *a = fi->source; *a && !ok;) {
 		size_t l = strcspn(a, "|");
-		for (size_t k = 0; k < sizeof(known_backends) / sizeof(known_backends[0]); k++) {
-			const char *b = known_backends[k];
-			if (strlen(b) != l || strncmp(a, b, l))
-				continue;
-			if (!first)
-				first = b;
-			if (allowed && !in_list(allowed, nallowed, b))
-				continue;
-			if (!allowed_any)
-				allowed_any = b;
-			if (data_has_backend(ds, b) || !pp_dataset_nsources(ds))
-				ok = b;
-		}
+		/* Any backend of the collector's table (an unknown name is skipped). */
+		const char *b = pp_backend_name(pp_backend_find(a, l));
 		a += l + (a[l] == '|');
+		if (!b)
+			continue;
+		if (!first)
+			first = b;
+		if (allowed && !in_list(allowed, nallowed, b))
+			continue;
+		if (!allowed_any)
+			allowed_any = b;
+		if (data_has_backend(ds, b) || !pp_dataset_nsources(ds))
+			ok = b;
 	}
 	if (!ok)
 		ok = allowed_any;

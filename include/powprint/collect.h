@@ -1,11 +1,8 @@
 /* Counter collection: attach to a process (all its threads, and threads it creates later) or
- * start a command, and read its counters one window at a time from several backends:
- *
- *   perf-hw    hardware events by libpfm4 name, in groups, scaled for multiplexing
- *   perf-sw    task-clock, context switches, migrations, page faults
- *   ip-sample  cpu-clock samples of the user IP, decoded into instruction classes and code
- *              locations (JIT, file-backed, vdso)
- *   procfs     /proc/PID/stat, status, smaps_rollup, schedstat, io
+ * start a command, and read its counters one window at a time from several backends
+ * (hardware events, software events, sampled instruction pointers, /proc). The backends are
+ * enumerated below (pp_backend_count, pp_backend_name); docs/features.md describes each one
+ * and the raw counts it emits.
  *
  * Each window carries raw counts (deltas over the window, or levels for gauges); the layer
  * above turns them into the feature vector (features.h, pp_features_compute). The recorder,
@@ -24,17 +21,39 @@
 #define PP_INTERVAL_DEFAULT_MS 1000
 #define PP_SAMPLE_HZ_DEFAULT 1000
 
+/* The collector backends, in the fixed order they are probed, opened and read: indices 0 to
+ * pp_backend_count() - 1. Adding a backend to the table (fingerprint/collect/backends.c) is
+ * all it takes for option checking, help texts and the model to know it. */
+int pp_backend_count(void);
+
+/* Name of backend i ("perf-hw", "perf-sw", ...: stable, used in options, datasets and
+ * models); NULL when i is out of range. */
+const char *pp_backend_name(int i);
+
+/* Index of the backend named by the first len bytes of name (lists are parsed in place:
+ * "perf-sw,procfs", "perf-sw|procfs"), or -ENOENT. */
+int pp_backend_find(const char *name, size_t len);
+
+/* The raw counts (struct pp_count names) backend i emits in every window, NULL-terminated;
+ * NULL when i is out of range. perf-hw's are the generic events of its default set, those
+ * the PMU has; it emits whichever events were asked for, under their names. */
+const char *const *pp_backend_counts(int i);
+
+/* Every backend name in table order with sep between them ("perf-hw,perf-sw,ip-sample,
+ * procfs" for sep ","), cut to fit len; returns buf. For help texts and messages. */
+char *pp_backend_list(char *buf, size_t len, const char *sep);
+
 /* What one backend can do on this machine. */
 struct pp_backend_status {
-	const char *name;          /* "perf-hw", "perf-sw", "ip-sample", "procfs" */
+	const char *name;          /* pp_backend_name() of the backend */
 	const char *summary;       /* one line: what it measures */
 	bool available;
 	int err;                   /* 0, or the negative errno that makes it unavailable */
 	char why[256];             /* why not, and what to do about it; "" when available */
 };
 
-/* Probes every backend (in a fixed order) and fills up to max entries of st. Returns the
- * number of backends, which may exceed max. This is what `powprint info` lists. */
+/* Probes every backend (in table order: st[i] is backend i) and fills up to max entries of
+ * st. Returns pp_backend_count(), which may exceed max. This is what `powprint info` lists. */
 int pp_collector_probe(struct pp_backend_status *st, int max);
 
 /* Called for conditions that degrade but do not stop collection (fewer threads monitored after
@@ -59,8 +78,9 @@ size_t pp_ip_cache_capacity(const struct pp_ip_cache *c);
 
 struct pp_collect_opts {
 	size_t sz;
-	/* Comma-separated backend names; NULL or "" = every available backend (those that fail to
-	 * open are then skipped with a warning). Naming one makes its failure an error. */
+	/* Comma-separated backend names (pp_backend_list); NULL or "" = every available backend
+	 * (those that fail to open are then skipped with a warning). Naming one makes its failure
+	 * an error. */
 	const char *backends;
 	/* perf-hw events, comma-separated libpfm4 names ("cycles,instructions,
 	 * L1-dcache-load-misses", "INST_RETIRED:ANY_P"); NULL = the default set. */

@@ -1,13 +1,13 @@
-/* Error convention: 0 on success, a negative errno on failure.
- *   -ENODEV  no hardware PMU / device      -EACCES  perf_event_paranoid or ptrace forbids
- *   -ESRCH   the process is gone           -EINVAL  bad input
- * pp_strerror() explains a code for a person, including what to do about it. */
+/* Error convention: 0 on success, a negative errno on failure. Functions that can fail for
+ * a reason a person must act on also fill a `why` buffer with a sentence that says what
+ * failed and what to do (no hardware PMU here, perf_event_paranoid too strict, a corrupt
+ * model file, ...); print that when it is set, and pp_strerror() only when it is not. */
 #ifndef POWPRINT_ERROR_H
 #define POWPRINT_ERROR_H
 
 #include <errno.h>
 
-/* A short, static explanation of a (negative or positive) errno value as powprint uses it. */
+/* The C library's text for an errno value, negative or positive (strerror). */
 const char *pp_strerror(int err);
 
 #endif

@@ -76,7 +76,11 @@ struct pp_features {
 struct pp_feature_info {
 	const char *name;          /* stable column name, e.g. "ip_aes" */
 	const char *unit;          /* "share of samples", "per task-clock s", ... */
-	const char *source;        /* backend: perf-sw, perf-hw, ip-sample, procfs */
+	/* The backend that computes it (a pp_backend_name() of collect.h), or alternatives in
+	 * order of preference, "perf-sw|procfs": either one alone computes it. The one place that
+	 * says which backend a feature needs: training takes it from here (unless a dataset's
+	 * meta.json maps the feature itself, "feature_backends"). */
+	const char *source;
 	const char *formula;       /* in terms of raw count names of struct pp_window */
 };
 

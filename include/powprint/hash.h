@@ -76,6 +76,17 @@ const char *pp_hash_jit_target(void);
 /* Canonical names of every algorithm, NULL-terminated. */
 const char *const *pp_hash_names(void);
 
+/* Where powprint's own suites use an algorithm (flags of its row; pp_hash_flags). */
+enum pp_hash_flag {
+	PP_HASH_SELFTEST = 1 << 0,      /* `powprint selftest` checks its known answer */
+	PP_HASH_SELFTEST_SOFT = 1 << 1, /* ... with the portable AES back end as well */
+	PP_HASH_BENCH = 1 << 2,         /* `powprint bench` measures its hash rate */
+	PP_HASH_BENCH_QUICK = 1 << 3,   /* ... and so does `bench --quick` */
+	PP_HASH_QUICK = 1 << 4,         /* its miner workload is in the catalog's quick set */
+};
+/* The PP_HASH_* flags of algorithm `name` (0 for an unknown name). */
+unsigned pp_hash_flags(const char *name);
+
 /* The shortest input algorithm `name` accepts: 43 for cn/1-based variants (they read a tweak
  * from bytes 35..42), else 0 (also for unknown names). Lets callers explain an -EINVAL. */
 size_t pp_hash_min_input(const char *name);

@@ -142,6 +142,35 @@ bool pp_kofn_push(struct pp_kofn *s, bool miner);
 void pp_kofn_reset(struct pp_kofn *s);
 void pp_kofn_free(struct pp_kofn *s);
 
+/* ---- runs ---- */
+
+/* One run classified window by window: p(miner) per window, the k-of-n smoothed verdict and
+ * the explained verdict of the whole run. */
+struct pp_run_verdict {
+	int run;                   /* the dataset's run index (pp_dataset_row.run); -1 for a matrix */
+	int nwindows;
+	const int *rows;           /* its dataset rows in window order; NULL for a matrix */
+	const double *p;           /* p(miner) of each window, in that order */
+	int windows_flagged;       /* windows with p >= the model's threshold */
+	bool miner;                /* k of the last n windows were flagged at some window */
+	int first_miner;           /* the first such window (0-based position), -1 when none */
+	struct pp_verdict v;       /* pp_model_explain over the run's windows */
+};
+
+/* Classifies one run's nrows windows X (row-major, stride doubles, the model's order, in time
+ * order) with k-of-n smoothing. p (nrows values, caller's) gets p(miner) of each window and
+ * out->p points to it. */
+int pp_model_classify_run(const struct pp_model *m, const double *X, int nrows, int stride,
+			  int k, int n, double *p, struct pp_run_verdict *out);
+
+/* Groups ds's rows into runs, in run order, each run's rows by window (ties in row order),
+ * binds the model's features by name (missing ones are NaN) and classifies every run. *out
+ * gets *nruns verdicts (pp_dataset_nruns() of them) in one block, with their rows and p, that
+ * the caller frees with free(). -EINVAL (with why) when the feature-vector versions differ,
+ * the data has none of the model's features or k-of-n is wrong. */
+int pp_model_classify_runs(const struct pp_model *m, const struct pp_dataset *ds, int k,
+			   int n, struct pp_run_verdict **out, int *nruns, char *why, size_t len);
+
 /* ---- evaluation ---- */
 
 enum pp_cv {

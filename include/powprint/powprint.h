@@ -1,6 +1,6 @@
 /* powprint: proof-of-work workload kernels, counter fingerprints and miner detection.
- * Umbrella header: include this one. Conventions (DESIGN.md): functions return 0 or a
- * negative errno; constructors use out-parameters; options structs start with `sz`. */
+ * Umbrella header: include this one. Conventions: functions return 0 or a negative errno
+ * (<powprint/error.h>); constructors use out-parameters; options structs start with `sz`. */
 #ifndef POWPRINT_H
 #define POWPRINT_H
 

@@ -57,6 +57,14 @@ const struct pp_workload_opt *pp_workload_opts(const struct pp_workload *w);
 int pp_workload_max_threads(const struct pp_workload *w);
 /* 0 when it can run here, else a negative errno and why (e.g. node is not installed). */
 int pp_workload_supported(const struct pp_workload *w, char *why, size_t len);
+/* A miner's pp_hash algorithm ("cn/r" for cn/r-interp), NULL for a benign workload. */
+const char *pp_workload_algo(const struct pp_workload *w);
+/* Whether w is in the quick set: a small representative selection, at least one workload
+ * of every family, that `record --quick` and `bench --quick` run. */
+bool pp_workload_quick(const struct pp_workload *w);
+/* The quick set's names in catalog order, comma-separated (a workload selection for
+ * pp_record_opts.workloads); a constant string, built once. */
+const char *pp_workload_quick_names(void);
 
 /* Called once setup is done and the measured phase starts: the process to watch (the
  * caller's own pid, or a child's such as node's for node-jit). */

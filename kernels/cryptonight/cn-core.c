@@ -26,7 +26,7 @@
 /* ---- the variant table -------------------------------------------------------------- */
 
 static const struct pp_cn_variant variants[PP_CN_COUNT] = {
-#define PP_CN_ROW(id, name, mem, iter, mask, base, flags) \
+#define PP_CN_ROW(id, name, family, mem, iter, mask, base, flags, ...) \
 	[PP_##id] = { PP_##id, name, mem, iter, mask, base, flags },
 	PP_CN_VARIANTS(PP_CN_ROW)
 #undef PP_CN_ROW

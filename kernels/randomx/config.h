@@ -5,6 +5,8 @@
 #ifndef PP_KERNELS_RANDOMX_CONFIG_H
 #define PP_KERNELS_RANDOMX_CONFIG_H
 
+#include <powprint/hash.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,7 +40,7 @@ struct pp_rx_config {
 	uint32_t scratchpad_l1, scratchpad_l2, scratchpad_l3; /* powers of 2, L1 >= 64 */
 	uint8_t freq[PP_RX_INSTR_COUNT]; /* opcodes per instruction type; sum 256 */
 	const uint8_t (*aes4r_keys)[16]; /* AesGenerator4R's 8 round keys; NULL: the spec's */
-	bool verified;                 /* vectors confirmed by two independent sources */
+	bool verified;                 /* reproduces published vectors (tests/vectors/) */
 };
 
 /* Limits of our fixed-size buffers. */
@@ -91,9 +93,33 @@ extern const struct pp_rx_config pp_rx_config_rx0;
 extern const struct pp_rx_config pp_rx_config_wow;
 extern const struct pp_rx_config pp_rx_config_arq;
 
+/* rx/0's known answer, the first official vector (tevador/RandomX src/tests/tests.cpp): key
+ * "test key 000", input "This is a test". rx-selftest.c runs it with the other four. */
+#define PP_RX0_KAT_KEY "74657374206b657920303030"
+#define PP_RX0_KAT_INPUT "5468697320697320612074657374"
+#define PP_RX0_KAT_HASH "639183aae1bf4c9a35884cb46b09cad9175f04efd7684e7262a0ac1c2f0b4e3f"
+
+/* The RandomX algorithms, one row each: the single list behind pp_rx_config_find, the
+ * pp_hash table (kernels/hash.c) and the known answers the catalog's miners verify with
+ * (kernels/workloads/miner.c).
+ *
+ * X(name, configuration, uses (PP_HASH_* flags), known answer: key, input, hash in hex)
+ *
+ * rx/wow's answer (key: 32 zero bytes, input "This is a test") is published by
+ * Snipa22/node-multi-hashing-aesni, tests/test_random_wow.js (tests/vectors/README.md).
+ * rx/arq (pp_rx_config_arq) is not listed: there is no published vector to check it by. */
+#define PP_RX_VARIANTS(X)                                                                     \
+	X("rx/0", pp_rx_config_rx0,                                                           \
+	  PP_HASH_SELFTEST | PP_HASH_BENCH | PP_HASH_BENCH_QUICK | PP_HASH_QUICK,              \
+	  PP_RX0_KAT_KEY, PP_RX0_KAT_INPUT, PP_RX0_KAT_HASH)                                   \
+	X("rx/wow", pp_rx_config_wow, 0,                                                      \
+	  "0000000000000000000000000000000000000000000000000000000000000000",                   \
+	  "5468697320697320612074657374",                                                       \
+	  "dcd9efef9df794171af262df328bd2c16a6d51ae9abdcb9357ce4ab3c0c9a8ba")
+
 /* Checks an instance against the contracts above; 0 or -EINVAL. */
 int pp_rx_config_check(const struct pp_rx_config *c);
-/* The instance named "rx/0", "rx/wow" or "rx/arq", or NULL. */
+/* The instance of a PP_RX_VARIANTS row ("rx/0", "rx/wow"), or NULL. */
 const struct pp_rx_config *pp_rx_config_find(const char *name);
 
 #endif

@@ -5,13 +5,13 @@
 #include "kernels/randomx/blake2-gen.h"
 #include "kernels/randomx/ss-jit.h"
 
+#include "core/clock.h"
 #include "core/jit-buf.h"
 
 #include <errno.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 const uint64_t pp_rx_item_xor[7] = {
 	9298411001130361340ULL, 12065312585734608966ULL, 9306329213124626780ULL,
@@ -162,13 +162,6 @@ static void items_batch(const struct pp_rx_cache *c, uint64_t first, uint64_t *o
 			out[8 * k + q] = r[q][k];
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 void pp_rx_dataset_fill(const struct pp_rx_cache *c, uint64_t first, uint64_t count, void *out,
 			int threads, pp_progress_fn progress, void *progress_arg)
 {
@@ -176,7 +169,7 @@ void pp_rx_dataset_fill(const struct pp_rx_cache *c, uint64_t first, uint64_t co
 	uint64_t *dst = out;
 	const uint64_t chunks = (count + CHUNK - 1) / CHUNK;
 	uint64_t done = 0;
-	double last = now_s();
+	double last = pp_clock_mono_s();
 	if (threads <= 0)
 		threads = omp_get_num_procs();
 	if (progress)
@@ -198,8 +191,8 @@ void pp_rx_dataset_fill(const struct pp_rx_cache *c, uint64_t first, uint64_t co
 		d = done += hi - lo;
 		/* One thread reports, at most ~10 times a second, so the callback need not be
 		 * thread-safe. */
-		if (progress && omp_get_thread_num() == 0 && now_s() - last >= 0.1) {
-			last = now_s();
+		if (progress && omp_get_thread_num() == 0 && pp_clock_mono_s() - last >= 0.1) {
+			last = pp_clock_mono_s();
 			progress(progress_arg, "dataset", d, count);
 		}
 	}

@@ -1,6 +1,7 @@
 /* aes-ctr: bulk AES-CTR encryption through OpenSSL EVP (AES-NI/VAES inside), as disk and
  * storage encryption do: the hardest confounder for CryptoNight's AES rounds. */
 #include "kernels/workloads/cipher.h"
+#include "core/hex.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -88,10 +89,10 @@ static int ctr_verify(struct wl_ctx *ctx, char *msg, size_t len)
 {
 	struct wl_cipher *s = ctx->priv;
 	uint8_t key[16], iv[16], pt[32], ct[32], got[32];
-	wl_unhex(kat_key, key, 16);
-	wl_unhex(kat_iv, iv, 16);
-	wl_unhex(kat_pt, pt, 32);
-	wl_unhex(kat_ct, ct, 32);
+	pp_hex_decode_flags(kat_key, PP_HEX_EXACT, key, 16);
+	pp_hex_decode_flags(kat_iv, PP_HEX_EXACT, iv, 16);
+	pp_hex_decode_flags(kat_pt, PP_HEX_EXACT, pt, 32);
+	pp_hex_decode_flags(kat_ct, PP_HEX_EXACT, ct, 32);
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int rc = c && EVP_EncryptInit_ex(c, EVP_aes_128_ctr(), NULL, key, NULL) == 1 ? 0 : -EIO;
 	if (!rc)
@@ -128,6 +129,7 @@ const struct pp_workload wl_aes_ctr = {
 	.name = "aes-ctr",
 	.cls = PP_WL_BENIGN,
 	.family = "crypto",
+	.quick = true,
 	.help = "bulk AES-CTR encryption with OpenSSL EVP (AES-NI/VAES), like disk encryption",
 	.unit = "MB/s",
 	.unit_scale = 1e6,

@@ -1,6 +1,7 @@
 /* aes-gcm: AES-GCM authenticated encryption of TLS-record-sized messages through OpenSSL EVP
  * (AES-NI + PCLMULQDQ/VPCLMULQDQ): what HTTPS and VPN servers spend their cycles on. */
 #include "kernels/workloads/cipher.h"
+#include "core/hex.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -97,12 +98,12 @@ static int gcm_verify(struct wl_ctx *ctx, char *msg, size_t len)
 {
 	struct wl_cipher *s = ctx->priv;
 	uint8_t key[16], iv[12], pt[60], aad[20], ct[60], tag[16], got[60], gtag[16];
-	wl_unhex(kat_key, key, 16);
-	wl_unhex(kat_iv, iv, 12);
-	wl_unhex(kat_pt, pt, 60);
-	wl_unhex(kat_aad, aad, 20);
-	wl_unhex(kat_ct, ct, 60);
-	wl_unhex(kat_tag, tag, 16);
+	pp_hex_decode_flags(kat_key, PP_HEX_EXACT, key, 16);
+	pp_hex_decode_flags(kat_iv, PP_HEX_EXACT, iv, 12);
+	pp_hex_decode_flags(kat_pt, PP_HEX_EXACT, pt, 60);
+	pp_hex_decode_flags(kat_aad, PP_HEX_EXACT, aad, 20);
+	pp_hex_decode_flags(kat_ct, PP_HEX_EXACT, ct, 60);
+	pp_hex_decode_flags(kat_tag, PP_HEX_EXACT, tag, 16);
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int rc = c && EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, key, NULL) == 1 ? 0 : -EIO;
 	if (!rc)
@@ -130,6 +131,7 @@ const struct pp_workload wl_aes_gcm = {
 	.name = "aes-gcm",
 	.cls = PP_WL_BENIGN,
 	.family = "crypto",
+	.quick = true,
 	.help = "AES-GCM sealing of TLS-record-sized messages with OpenSSL EVP (AES-NI, CLMUL)",
 	.unit = "MB/s",
 	.unit_scale = 1e6,

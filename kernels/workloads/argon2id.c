@@ -1,6 +1,7 @@
 /* argon2id: password hashing with Debian's libargon2 (the reference implementation), as a
  * login service does: memory-hard like RandomX's Argon2d cache fill, but benign. */
 #include "kernels/workloads/wl.h"
+#include "core/hex.h"
 
 #include <argon2.h>
 #include <errno.h>
@@ -45,7 +46,7 @@ static int rfc9106_check(void)
 		.m_cost = 32, .lanes = 4, .threads = 4, .version = ARGON2_VERSION_13,
 		.flags = ARGON2_DEFAULT_FLAGS,
 	};
-	wl_unhex(kat_tag, want, 32);
+	pp_hex_decode_flags(kat_tag, PP_HEX_EXACT, want, 32);
 	return argon2_ctx(&c, Argon2_id) == ARGON2_OK && memcmp(out, want, 32) == 0 ? 0 : -EBADMSG;
 }
 
@@ -129,6 +130,7 @@ const struct pp_workload wl_argon2id = {
 	.name = "argon2id",
 	.cls = PP_WL_BENIGN,
 	.family = "kdf",
+	.quick = true,
 	.help = "Argon2id password hashing with libargon2 (memory-hard, like RandomX's cache)",
 	.unit = "H/s",
 	.opts = opts,

@@ -1,5 +1,6 @@
 /* The shared half of the bulk-digest workloads (digest.h). */
 #include "kernels/workloads/digest.h"
+#include "core/hex.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,7 +38,8 @@ int wl_digest_setup(struct wl_ctx *ctx, const struct wl_digest *d)
 		return -ENOMEM;
 	s->nth = ctx->threads;
 	memset(s->msg, 'a', MSG_LEN);
-	if (d->len > WL_DIGEST_MAX || !wl_unhex(d->million_hex, s->want, d->len))
+	if (d->len > WL_DIGEST_MAX ||
+	    pp_hex_decode_flags(d->million_hex, PP_HEX_EXACT, s->want, d->len) < 0)
 		return wl_fail(ctx, -EINVAL, "%s: bad known answer", d->name);
 	return 0;
 }
@@ -60,7 +62,7 @@ int wl_digest_verify(struct wl_ctx *ctx, char *msg, size_t len)
 	struct dg *s = ctx->priv;
 	const struct wl_digest *d = s->d;
 	uint8_t want[WL_DIGEST_MAX], got[WL_DIGEST_MAX];
-	wl_unhex(d->abc_hex, want, d->len);
+	pp_hex_decode_flags(d->abc_hex, PP_HEX_EXACT, want, d->len);
 	if (d->digest("abc", 3, got) || memcmp(got, want, d->len))
 		return wl_bad(msg, len, "%s(\"abc\") is not the answer from %s", d->name,
 			      d->abc_source);

@@ -3,6 +3,7 @@
  * only their computation (a chunk of work per run() call). */
 #include "kernels/workloads/options.h"
 #include "kernels/workloads/wl.h"
+#include "core/clock.h"
 
 #include <powprint/opts.h>
 
@@ -34,13 +35,6 @@ struct worker {
 	int err;
 };
 
-static double cpu_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static bool stopping(const struct run_state *rs)
 {
 	return (rs->ctx->stop && *rs->ctx->stop) || atomic_load(&rs->failed);
@@ -49,7 +43,7 @@ static bool stopping(const struct run_state *rs)
 /* Sleeps until monotonic time `until` in short steps, so a stop request is seen quickly. */
 static void sleep_until(const struct run_state *rs, double until)
 {
-	for (double now = wl_now(); now < until && !stopping(rs); now = wl_now()) {
+	for (double now = pp_clock_mono_s(); now < until && !stopping(rs); now = pp_clock_mono_s()) {
 		double step = fmin(until - now, 0.05);
 		struct timespec ts = { (time_t)step, (long)((step - floor(step)) * 1e9) };
 		nanosleep(&ts, NULL);
@@ -78,7 +72,7 @@ static void work_loop(struct worker *wk)
 	bool paused = false;
 
 	for (;;) {
-		double now = wl_now();
+		double now = pp_clock_mono_s();
 		if (now >= rs->end || stopping(rs))
 			break;
 		if (burst) {
@@ -87,7 +81,7 @@ static void work_loop(struct worker *wk)
 			if (ph >= ctx->burst_on_s) {
 				set_paused(ctx, &paused, true);
 				sleep_until(rs, fmin(now + cyc - ph, rs->end));
-				win = wl_now();
+				win = pp_clock_mono_s();
 				continue;
 			}
 		}
@@ -96,12 +90,12 @@ static void work_loop(struct worker *wk)
 			 * past the on-time (long chunks: Argon2, matmul). */
 			set_paused(ctx, &paused, true);
 			sleep_until(rs, fmin(win + (now - win) * 100.0 / ctx->duty_pct, rs->end));
-			win = wl_now();
+			win = pp_clock_mono_s();
 			continue;
 		}
 		set_paused(ctx, &paused, false);
 		int rc = ctx->w->run(ctx, wk->t, &wk->work);
-		wk->busy += wl_now() - now;
+		wk->busy += pp_clock_mono_s() - now;
 		if (rc) {
 			wk->err = rc;
 			atomic_store(&rs->failed, 1);
@@ -153,7 +147,7 @@ static int run_threads(struct wl_ctx *ctx, double *work, double *seconds, double
 	wl_started(ctx);
 	/* Every thread starts the clock together, after all of them are up. */
 	pthread_mutex_lock(&rs.mu);
-	rs.t0 = wl_now();
+	rs.t0 = pp_clock_mono_s();
 	rs.end = rs.t0 + ctx->seconds;
 	rs.go = true;
 	pthread_cond_broadcast(&rs.cv);
@@ -173,7 +167,7 @@ static int run_threads(struct wl_ctx *ctx, double *work, double *seconds, double
 					strerror(-rc));
 		}
 	}
-	*seconds = wl_now() - rs.t0;
+	*seconds = pp_clock_mono_s() - rs.t0;
 	pthread_mutex_destroy(&rs.mu);
 	pthread_cond_destroy(&rs.cv);
 	return rc;
@@ -184,7 +178,7 @@ void wl_started(struct wl_ctx *ctx)
 	if (ctx->started_done)
 		return;
 	ctx->started_done = true;
-	ctx->started_cpu = cpu_now();
+	ctx->started_cpu = pp_clock_cpu_s();
 	if (ctx->started)
 		ctx->started(ctx->started_arg, ctx->w, getpid(), ctx->child_pid);
 }
@@ -255,9 +249,9 @@ int pp_workload_run(const struct pp_workload *w, const struct pp_workload_run_op
 	if (fault && !w->corrupt)
 		return wl_fail(&ctx, -EOPNOTSUPP, "%s cannot inject a fault", w->name);
 
-	double t = wl_now();
+	double t = pp_clock_mono_s();
 	rc = w->setup ? w->setup(&ctx) : 0;
-	res->setup_seconds = wl_now() - t;
+	res->setup_seconds = pp_clock_mono_s() - t;
 	res->threads = ctx.threads;
 	res->child_pid = ctx.child_pid;
 	if (rc) {
@@ -266,19 +260,19 @@ int pp_workload_run(const struct pp_workload *w, const struct pp_workload_run_op
 		goto out;
 	}
 
-	double work = 0, secs = 0, cpu0 = cpu_now();
+	double work = 0, secs = 0, cpu0 = pp_clock_cpu_s();
 	if (w->self_timed) {
-		t = wl_now();
+		t = pp_clock_mono_s();
 		rc = w->run(&ctx, 0, &work);
-		secs = ctx.self_seconds > 0 ? ctx.self_seconds : wl_now() - t;
+		secs = ctx.self_seconds > 0 ? ctx.self_seconds : pp_clock_mono_s() - t;
 		if (rc && !res->error[0])
 			wl_fail(&ctx, rc, "%s failed: %s", w->name, strerror(-rc));
 	} else {
 		rc = run_threads(&ctx, &work, &secs, &res->busy_seconds);
 	}
 	/* Self-timed workloads (RandomX) start counting when hashing starts, after their init. */
-	res->cpu_seconds = cpu_now() - (ctx.started_done && ctx.started_cpu > cpu0 ? ctx.started_cpu
-										   : cpu0);
+	double cpu_from = ctx.started_done && ctx.started_cpu > cpu0 ? ctx.started_cpu : cpu0;
+	res->cpu_seconds = pp_clock_cpu_s() - cpu_from;
 	res->seconds = secs;
 	double scale = w->unit_scale > 0 ? w->unit_scale : 1;
 	res->work = work / scale;

@@ -1,6 +1,7 @@
 /* idle: sleeping threads that wake up periodically, like an idle daemon: the baseline every
  * detector must call benign. Each sleep must last at least what was asked. */
 #include "kernels/workloads/wl.h"
+#include "core/clock.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -43,10 +44,10 @@ static int id_run(struct wl_ctx *ctx, int t, double *work)
 	struct id_thread *th = &s->th[t];
 	struct timespec ts = { (time_t)s->interval,
 			       (long)((s->interval - (double)(time_t)s->interval) * 1e9) };
-	double t0 = wl_now();
+	double t0 = pp_clock_mono_s();
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-	th->last = wl_now() - t0;
+	th->last = pp_clock_mono_s() - t0;
 	th->short_sleeps += th->last < s->interval;
 	th->sleeps++;
 	*work += 1;
@@ -85,6 +86,7 @@ const struct pp_workload wl_idle = {
 	.name = "idle",
 	.cls = PP_WL_BENIGN,
 	.family = "idle",
+	.quick = true,
 	.help = "sleeping threads with periodic wake-ups (an idle daemon)",
 	.unit = "wakeups/s",
 	.opts = opts,

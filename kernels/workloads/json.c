@@ -158,6 +158,7 @@ const struct pp_workload wl_json = {
 	.name = "json",
 	.cls = PP_WL_BENIGN,
 	.family = "parsing",
+	.quick = true,
 	.help = "parse and walk a JSON document with cJSON (API request bodies)",
 	.unit = "MB/s",
 	.unit_scale = 1e6,

@@ -144,6 +144,7 @@ const struct pp_workload wl_matmul = {
 	.name = "matmul",
 	.cls = PP_WL_BENIGN,
 	.family = "fp",
+	.quick = true,
 	.help = "dense FP64 matrix multiply, cache-blocked, OpenMP threads",
 	.unit = "GFLOP/s",
 	.unit_scale = 1e9,

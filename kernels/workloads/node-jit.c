@@ -4,6 +4,7 @@
  * Collectors must attach to the child: its pid is reported when the measured phase starts. */
 #define _GNU_SOURCE /* pipe2 */
 #include "kernels/workloads/wl.h"
+#include "core/clock.h"
 
 #include <fcntl.h>
 
@@ -142,11 +143,11 @@ static int nj_setup(struct wl_ctx *ctx)
 		return wl_fail(ctx, -errno, "node-jit: cannot set nice %d on the child: %s",
 			       ctx->nice, strerror(errno));
 	/* Wait for the first round so node's start-up stays out of the measured phase. */
-	double t0 = wl_now();
+	double t0 = pp_clock_mono_s();
 	while (!s->rounds) {
 		if (pump(s, 100) < 0)
 			return wl_fail(ctx, -ECHILD, "node-jit: %s exited before its first round", node);
-		if (wl_now() - t0 > 20)
+		if (pp_clock_mono_s() - t0 > 20)
 			return wl_fail(ctx, -ETIMEDOUT, "node-jit: no output from %s in 20 s", node);
 	}
 	s->rounds = 0;
@@ -215,6 +216,7 @@ const struct pp_workload wl_node_jit = {
 	.name = "node-jit",
 	.cls = PP_WL_BENIGN,
 	.family = "jit",
+	.quick = true,
 	.help = "CPU-heavy JavaScript in a Node.js child (V8 JIT code in anonymous memory)",
 	.unit = "rounds/s",
 	.max_threads = 1,

@@ -165,6 +165,7 @@ const struct pp_workload wl_pointer_chase = {
 	.name = "pointer-chase",
 	.cls = PP_WL_BENIGN,
 	.family = "memory",
+	.quick = true,
 	.help = "dependent random loads over a 1 GiB cycle (DRAM latency, like a database)",
 	.unit = "loads/s",
 	.opts = opts,

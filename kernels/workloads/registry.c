@@ -3,6 +3,8 @@
 #include "kernels/workloads/wl.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const struct pp_workload wl_aes_ctr, wl_aes_gcm, wl_sha256, wl_blake2b, wl_argon2id,
@@ -115,4 +117,40 @@ int pp_workload_supported(const struct pp_workload *w, char *why, size_t len)
 	if (why && len)
 		why[0] = '\0';
 	return w->supported ? w->supported(w, why, len) : 0;
+}
+
+const char *pp_workload_algo(const struct pp_workload *w)
+{
+	return w->cls == PP_WL_MINER ? w->algo : NULL;
+}
+
+bool pp_workload_quick(const struct pp_workload *w)
+{
+	return w->quick;
+}
+
+static char *quick_names;
+static pthread_once_t quick_once = PTHREAD_ONCE_INIT;
+
+static void fill_quick_names(void)
+{
+	size_t n = 1;
+	for (int i = 0; i < pp_workload_count(); i++)
+		n += strlen(pp_workload_at(i)->name) + 1;
+	char *s = calloc(1, n);
+	for (int i = 0; s && i < pp_workload_count(); i++) {
+		const struct pp_workload *w = pp_workload_at(i);
+		if (!w->quick)
+			continue;
+		if (s[0])
+			strcat(s, ",");
+		strcat(s, w->name);
+	}
+	quick_names = s;
+}
+
+const char *pp_workload_quick_names(void)
+{
+	pthread_once(&quick_once, fill_quick_names);
+	return quick_names ? quick_names : "";
 }

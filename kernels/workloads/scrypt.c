@@ -1,6 +1,7 @@
 /* scrypt: key derivation with libsodium's scrypt (Salsa20/8 over a large V array), as
  * password stores and disk-encryption unlocks do: memory-hard and benign. */
 #include "kernels/workloads/wl.h"
+#include "core/hex.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -81,7 +82,7 @@ static int sc_verify(struct wl_ctx *ctx, char *msg, size_t len)
 {
 	struct sc *s = ctx->priv;
 	uint8_t want[64], got[64];
-	wl_unhex(kat_key, want, 64);
+	pp_hex_decode_flags(kat_key, PP_HEX_EXACT, want, 64);
 	if (derive("pleaseletmein", "SodiumChloride", 16384, 8, 1, got, 64) || memcmp(got, want, 64))
 		return wl_bad(msg, len, "libsodium's scrypt does not give RFC 7914's answer");
 	for (int t = 0; t < s->nth; t++) {

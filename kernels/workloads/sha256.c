@@ -31,6 +31,7 @@ const struct pp_workload wl_sha256 = {
 	.name = "sha256",
 	.cls = PP_WL_BENIGN,
 	.family = "crypto",
+	.quick = true,
 	.help = "bulk SHA-256 with OpenSSL EVP (SHA-NI when present), like integrity checking",
 	.unit = "MB/s",
 	.unit_scale = 1e6,

@@ -113,6 +113,7 @@ const struct pp_workload wl_sort = {
 	.name = "sort",
 	.cls = PP_WL_BENIGN,
 	.family = "compute",
+	.quick = true,
 	.help = "shuffle and qsort large arrays of 64-bit keys (like ORDER BY)",
 	.unit = "keys/s",
 	.opts = opts,

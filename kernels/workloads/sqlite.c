@@ -231,6 +231,7 @@ const struct pp_workload wl_sqlite = {
 	.name = "sqlite",
 	.cls = PP_WL_BENIGN,
 	.family = "database",
+	.quick = true,
 	.help = "SQLite in memory: batched inserts, indexed lookups, a join (web app traffic)",
 	.unit = "stmts/s",
 	.opts = opts,

@@ -177,6 +177,7 @@ const struct pp_workload wl_syscall = {
 	.name = "syscall",
 	.cls = PP_WL_BENIGN,
 	.family = "server",
+	.quick = true,
 	.help = "request/response loop over a socket pair: poll, small reads/writes, logging",
 	.unit = "req/s",
 	.opts = opts,

@@ -196,6 +196,7 @@ const struct pp_workload wl_video_sad = {
 	.name = "video-sad",
 	.cls = PP_WL_BENIGN,
 	.family = "media",
+	.quick = true,
 	.help = "video-encoder motion search: 16x16 SAD with SSE2/AVX2 integer SIMD",
 	.unit = "blocks/s",
 	.opts = opts,

@@ -27,7 +27,11 @@ struct pp_workload {
 	bool own_threads;
 	/* run() does the whole timed phase itself, knobs included (the miners: pp_mine_run). */
 	bool self_timed;
-	const void *data;             /* per-entry constants (the miners' algorithm and vector) */
+	const char *algo;             /* miners: the pp_hash algorithm, with its known answer */
+	const void *data;             /* per-entry constants (the miners' RandomX mode) */
+	/* In the quick set (`record --quick`, `bench --quick`): the main miner families and one
+	 * or two look-alikes of each kind (tests/test-registry-kernels.c checks the coverage). */
+	bool quick;
 
 	int (*supported)(const struct pp_workload *w, char *why, size_t len); /* NULL = yes */
 	/* Builds the shared and per-thread state in ctx->priv from ctx's options. */
@@ -84,12 +88,6 @@ static inline uint64_t wl_rand(uint64_t *s)
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 	return z ^ (z >> 31);
 }
-
-double wl_now(void); /* CLOCK_MONOTONIC seconds */
-
-/* Decodes hex of exactly 2*len digits; false on a bad string. */
-bool wl_unhex(const char *hex, uint8_t *out, size_t len);
-void wl_hex(const uint8_t *in, size_t len, char *out); /* out holds 2*len+1 */
 
 /* Page-aligned zeroed memory for big arrays (mmap; THP advised); NULL when out of memory. */
 void *wl_alloc(size_t bytes);

@@ -2,6 +2,7 @@
  * content encoding). Every block must decompress to exactly its input, and a frame made by
  * the zstd command-line tool must decompress to its known text. */
 #include "kernels/workloads/wl.h"
+#include "core/hex.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -113,7 +114,7 @@ static int zs_verify(struct wl_ctx *ctx, char *msg, size_t len)
 	struct zs *s = ctx->priv;
 	uint8_t frame[sizeof(kat_frame) / 2], out[256];
 	size_t flen = strlen(kat_frame) / 2;
-	wl_unhex(kat_frame, frame, flen);
+	pp_hex_decode_flags(kat_frame, PP_HEX_EXACT, frame, flen);
 	size_t d = ZSTD_decompress(out, sizeof(out), frame, flen);
 	if (ZSTD_isError(d) || d != strlen(kat_text) || memcmp(out, kat_text, d))
 		return wl_bad(msg, len, "libzstd does not decompress the zstd CLI's frame to its text");
@@ -160,6 +161,7 @@ const struct pp_workload wl_zstd = {
 	.name = "zstd",
 	.cls = PP_WL_BENIGN,
 	.family = "compression",
+	.quick = true,
 	.help = "zstd compression and decompression of log-like text (libzstd)",
 	.unit = "MB/s",
 	.unit_scale = 1e6,

@@ -53,9 +53,7 @@ void pp_vec_free(struct pp_vec_line *lines, int n)
 
 size_t pp_test_unhex(const char *hex, uint8_t *out, size_t cap)
 {
-	if (strcmp(hex, "x") == 0)
-		return 0;
-	long n = pp_hex_decode(hex, out, cap);
+	long n = pp_hex_decode_flags(hex, PP_HEX_X_EMPTY, out, cap);
 	cr_assert_geq(n, 0, "bad hex in vector: %.40s", hex);
 	return (size_t)n;
 }

@@ -1,6 +1,6 @@
 /* Instruction decoding for the ip-sample backend: the class of the instruction that ends at a
  * sampled IP. A timer sample's IP is the next instruction to run, so the instruction that just
- * retired (and usually stalled) is the one ending there (DESIGN.md, "Findings").
+ * retired (and usually stalled) is the one ending there (docs/features.md, ip-sample).
  * x86-64 uses Zydis (capstone 4 misses EVEX forms); AArch64 uses capstone. Both decoders are
  * built on every host so either can be tested anywhere. */
 #ifndef PP_FINGERPRINT_DECODE_H
@@ -82,7 +82,7 @@ enum pp_iclass pp_decode_ending_at_memo(struct pp_decoder *d, const uint8_t *cod
 					const struct pp_code_at *end, struct pp_len_memo *memo,
 					size_t *insn_len);
 
-/* Architecture back ends (decode-x86.c, decode-arm64.c). `state` is allocated by new. */
+/* Architecture back ends (decode/x86.c, decode/arm64.c). `state` is allocated by new. */
 struct pp_isa_ops {
 	int (*init)(void **state);
 	void (*fini)(void *state);
@@ -94,7 +94,7 @@ struct pp_isa_ops {
 extern const struct pp_isa_ops pp_isa_x86_64;
 extern const struct pp_isa_ops pp_isa_arm64;
 
-/* The decoded-class cache (decode-cache.c; struct pp_ip_cache in collect.h). The class of an
+/* The decoded-class cache (decode/cache.c; struct pp_ip_cache in collect.h). The class of an
  * IP is a function of the code bytes before it, so an entry is keyed by where those bytes
  * come from: a file (device, inode, offset of the IP, bytes available before it) when the
  * code is file-backed, which processes running the same binaries share; else the process and

@@ -1,0 +1,200 @@
+/* The agent's judging and acting: a tick's windows predicted in one model call, each
+ * process's verdicts smoothed k-of-n, alerts and cleared events, and the safe actions taken on
+ * an alert (never pid 1, the agent, a kernel thread or an allowlisted executable). */
+#define _GNU_SOURCE
+#include "core/clock.h"
+#include "fingerprint/agent/agent-priv.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *pp_agent_action_name(enum pp_agent_action a)
+{
+	return a == PP_ACTION_STOP ? "stop" : a == PP_ACTION_KILL ? "kill" : "none";
+}
+
+int pp_agent_action_parse(const char *s, enum pp_agent_action *out)
+{
+	static const enum pp_agent_action all[] = { PP_ACTION_NONE, PP_ACTION_STOP, PP_ACTION_KILL };
+	for (size_t i = 0; s && i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(s, pp_agent_action_name(all[i])) == 0) {
+			*out = all[i];
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void agent_emit(struct pp_agent *a, struct pp_agent_event *ev)
+{
+	ev->time_unix = pp_clock_unix_s();
+	ev->smooth_k = a->o.smooth_k;
+	ev->smooth_n = a->o.smooth_n;
+	if (!ev->model)
+		ev->model = a->m;
+	if (a->o.event)
+		a->o.event(a->o.event_arg, ev);
+}
+
+void agent_warn(struct pp_agent *a, struct proc *p, const char *kind, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	struct pp_agent_event ev = { .type = PP_EV_WARNING, .proc = p ? &p->id : NULL,
+				     .reason = kind, .message = msg };
+	agent_emit(a, &ev);
+}
+
+void agent_clear(struct pp_agent *a, struct proc *p, const char *reason)
+{
+	if (!p->flagged)
+		return;
+	struct pp_agent_event ev = {
+		.type = PP_EV_CLEARED, .proc = &p->id,
+		.verdict = p->has_verdict ? &p->last : NULL,
+		.windows_seen = p->windows_seen, .windows_flagged = p->windows_flagged,
+		.reason = reason,
+	};
+	agent_emit(a, &ev);
+	a->st.cleared++;
+	p->flagged = false;
+}
+
+static bool allowlisted(const struct pp_agent *a, const char *exe)
+{
+	const char *base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	for (int i = 0; i < a->nallow; i++) {
+		if (fnmatch(a->allow[i], exe, 0) == 0)
+			return true;
+		if (!strchr(a->allow[i], '/') && fnmatch(a->allow[i], base, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Signals the process only if (pid, start time) still names it: pidfd first, then check. */
+static int signal_proc(const struct proc *p, int sig)
+{
+#ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (fd < 0)
+		return -errno;
+	struct agent_stat st;
+	int err = agent_stat_read(p->pid, &st);
+	if (!err && st.start_ticks != p->start_ticks)
+		err = -ESRCH;
+	if (!err && syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+#else
+	struct agent_stat st;
+	int err = agent_stat_read(p->pid, &st);
+	if (!err && st.start_ticks != p->start_ticks)
+		return -ESRCH;
+	return err ? err : kill(p->pid, sig) < 0 ? -errno : 0;
+#endif
+}
+
+static void act(struct pp_agent *a, struct proc *p)
+{
+	if (a->o.action == PP_ACTION_NONE)
+		return;
+	char msg[768] = "";
+	int err = 0;
+	if (p->pid == 1)
+		snprintf(msg, sizeof(msg), "refused: pid 1 is never signalled"), err = -EPERM;
+	else if (p->pid == a->self || p->kthread)
+		snprintf(msg, sizeof(msg), "refused: %s is never signalled",
+			 p->kthread ? "a kernel thread" : "the agent itself"), err = -EPERM;
+	else if (a->nallow && !p->id.exe[0])
+		snprintf(msg, sizeof(msg), "refused: its executable is unknown, so the allowlist "
+			 "cannot be checked"), err = -EPERM;
+	else if (a->nallow && allowlisted(a, p->id.exe))
+		snprintf(msg, sizeof(msg), "refused: %s is allowlisted", p->id.exe), err = -EPERM;
+	if (!err) {
+		err = signal_proc(p, a->o.action == PP_ACTION_KILL ? SIGKILL : SIGSTOP);
+		snprintf(msg, sizeof(msg), "%s", err ? strerror(-err) : "done");
+	}
+	if (err && err != -EPERM)
+		a->st.err_action++;
+	else if (!err)
+		a->st.actions++;
+	struct pp_agent_event ev = { .type = PP_EV_ACTION, .proc = &p->id,
+				     .verdict = p->has_verdict ? &p->last : NULL,
+				     .windows_seen = p->windows_seen,
+				     .windows_flagged = p->windows_flagged,
+				     .action = pp_agent_action_name(a->o.action),
+				     .action_err = err, .message = msg };
+	agent_emit(a, &ev);
+}
+
+/* Smoothing, alerts and actions for one classified window of p. */
+static void judge(struct pp_agent *a, struct proc *p, const struct pp_verdict *v)
+{
+	p->last = *v;
+	p->has_verdict = true;
+	p->windows_seen++;
+	p->turn_windows++;
+	p->windows_flagged += v->miner;
+	a->st.windows_classified++;
+	bool smoothed = pp_kofn_push(p->kofn, v->miner);
+	if (smoothed && !p->flagged) {
+		struct pp_agent_proc fresh;
+		if (pp_agent_proc_read(p->pid, &fresh) == 0 && fresh.start_ticks == p->start_ticks)
+			p->id = fresh;
+		p->flagged = true;
+		a->st.detections++;
+		struct pp_agent_event ev = { .type = PP_EV_ALERT, .proc = &p->id, .verdict = &p->last,
+					     .windows_seen = p->windows_seen,
+					     .windows_flagged = p->windows_flagged };
+		agent_emit(a, &ev);
+		act(a, p);
+	} else if (!smoothed) {
+		agent_clear(a, p, "benign");
+	}
+}
+
+/* p(miner) of every window in one model call; the full verdict (top features, nearest
+ * fingerprint) only where an event may carry it: a window over the threshold, or any window
+ * of a flagged process. */
+void agent_judge_batch(struct pp_agent *a, int n)
+{
+	if (!n)
+		return;
+	if (pp_model_predict_many(a->m, a->rows, n, a->nf, a->p_miner)) {
+		a->st.err_model += (uint64_t)n;
+		return;
+	}
+	double thr = pp_model_threshold(a->m);
+	for (int i = 0; i < n; i++) {
+		struct proc *p = a->batch[i];
+		const double *x = a->rows + (size_t)i * a->nf;
+		struct pp_verdict v;
+		bool miner = a->p_miner[i] >= thr;
+		if (miner || p->flagged) {
+			if (pp_model_predict(a->m, x, a->nf, &v)) {
+				a->st.err_model++;
+				continue;
+			}
+		} else {
+			memset(&v, 0, sizeof(v));
+			v.nearest = -1;
+			v.distance = NAN;
+		}
+		v.p_miner = a->p_miner[i];
+		v.miner = miner;
+		judge(a, p, &v);
+	}
+}
