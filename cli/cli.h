@@ -113,6 +113,7 @@ struct cli_cmd {
 	const char *usage;              /* the synopsis after "powprint NAME " */
 	const char *description;        /* a paragraph for --help, may be NULL */
 	const struct cli_opt *opts;     /* terminated by { 0 } */
+	bool no_operands;               /* cli_parse refuses arguments after the options */
 };
 
 /* The command table (commands.c), NULL-terminated. Each cmd-<name>.c defines cmd_<name>. */
@@ -123,7 +124,7 @@ const struct cli_cmd *cli_find(const char *name);
  * their destinations, stopping at the first operand (optind) or "--". Returns -1 to carry on,
  * or the exit status to return now: 0 after printing --help, CLI_EXIT_USAGE after saying what
  * was wrong (an unknown option, a missing argument, a value out of range or not among the
- * choices) and where to look. */
+ * choices, an operand to a command that takes none) and where to look. */
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv);
 void cli_help(const struct cli_cmd *cmd, FILE *out);
 /* Reports a usage error for cmd with a printf-style message; returns CLI_EXIT_USAGE. */

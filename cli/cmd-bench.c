@@ -135,8 +135,6 @@ static int run(int argc, char **argv)
 	struct pp_bench_opts o = args.o;
 	bool json = args.json;
 	o.log = log_line;
-	if (optind < argc)
-		return cli_usage_error(&cmd_bench, "unexpected argument '%s'", argv[optind]);
 	cli_catch_stop();
 
 	void *rep;
@@ -160,8 +158,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_bench = {
-	.name = "bench",
-	.fn = run,
+	.name = "bench", .fn = run, .no_operands = true,
 	.summary = "the suite's main job: hash rates, workload fingerprints and verdicts",
 	.usage = "[--quick] [--model MODEL] [--workloads SEL] [--seconds S] [--json]",
 	.description =

@@ -357,8 +357,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_classify = {
-	.name = "classify",
-	.fn = run,
+	.name = "classify", .fn = run,
 	.summary = "p(miner) per window and an explained verdict for recorded runs or a live process",
 	.usage = "--model MODEL (--data DIR[,DIR...] | -p PID [--seconds S] | -- CMD ARGS) "
 		 "[--smooth K/N] [--json]",

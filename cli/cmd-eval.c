@@ -129,8 +129,6 @@ static int run(int argc, char **argv)
 		return rc;
 	const char *const *dirs = args.dirs, *cvs = args.cv;
 	int ndirs = args.ndirs;
-	if (optind < argc)
-		return cli_usage_error(&cmd_eval, "unexpected argument '%s'", argv[optind]);
 	if (!ndirs)
 		return cli_usage_error(&cmd_eval, "--data DIR is required");
 	enum pp_cv cv = PP_CV_WORKLOAD;
@@ -165,8 +163,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_eval = {
-	.name = "eval",
-	.fn = run,
+	.name = "eval", .fn = run, .no_operands = true,
 	.summary = "cross-validate the detector without leakage (splits by workload, family, run)",
 	.usage = "--data DIR[,DIR...] [--cv leave-one-workload-out|leave-one-family-out|by-run[:K]] "
 		 "[--smooth K/N] [--json]",

@@ -285,8 +285,6 @@ static int run(int argc, char **argv)
 	struct args *a = &args;
 	a->mine.burst_on_s = a->burst[0];
 	a->mine.burst_off_s = a->burst[1];
-	if (optind < argc)
-		return cli_usage_error(&cmd_hash, "unexpected argument '%s'", argv[optind]);
 	if (!a->algo) {
 		fprintf(stderr, "powprint hash: --algo NAME is required\n");
 		list_algos(stderr);
@@ -312,8 +310,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_hash = {
-	.name = "hash",
-	.fn = run,
+	.name = "hash", .fn = run, .no_operands = true,
 	.summary = "compute proof-of-work hashes: one input, or a miner-like run with H/s",
 	.usage = "--algo NAME [--mode light|fast] [--key TEXT | --key-hex HEX] "
 		 "(--input HEX [--height H] | [--threads N] [--seconds S | --hashes N] "

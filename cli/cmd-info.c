@@ -111,8 +111,6 @@ static int run(int argc, char **argv)
 	int rc = cli_parse(&cmd_info, argc, argv);
 	if (rc >= 0)
 		return rc;
-	if (optind < argc)
-		return cli_usage_error(&cmd_info, "unexpected argument '%s'", argv[optind]);
 
 	struct pp_sysinfo si;
 	pp_sysinfo_read(&si);
@@ -147,8 +145,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_info = {
-	.name = "info",
-	.fn = run,
+	.name = "info", .fn = run, .no_operands = true,
 	.summary = "describe the CPU, kernel, PMU, counters and huge pages of this machine",
 	.usage = "[--json]",
 	.opts = info_opts,

@@ -111,8 +111,6 @@ static int run(int argc, char **argv)
 	int rc = cli_parse(&cmd_list, argc, argv);
 	if (rc >= 0)
 		return rc;
-	if (optind < argc)
-		return cli_usage_error(&cmd_list, "unexpected argument '%s'", argv[optind]);
 
 	int n = pp_workload_count();
 	if (json) {
@@ -150,8 +148,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_list = {
-	.name = "list",
-	.fn = run,
+	.name = "list", .fn = run, .no_operands = true,
 	.summary = "list the workloads: miners and benign look-alikes",
 	.usage = "[--class miner|benign] [--verbose] [--json]",
 	.opts = list_opts,

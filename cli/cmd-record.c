@@ -183,8 +183,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_record = {
-	.name = "record",
-	.fn = run,
+	.name = "record", .fn = run,
 	.summary = "record a labelled counter dataset (windows.csv + meta.json)",
 	.usage = "[--workloads SEL] [--seconds S] [--repeat N] [--threads LIST] [--duty LIST]\n"
 		 "       [--soft-aes LIST] [--huge-pages LIST] [--interval MS] [--backends LIST] [--seed N] [--quick] "

@@ -289,8 +289,7 @@ out:
 }
 
 const struct cli_cmd cmd_run = {
-	.name = "run",
-	.fn = run,
+	.name = "run", .fn = run,
 	.summary = "run one workload (miner or benign) and check its known answer",
 	.usage = "NAME [--seconds S] [--threads N] [--duty PCT] [--burst ON/OFF] [--nice N] "
 		 "[workload options] [--json]",

@@ -20,8 +20,6 @@ static int run(int argc, char **argv)
 	int rc = cli_parse(&cmd_selftest, argc, argv);
 	if (rc >= 0)
 		return rc;
-	if (optind < argc)
-		return cli_usage_error(&cmd_selftest, "unexpected argument '%s'", argv[optind]);
 
 	cJSON *root = json ? cJSON_CreateObject() : NULL;
 	cJSON *arr = json ? cJSON_AddArrayToObject(root, "kernels") : NULL;
@@ -64,8 +62,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_selftest = {
-	.name = "selftest",
-	.fn = run,
+	.name = "selftest", .fn = run, .no_operands = true,
 	.summary = "check every kernel against embedded known-answer vectors",
 	.usage = "[--json]",
 	.opts = selftest_opts,

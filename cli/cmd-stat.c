@@ -207,8 +207,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_stat = {
-	.name = "stat",
-	.fn = run,
+	.name = "stat", .fn = run,
 	.summary = "count a process's events window by window, from every collector backend",
 	.usage = "[--backends LIST] [-e EVENTS] [--interval MS] [--json|--csv] (-p PID | -- CMD ARGS)",
 	.description =

@@ -39,8 +39,6 @@ static int run(int argc, char **argv)
 	const char *const *dirs = args.dirs, *out = args.out;
 	int ndirs = args.ndirs;
 	bool json = args.json;
-	if (optind < argc)
-		return cli_usage_error(&cmd_train, "unexpected argument '%s'", argv[optind]);
 	if (!ndirs)
 		return cli_usage_error(&cmd_train, "--data DIR is required (a dataset that "
 				       "`powprint record` wrote)");
@@ -104,8 +102,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_train = {
-	.name = "train",
-	.fn = run,
+	.name = "train", .fn = run, .no_operands = true,
 	.summary = "train the miner/benign detector on recorded datasets",
 	.usage = "--data DIR[,DIR...] [--backends LIST] [--params K=V,...] [--threshold P] "
 		 "--out MODEL",

@@ -370,8 +370,7 @@ done:
 }
 
 const struct cli_cmd cmd_watch = {
-	.name = "watch",
-	.fn = run,
+	.name = "watch", .fn = run,
 	.summary = "the detection agent: find covert miners among running processes",
 	.usage = "[--model MODEL] [--interval MS] [--min-cpu PCT] [--max-targets N]\n"
 		 "       [--pid PID,... | --cgroup PATH | --all] [--json] [--log FILE] [--syslog]\n"

@@ -370,6 +370,8 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
+	if (cmd->no_operands && optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	return -1;
 }
 

@@ -13,4 +13,11 @@ int pp_why(char *why, size_t len, int err, const char *fmt, ...)
 int pp_vwhy(char *why, size_t len, int err, const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
 
+/* Formats a message (at most 1023 bytes) and hands it to a message callback such as a
+ * collector's warn or the recorder's log; nothing when fn is NULL. */
+void pp_vsay(void (*fn)(void *arg, const char *msg), void *arg, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+void pp_say(void (*fn)(void *arg, const char *msg), void *arg, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

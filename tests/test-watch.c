@@ -26,23 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return strdup("");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	char chunk[4096];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, k, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
-
 static bool have_curl(void)
 {
 	return system("curl --version >/dev/null 2>&1") == 0;
@@ -148,7 +131,7 @@ static int stop_and_wait(pid_t pid)
 /* The first event of type `type` about pid in a JSON-lines log, or NULL (caller deletes). */
 static cJSON *find_event(const char *log, const char *type, pid_t pid)
 {
-	char *text = slurp(log), *save = NULL;
+	char *text = pp_test_slurp(log), *save = NULL;
 	cJSON *found = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line && !found;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -215,7 +198,7 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 				addr, "--action", "stop", "--pid", pids, NULL };
 	pid_t agent = spawn(out, err, wargs);
 	sleep(2); /* the agent's first scans */
-	cr_assert_eq(waitpid(agent, NULL, WNOHANG), 0, "the agent exited early: %s", slurp(err));
+	cr_assert_eq(waitpid(agent, NULL, WNOHANG), 0, "the agent exited early: %s", pp_test_slurp(err));
 	double t_start = pp_clock_unix_s();
 	cr_assert_eq(write(mh, "g", 1), 1);
 	cr_assert_eq(write(bh, "g", 1), 1);
@@ -229,7 +212,7 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 		alert = find_event(log, "alert", miner);
 	}
 	cr_assert_not_null(alert, "no alert for the miner (pid %d) within 20 s; log:\n%s\nstderr:\n%s",
-			   (int)miner, slurp(log), slurp(err));
+			   (int)miner, pp_test_slurp(log), pp_test_slurp(err));
 	double latency = pp_clock_unix_s() - t_start;
 	cr_log_info("detection latency %.1f s", latency);
 #if defined(__SANITIZE_ADDRESS__)
@@ -274,7 +257,7 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 	sleep(1); /* one more tick: the snapshot includes the alert */
 	snprintf(cmd, sizeof(cmd), "curl -sf -o '%s' '%s'", mf, url);
 	cr_assert_eq(system(cmd), 0, "curl could not scrape %s", url);
-	char *metrics = slurp(mf), needle[64];
+	char *metrics = pp_test_slurp(mf), needle[64];
 	cr_expect(strstr(metrics, "# TYPE powprint_agent_detections_total counter"));
 	cr_expect(strstr(metrics, "powprint_agent_processes_monitored "));
 	cr_expect(strstr(metrics, "powprint_agent_errors_total{kind=\"permission\"}"));
@@ -288,7 +271,7 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 	snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -w '%%{http_code}' "
 		 "'http://127.0.0.1:%d/nothing' > '%s'", port, mf);
 	cr_expect_eq(system(cmd), 0);
-	char *code = slurp(mf);
+	char *code = pp_test_slurp(mf);
 	cr_expect_str_eq(code, "404");
 	free(code);
 
@@ -312,8 +295,8 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 	cJSON_Delete(fa);
 
 	/* SIGTERM: exit 0 with a summary line; every stdout line is JSON too. */
-	cr_assert_eq(stop_and_wait(agent), 0, "%s", slurp(err));
-	char *o = slurp(out), *save = NULL, *last = NULL;
+	cr_assert_eq(stop_and_wait(agent), 0, "%s", pp_test_slurp(err));
+	char *o = pp_test_slurp(out), *save = NULL, *last = NULL;
 	for (char *line = strtok_r(o, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		cJSON *e = cJSON_Parse(line);
 		cr_expect_not_null(e, "stdout line is not JSON: %s", line);
@@ -348,7 +331,7 @@ static long rss_kib(pid_t pid)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	char *s = slurp(path), *p = strstr(s, "VmRSS:");
+	char *s = pp_test_slurp(path), *p = strstr(s, "VmRSS:");
 	long v = p ? atol(p + 6) : -1;
 	free(s);
 	return v;
@@ -442,8 +425,8 @@ Test(watch, churn_keeps_fds_and_memory_flat, .timeout = 180)
 #else
 	cr_expect_leq(rss1, rss0 + 4096, "RSS grew from %ld to %ld KiB", rss0, rss1);
 #endif
-	cr_assert_eq(stop_and_wait(agent), 0, "%s", slurp(err));
-	char *o = slurp(out), *s = strstr(o, "\"event\":\"summary\"");
+	cr_assert_eq(stop_and_wait(agent), 0, "%s", pp_test_slurp(err));
+	char *o = pp_test_slurp(out), *s = strstr(o, "\"event\":\"summary\"");
 	cr_assert_not_null(s, "no summary: %s", o);
 	cJSON *sum = cJSON_Parse(strrchr(o, '{') ? strrchr(o, '{') : "");
 	cr_assert_not_null(sum);
@@ -628,7 +611,7 @@ Test(watch, metrics_endpoint_serves_the_latest_text)
 		 port, (int)getpid());
 	cr_assert_eq(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "/tmp/pp-watch-m.%d", (int)getpid());
-	o = slurp(cmd);
+	o = pp_test_slurp(cmd);
 	unlink(cmd);
 	cr_expect(strstr(o, "text/plain; version=0.0.4"), "%s", o);
 	cr_expect(strstr(o, "\r\n\r\nb 2\n"), "%s", o);

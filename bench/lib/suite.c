@@ -1,5 +1,6 @@
 /* pp_bench_run: hash rates, then a short recording of each workload (pp_record into a
  * temporary dataset), then each run classified with the default model. */
+#include "core/why.h"
 #include "core/file.h"
 
 #include <cjson/cJSON.h>
@@ -26,21 +27,6 @@
 
 #define RX_BENCH_KEY "powprint bench"
 
-static void say(const struct pp_bench_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void say(const struct pp_bench_opts *o, const char *fmt, ...)
-{
-	if (!o->log)
-		return;
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	o->log(o->log_arg, buf);
-}
-
 static cJSON *bench_hashes(const struct pp_bench_opts *o)
 {
 	cJSON *arr = cJSON_CreateArray();
@@ -62,16 +48,16 @@ static cJSON *bench_hashes(const struct pp_bench_opts *o)
 		cJSON_AddStringToObject(e, "algo", *k);
 		if (err) {
 			cJSON_AddStringToObject(e, "error", strerror(-err));
-			say(o, "hash %-10s failed: %s", *k, strerror(-err));
+			pp_say(o->log, o->log_arg, "hash %-10s failed: %s", *k, strerror(-err));
 		} else {
 			cJSON_AddNumberToObject(e, "hps", r.hps);
 			cJSON_AddBoolToObject(e, "verified", r.verified);
 			cJSON_AddStringToObject(e, "aes", r.info.aes_backend ? r.info.aes_backend : "");
 			cJSON_AddStringToObject(e, "pages", r.info.pages ? r.info.pages : "");
 			cJSON_AddNumberToObject(e, "init_seconds", r.info.init_seconds);
-			say(o, "hash %-10s %8.1f H/s (1 thread, %s AES, %s pages)", *k, r.hps,
-			    r.info.aes_backend ? r.info.aes_backend : "?",
-			    r.info.pages ? r.info.pages : "?");
+			pp_say(o->log, o->log_arg, "hash %-10s %8.1f H/s (1 thread, %s AES, %s pages)",
+			       *k, r.hps, r.info.aes_backend ? r.info.aes_backend : "?",
+			       r.info.pages ? r.info.pages : "?");
 		}
 		cJSON_AddItemToArray(arr, e);
 	}
@@ -185,7 +171,7 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 		return -errno;
 	}
 	char *all = o->workloads || o->quick ? NULL : full_catalog();
-	say(o, "== fingerprints ==");
+	pp_say(o->log, o->log_arg, "== fingerprints ==");
 	struct pp_record_opts ro = {
 		.sz = sizeof(ro), .out_dir = dir,
 		.workloads = o->workloads ? o->workloads : o->quick ? pp_workload_quick_names() : all,
@@ -204,7 +190,7 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 	}
 	/* Only now the hash rates and the model: the recorder forks its workloads, and a process
 	 * whose OpenMP (hashing, xgboost) threads already ran must not fork. */
-	say(o, "== hash rates ==");
+	pp_say(o->log, o->log_arg, "== hash rates ==");
 	cJSON_AddItemToObject(root, "hash", bench_hashes(o));
 	char used[4096] = "", mwhy[1024] = "";
 	int merr = pp_model_load_for_host(o->model, &m, used, sizeof(used), mwhy, sizeof(mwhy));
@@ -212,7 +198,7 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 	cJSON_AddStringToObject(mj, "path", used);
 	if (merr) {
 		cJSON_AddStringToObject(mj, "error", mwhy);
-		say(o, "no verdicts: %s", mwhy);
+		pp_say(o->log, o->log_arg, "no verdicts: %s", mwhy);
 	}
 
 	struct pp_dataset *ds = NULL;

@@ -47,28 +47,12 @@ struct pp_collector {
 static void warn_cb(const struct pp_backend_ctx *ctx, const char *fmt, ...)
 {
 	const struct pp_collector *c = ctx->warn_ctx;
-	if (!c || !c->opts.warn)
+	if (!c)
 		return;
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	pp_vsay(c->opts.warn, c->opts.warn_arg, fmt, ap);
 	va_end(ap);
-	c->opts.warn(c->opts.warn_arg, msg);
-}
-
-static void warn_msg(const struct pp_collector *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void warn_msg(const struct pp_collector *c, const char *fmt, ...)
-{
-	if (!c->opts.warn)
-		return;
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	c->opts.warn(c->opts.warn_arg, msg);
 }
 
 int pp_collector_probe(struct pp_backend_status *st, int max)
@@ -211,7 +195,7 @@ static int open_backends(struct pp_collector *c, char *why, size_t why_len)
 			pp_why(why, why_len, 0, "%s: %s", ops->name, bwhy);
 			return err;
 		}
-		warn_msg(c, "%s not used: %s", ops->name, bwhy);
+		pp_say(c->opts.warn, c->opts.warn_arg, "%s not used: %s", ops->name, bwhy);
 		if (!first_err || (first_err == -ENODEV && err != -ENODEV)) {
 			first_err = err; /* a permission problem says more than a missing PMU */
 			snprintf(first_why, sizeof(first_why), "%s: %s", ops->name, bwhy);

@@ -1,5 +1,6 @@
 /* pp_record: plan the runs, run them one at a time, and after each completed run replace
  * windows.csv and meta.json atomically. */
+#include "core/why.h"
 #include "fingerprint/dataset/record-priv.h"
 #include "core/file.h"
 
@@ -23,20 +24,6 @@ struct rec_state {
 	struct pp_record_progress prog;
 	double per_run_s;
 };
-
-static void logf_(const struct pp_record_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void logf_(const struct pp_record_opts *o, const char *fmt, ...)
-{
-	if (!o->log)
-		return;
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	o->log(o->log_arg, buf);
-}
 
 static int create_dataset(struct rec_sink *s, const struct pp_window *w)
 {
@@ -154,7 +141,7 @@ static const char *available_backends(const struct pp_record_opts *o, char *buf,
 	buf[0] = '\0';
 	for (int i = 0; i < n && i < PP_BACKEND_MAX; i++) {
 		if (!st[i].available) {
-			logf_(o, "%s not used: %s", st[i].name, st[i].why);
+			pp_say(o->log, o->log_arg, "%s not used: %s", st[i].name, st[i].why);
 			continue;
 		}
 		if (buf[0])
@@ -352,10 +339,11 @@ int pp_record(const struct pp_record_opts *o, struct pp_record_summary *sum, cha
 		rec_meta_add_run(meta, &lab, &out);
 		if ((err = save(&st, meta, why, why_len)))
 			goto out;
-		logf_(o, "run %ld %s threads=%d duty=%d%s%s%s: %d windows, %s", lab.run_id,
-		      lab.workload, lab.threads, lab.duty, lab.soft_aes ? " soft-aes" : "",
-		      strcmp(lab.huge_pages, "auto") ? " huge-pages=" : "",
-		      strcmp(lab.huge_pages, "auto") ? lab.huge_pages : "", out.windows, out.status);
+		pp_say(o->log, o->log_arg, "run %ld %s threads=%d duty=%d%s%s%s: %d windows, %s",
+		       lab.run_id, lab.workload, lab.threads, lab.duty,
+		       lab.soft_aes ? " soft-aes" : "",
+		       strcmp(lab.huge_pages, "auto") ? " huge-pages=" : "",
+		       strcmp(lab.huge_pages, "auto") ? lab.huge_pages : "", out.windows, out.status);
 	}
 	int rows_after = st.sink.ds ? pp_dataset_nrows(st.sink.ds) : 0;
 	sum->rows_added = (uint64_t)(rows_after - rows_before);

@@ -326,17 +326,14 @@ int pp_model_train(const struct pp_dataset *ds, const struct pp_train_opts *opts
 		goto nomem;
 	if (!no_fp && (err = pp_fingerprints_build(m, ds, rows, n, colmap)))
 		goto fail;
-	free(rows);
-	free(colmap);
-	free(dropped);
-	free(bcopy);
-	free(X);
-	free(y);
 	*out = m;
-	return 0;
+	m = NULL;  /* the caller's now: the cleanup below frees only the scratch */
+	err = 0;
+	goto done;
 nomem:
 	err = -ENOMEM;
 fail:
+done:
 	cJSON_Delete(pj);
 	free(rows);
 	free(colmap);

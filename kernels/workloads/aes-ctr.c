@@ -126,17 +126,9 @@ static void ctr_corrupt(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_aes_ctr = {
-	.name = "aes-ctr",
-	.cls = PP_WL_BENIGN,
-	.family = "crypto",
-	.quick = true,
+	.name = "aes-ctr", .cls = PP_WL_BENIGN, .family = "crypto", .quick = true,
 	.help = "bulk AES-CTR encryption with OpenSSL EVP (AES-NI/VAES), like disk encryption",
-	.unit = "MB/s",
-	.unit_scale = 1e6,
-	.opts = opts,
-	.setup = ctr_setup,
-	.run = ctr_run,
-	.verify = ctr_verify,
-	.corrupt = ctr_corrupt,
-	.teardown = wl_cipher_teardown,
+	.unit = "MB/s", .unit_scale = 1e6, .opts = opts,
+	.setup = ctr_setup, .run = ctr_run,
+	.verify = ctr_verify, .corrupt = ctr_corrupt, .teardown = wl_cipher_teardown,
 };

@@ -128,17 +128,9 @@ static void gcm_corrupt(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_aes_gcm = {
-	.name = "aes-gcm",
-	.cls = PP_WL_BENIGN,
-	.family = "crypto",
-	.quick = true,
+	.name = "aes-gcm", .cls = PP_WL_BENIGN, .family = "crypto", .quick = true,
 	.help = "AES-GCM sealing of TLS-record-sized messages with OpenSSL EVP (AES-NI, CLMUL)",
-	.unit = "MB/s",
-	.unit_scale = 1e6,
-	.opts = opts,
-	.setup = gcm_setup,
-	.run = gcm_run,
-	.verify = gcm_verify,
-	.corrupt = gcm_corrupt,
-	.teardown = wl_cipher_teardown,
+	.unit = "MB/s", .unit_scale = 1e6, .opts = opts,
+	.setup = gcm_setup, .run = gcm_run,
+	.verify = gcm_verify, .corrupt = gcm_corrupt, .teardown = wl_cipher_teardown,
 };

@@ -127,16 +127,9 @@ static void a2_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_argon2id = {
-	.name = "argon2id",
-	.cls = PP_WL_BENIGN,
-	.family = "kdf",
-	.quick = true,
+	.name = "argon2id", .cls = PP_WL_BENIGN, .family = "kdf", .quick = true,
 	.help = "Argon2id password hashing with libargon2 (memory-hard, like RandomX's cache)",
-	.unit = "H/s",
-	.opts = opts,
-	.setup = a2_setup,
-	.run = a2_run,
-	.verify = a2_verify,
-	.corrupt = a2_corrupt,
-	.teardown = a2_teardown,
+	.unit = "H/s", .opts = opts,
+	.setup = a2_setup, .run = a2_run,
+	.verify = a2_verify, .corrupt = a2_corrupt, .teardown = a2_teardown,
 };

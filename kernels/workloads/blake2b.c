@@ -37,15 +37,9 @@ static int b2_setup(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_blake2b = {
-	.name = "blake2b",
-	.cls = PP_WL_BENIGN,
-	.family = "crypto",
+	.name = "blake2b", .cls = PP_WL_BENIGN, .family = "crypto",
 	.help = "bulk BLAKE2b-512 with libsodium, like backup and content-addressed storage",
-	.unit = "MB/s",
-	.unit_scale = 1e6,
-	.setup = b2_setup,
-	.run = wl_digest_run,
-	.verify = wl_digest_verify,
-	.corrupt = wl_digest_corrupt,
-	.teardown = wl_digest_teardown,
+	.unit = "MB/s", .unit_scale = 1e6,
+	.setup = b2_setup, .run = wl_digest_run,
+	.verify = wl_digest_verify, .corrupt = wl_digest_corrupt, .teardown = wl_digest_teardown,
 };

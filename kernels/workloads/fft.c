@@ -170,16 +170,9 @@ static void ff_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_fft = {
-	.name = "fft",
-	.cls = PP_WL_BENIGN,
-	.family = "fp",
+	.name = "fft", .cls = PP_WL_BENIGN, .family = "fp",
 	.help = "radix-2 complex FFTs of a million points (FP + strided memory)",
-	.unit = "GFLOP/s",
-	.unit_scale = 1e9,
-	.opts = opts,
-	.setup = ff_setup,
-	.run = ff_run,
-	.verify = ff_verify,
-	.corrupt = ff_corrupt,
-	.teardown = ff_teardown,
+	.unit = "GFLOP/s", .unit_scale = 1e9, .opts = opts,
+	.setup = ff_setup, .run = ff_run,
+	.verify = ff_verify, .corrupt = ff_corrupt, .teardown = ff_teardown,
 };

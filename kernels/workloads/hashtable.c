@@ -156,15 +156,9 @@ static void ht_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_hashtable = {
-	.name = "hashtable",
-	.cls = PP_WL_BENIGN,
-	.family = "memory",
+	.name = "hashtable", .cls = PP_WL_BENIGN, .family = "memory",
 	.help = "get/put on an open-addressing hash table (a key-value store shard)",
-	.unit = "ops/s",
-	.opts = opts,
-	.setup = ht_setup,
-	.run = ht_run,
-	.verify = ht_verify,
-	.corrupt = ht_corrupt,
-	.teardown = ht_teardown,
+	.unit = "ops/s", .opts = opts,
+	.setup = ht_setup, .run = ht_run,
+	.verify = ht_verify, .corrupt = ht_corrupt, .teardown = ht_teardown,
 };

@@ -83,16 +83,9 @@ static void id_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_idle = {
-	.name = "idle",
-	.cls = PP_WL_BENIGN,
-	.family = "idle",
-	.quick = true,
+	.name = "idle", .cls = PP_WL_BENIGN, .family = "idle", .quick = true,
 	.help = "sleeping threads with periodic wake-ups (an idle daemon)",
-	.unit = "wakeups/s",
-	.opts = opts,
-	.setup = id_setup,
-	.run = id_run,
-	.verify = id_verify,
-	.corrupt = id_corrupt,
-	.teardown = id_teardown,
+	.unit = "wakeups/s", .opts = opts,
+	.setup = id_setup, .run = id_run,
+	.verify = id_verify, .corrupt = id_corrupt, .teardown = id_teardown,
 };

@@ -155,17 +155,9 @@ static void js_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_json = {
-	.name = "json",
-	.cls = PP_WL_BENIGN,
-	.family = "parsing",
-	.quick = true,
+	.name = "json", .cls = PP_WL_BENIGN, .family = "parsing", .quick = true,
 	.help = "parse and walk a JSON document with cJSON (API request bodies)",
-	.unit = "MB/s",
-	.unit_scale = 1e6,
-	.opts = opts,
-	.setup = js_setup,
-	.run = js_run,
-	.verify = js_verify,
-	.corrupt = js_corrupt,
-	.teardown = js_teardown,
+	.unit = "MB/s", .unit_scale = 1e6, .opts = opts,
+	.setup = js_setup, .run = js_run,
+	.verify = js_verify, .corrupt = js_corrupt, .teardown = js_teardown,
 };

@@ -141,18 +141,9 @@ static void mm_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_matmul = {
-	.name = "matmul",
-	.cls = PP_WL_BENIGN,
-	.family = "fp",
-	.quick = true,
+	.name = "matmul", .cls = PP_WL_BENIGN, .family = "fp", .quick = true,
 	.help = "dense FP64 matrix multiply, cache-blocked, OpenMP threads",
-	.unit = "GFLOP/s",
-	.unit_scale = 1e9,
-	.opts = opts,
-	.own_threads = true,
-	.setup = mm_setup,
-	.run = mm_run,
-	.verify = mm_verify,
-	.corrupt = mm_corrupt,
-	.teardown = mm_teardown,
+	.unit = "GFLOP/s", .unit_scale = 1e9, .opts = opts, .own_threads = true,
+	.setup = mm_setup, .run = mm_run,
+	.verify = mm_verify, .corrupt = mm_corrupt, .teardown = mm_teardown,
 };

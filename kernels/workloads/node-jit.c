@@ -213,20 +213,10 @@ static void nj_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_node_jit = {
-	.name = "node-jit",
-	.cls = PP_WL_BENIGN,
-	.family = "jit",
-	.quick = true,
+	.name = "node-jit", .cls = PP_WL_BENIGN, .family = "jit", .quick = true,
 	.help = "CPU-heavy JavaScript in a Node.js child (V8 JIT code in anonymous memory)",
-	.unit = "rounds/s",
-	.max_threads = 1,
-	.own_threads = true,
-	.supported = nj_supported,
-	.setup = nj_setup,
-	.run = nj_run,
-	.pause = nj_pause,
+	.unit = "rounds/s", .max_threads = 1, .own_threads = true,
+	.supported = nj_supported, .setup = nj_setup, .run = nj_run, .pause = nj_pause,
 	.resume = nj_resume,
-	.verify = nj_verify,
-	.corrupt = nj_corrupt,
-	.teardown = nj_teardown,
+	.verify = nj_verify, .corrupt = nj_corrupt, .teardown = nj_teardown,
 };

@@ -162,16 +162,9 @@ static void pc_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_pointer_chase = {
-	.name = "pointer-chase",
-	.cls = PP_WL_BENIGN,
-	.family = "memory",
-	.quick = true,
+	.name = "pointer-chase", .cls = PP_WL_BENIGN, .family = "memory", .quick = true,
 	.help = "dependent random loads over a 1 GiB cycle (DRAM latency, like a database)",
-	.unit = "loads/s",
-	.opts = opts,
-	.setup = pc_setup,
-	.run = pc_run,
-	.verify = pc_verify,
-	.corrupt = pc_corrupt,
-	.teardown = pc_teardown,
+	.unit = "loads/s", .opts = opts,
+	.setup = pc_setup, .run = pc_run,
+	.verify = pc_verify, .corrupt = pc_corrupt, .teardown = pc_teardown,
 };

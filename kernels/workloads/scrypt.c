@@ -115,15 +115,9 @@ static void sc_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_scrypt = {
-	.name = "scrypt",
-	.cls = PP_WL_BENIGN,
-	.family = "kdf",
+	.name = "scrypt", .cls = PP_WL_BENIGN, .family = "kdf",
 	.help = "scrypt key derivation with libsodium (memory-hard KDF)",
-	.unit = "H/s",
-	.opts = opts,
-	.setup = sc_setup,
-	.run = sc_run,
-	.verify = sc_verify,
-	.corrupt = sc_corrupt,
-	.teardown = sc_teardown,
+	.unit = "H/s", .opts = opts,
+	.setup = sc_setup, .run = sc_run,
+	.verify = sc_verify, .corrupt = sc_corrupt, .teardown = sc_teardown,
 };

@@ -28,16 +28,9 @@ static int sha_setup(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_sha256 = {
-	.name = "sha256",
-	.cls = PP_WL_BENIGN,
-	.family = "crypto",
-	.quick = true,
+	.name = "sha256", .cls = PP_WL_BENIGN, .family = "crypto", .quick = true,
 	.help = "bulk SHA-256 with OpenSSL EVP (SHA-NI when present), like integrity checking",
-	.unit = "MB/s",
-	.unit_scale = 1e6,
-	.setup = sha_setup,
-	.run = wl_digest_run,
-	.verify = wl_digest_verify,
-	.corrupt = wl_digest_corrupt,
-	.teardown = wl_digest_teardown,
+	.unit = "MB/s", .unit_scale = 1e6,
+	.setup = sha_setup, .run = wl_digest_run,
+	.verify = wl_digest_verify, .corrupt = wl_digest_corrupt, .teardown = wl_digest_teardown,
 };

@@ -110,16 +110,9 @@ static void so_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_sort = {
-	.name = "sort",
-	.cls = PP_WL_BENIGN,
-	.family = "compute",
-	.quick = true,
+	.name = "sort", .cls = PP_WL_BENIGN, .family = "compute", .quick = true,
 	.help = "shuffle and qsort large arrays of 64-bit keys (like ORDER BY)",
-	.unit = "keys/s",
-	.opts = opts,
-	.setup = so_setup,
-	.run = so_run,
-	.verify = so_verify,
-	.corrupt = so_corrupt,
-	.teardown = so_teardown,
+	.unit = "keys/s", .opts = opts,
+	.setup = so_setup, .run = so_run,
+	.verify = so_verify, .corrupt = so_corrupt, .teardown = so_teardown,
 };

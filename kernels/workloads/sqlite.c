@@ -228,16 +228,9 @@ static void sq_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_sqlite = {
-	.name = "sqlite",
-	.cls = PP_WL_BENIGN,
-	.family = "database",
-	.quick = true,
+	.name = "sqlite", .cls = PP_WL_BENIGN, .family = "database", .quick = true,
 	.help = "SQLite in memory: batched inserts, indexed lookups, a join (web app traffic)",
-	.unit = "stmts/s",
-	.opts = opts,
-	.setup = sq_setup,
-	.run = sq_run,
-	.verify = sq_verify,
-	.corrupt = sq_corrupt,
-	.teardown = sq_teardown,
+	.unit = "stmts/s", .opts = opts,
+	.setup = sq_setup, .run = sq_run,
+	.verify = sq_verify, .corrupt = sq_corrupt, .teardown = sq_teardown,
 };

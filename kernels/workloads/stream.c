@@ -129,16 +129,9 @@ static void st_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_stream = {
-	.name = "stream",
-	.cls = PP_WL_BENIGN,
-	.family = "memory",
+	.name = "stream", .cls = PP_WL_BENIGN, .family = "memory",
 	.help = "STREAM copy and triad over large arrays (memory bandwidth)",
-	.unit = "MB/s",
-	.unit_scale = 1e6,
-	.opts = opts,
-	.setup = st_setup,
-	.run = st_run,
-	.verify = st_verify,
-	.corrupt = st_corrupt,
-	.teardown = st_teardown,
+	.unit = "MB/s", .unit_scale = 1e6, .opts = opts,
+	.setup = st_setup, .run = st_run,
+	.verify = st_verify, .corrupt = st_corrupt, .teardown = st_teardown,
 };

@@ -174,16 +174,9 @@ static void sy_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_syscall = {
-	.name = "syscall",
-	.cls = PP_WL_BENIGN,
-	.family = "server",
-	.quick = true,
+	.name = "syscall", .cls = PP_WL_BENIGN, .family = "server", .quick = true,
 	.help = "request/response loop over a socket pair: poll, small reads/writes, logging",
-	.unit = "req/s",
-	.opts = opts,
-	.setup = sy_setup,
-	.run = sy_run,
-	.verify = sy_verify,
-	.corrupt = sy_corrupt,
-	.teardown = sy_teardown,
+	.unit = "req/s", .opts = opts,
+	.setup = sy_setup, .run = sy_run,
+	.verify = sy_verify, .corrupt = sy_corrupt, .teardown = sy_teardown,
 };

@@ -193,16 +193,9 @@ static void vs_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_video_sad = {
-	.name = "video-sad",
-	.cls = PP_WL_BENIGN,
-	.family = "media",
-	.quick = true,
+	.name = "video-sad", .cls = PP_WL_BENIGN, .family = "media", .quick = true,
 	.help = "video-encoder motion search: 16x16 SAD with SSE2/AVX2 integer SIMD",
-	.unit = "blocks/s",
-	.opts = opts,
-	.setup = vs_setup,
-	.run = vs_run,
-	.verify = vs_verify,
-	.corrupt = vs_corrupt,
-	.teardown = vs_teardown,
+	.unit = "blocks/s", .opts = opts,
+	.setup = vs_setup, .run = vs_run,
+	.verify = vs_verify, .corrupt = vs_corrupt, .teardown = vs_teardown,
 };

@@ -158,17 +158,9 @@ static void zs_teardown(struct wl_ctx *ctx)
 }
 
 const struct pp_workload wl_zstd = {
-	.name = "zstd",
-	.cls = PP_WL_BENIGN,
-	.family = "compression",
-	.quick = true,
+	.name = "zstd", .cls = PP_WL_BENIGN, .family = "compression", .quick = true,
 	.help = "zstd compression and decompression of log-like text (libzstd)",
-	.unit = "MB/s",
-	.unit_scale = 1e6,
-	.opts = opts,
-	.setup = zs_setup,
-	.run = zs_run,
-	.verify = zs_verify,
-	.corrupt = zs_corrupt,
-	.teardown = zs_teardown,
+	.unit = "MB/s", .unit_scale = 1e6, .opts = opts,
+	.setup = zs_setup, .run = zs_run,
+	.verify = zs_verify, .corrupt = zs_corrupt, .teardown = zs_teardown,
 };

@@ -58,7 +58,7 @@ size_t pp_test_unhex(const char *hex, uint8_t *out, size_t cap)
 	return (size_t)n;
 }
 
-static char *slurp(const char *path)
+char *pp_test_slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -83,7 +83,7 @@ int pp_cli_run(const char *args, char **out, char **err)
 	char cmd[8192];
 	snprintf(cmd, sizeof(cmd), "'%s' %s >%s 2>%s </dev/null", PP_CLI_PATH, args, o, e);
 	int st = system(cmd);
-	char *so = slurp(o), *se = slurp(e);
+	char *so = pp_test_slurp(o), *se = pp_test_slurp(e);
 	unlink(o);
 	unlink(e);
 	close(fo);

@@ -27,6 +27,9 @@ size_t pp_test_unhex(const char *hex, uint8_t *out, size_t cap);
  * malloc'd strings. Returns the exit status (or -1 when it did not exit normally). */
 int pp_cli_run(const char *args, char **out, char **err);
 
+/* The whole file at path as a malloc'd string ("" when it cannot be read). */
+char *pp_test_slurp(const char *path);
+
 /* splitmix64: a tiny, well-mixed generator for reproducible random test inputs. */
 uint64_t pp_test_rand(uint64_t *state);
 
