@@ -7,32 +7,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct pp_workload wl_aes_ctr, wl_aes_gcm, wl_sha256, wl_blake2b, wl_argon2id,
-	wl_scrypt, wl_stream, wl_pointer_chase, wl_hashtable, wl_matmul, wl_fft, wl_sort, wl_zstd, wl_sqlite,
-	wl_json, wl_syscall, wl_video_sad, wl_node_jit, wl_idle;
+/* The benign workloads, in catalog order: one line each. A workload's descriptor is
+ * `const struct pp_workload wl_<name>` in kernels/workloads/<name>.c (docs/architecture.md). */
+#define WL_BENIGN(X) \
+	X(aes_ctr) \
+	X(aes_gcm) \
+	X(sha256) \
+	X(blake2b) \
+	X(argon2id) \
+	X(scrypt) \
+	X(stream) \
+	X(pointer_chase) \
+	X(hashtable) \
+	X(matmul) \
+	X(fft) \
+	X(sort) \
+	X(zstd) \
+	X(sqlite) \
+	X(json) \
+	X(syscall) \
+	X(video_sad) \
+	X(node_jit) \
+	X(idle)
 
-const struct pp_workload *const wl_benign[] = {
-	&wl_aes_ctr,
-	&wl_aes_gcm,
-	&wl_sha256,
-	&wl_blake2b,
-	&wl_argon2id,
-	&wl_scrypt,
-	&wl_stream,
-	&wl_pointer_chase,
-	&wl_hashtable,
-	&wl_matmul,
-	&wl_fft,
-	&wl_sort,
-	&wl_zstd,
-	&wl_sqlite,
-	&wl_json,
-	&wl_syscall,
-	&wl_video_sad,
-	&wl_node_jit,
-	&wl_idle,
-	NULL,
-};
+#define WL_DECLARE(n) extern const struct pp_workload wl_##n;
+WL_BENIGN(WL_DECLARE)
+
+#define WL_ENTRY(n) &wl_##n,
+const struct pp_workload *const wl_benign[] = { WL_BENIGN(WL_ENTRY) NULL };
 
 static int nbenign(void)
 {
