@@ -60,10 +60,8 @@ struct pp_backend_entry {
 /* The backend table (backends.c), in probe order, ending with a row whose ops is NULL. */
 extern const struct pp_backend_entry pp_backend_table[];
 
+/* Named apart: --events makes it required. */
 extern const struct pp_backend_ops pp_backend_perf_hw;
-extern const struct pp_backend_ops pp_backend_perf_sw;
-extern const struct pp_backend_ops pp_backend_ip_sample;
-extern const struct pp_backend_ops pp_backend_procfs;
 
 /* Appends a count (name truncated to fit); silently drops it when the window is full. */
 void pp_window_add(struct pp_window *w, const char *backend, const char *name, double value,

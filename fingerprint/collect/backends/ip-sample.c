@@ -296,6 +296,17 @@ static void ips_close(void *priv)
 	p->cache = NULL;
 }
 
+/* The raw counts this backend puts in a window (the backend table, backends.c). */
+const char *const pp_backend_ip_sample_counts[] = {
+	"ip.samples", "ip.lost",
+	"ip.cls.rounding", "ip.cls.aes", "ip.cls.clmul", "ip.cls.sha", "ip.cls.div", "ip.cls.sqrt",
+	"ip.cls.mul", "ip.cls.branch", "ip.cls.store", "ip.cls.load", "ip.cls.fp-simd",
+	"ip.cls.int-simd", "ip.cls.other", "ip.cls.undecodable", "ip.cls.unreadable",
+	"ip.loc.file", "ip.loc.jit", "ip.loc.vdso", "ip.loc.other", "ip.loc.unmapped",
+	"ip.top16", "ip.entropy_bits", "ip.distinct",
+	NULL,
+};
+
 const struct pp_backend_ops pp_backend_ip_sample = {
 	.name = "ip-sample",
 	.summary = "sampled user IPs decoded into instruction classes, JIT/file/vdso shares",

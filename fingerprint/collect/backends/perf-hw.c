@@ -186,6 +186,14 @@ static void hw_close(void *priv)
 	pp_evset_close(&((struct hw_priv *)priv)->set);
 }
 
+/* The generic events of perf-hw's default set (pp_collector_default_events); it counts
+ * whatever else --events names too, under that name. */
+const char *const pp_backend_perf_hw_counts[] = {
+	"cycles", "instructions", "L1-dcache-load-misses", "LLC-load-misses", "dTLB-load-misses",
+	"branch-misses", "cache-references", "stalled-cycles-frontend", "stalled-cycles-backend",
+	NULL,
+};
+
 const struct pp_backend_ops pp_backend_perf_hw = {
 	.name = "perf-hw",
 	.summary = "hardware counters via libpfm4: cycles, instructions, cache/TLB/branch misses",

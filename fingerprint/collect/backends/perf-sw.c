@@ -94,6 +94,12 @@ static void sw_close(void *priv)
 	pp_evset_close(&((struct sw_priv *)priv)->set);
 }
 
+/* The raw counts this backend puts in a window (the backend table, backends.c). */
+const char *const pp_backend_perf_sw_counts[] = {
+	"task-clock", "context-switches", "cpu-migrations", "page-faults-min", "page-faults-maj",
+	NULL,
+};
+
 const struct pp_backend_ops pp_backend_perf_sw = {
 	.name = "perf-sw",
 	.summary = "software events: task-clock, context switches, migrations, page faults",

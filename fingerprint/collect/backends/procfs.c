@@ -514,6 +514,15 @@ static void procfs_close(void *priv)
 	close_fd(&p->io_fd);
 }
 
+/* The raw counts this backend puts in a window (the backend table, backends.c). */
+const char *const pp_backend_procfs_counts[] = {
+	"proc.threads", "proc.utime_s", "proc.stime_s", "proc.minflt", "proc.majflt",
+	"proc.rss_kib", "proc.rchar", "proc.wchar", "proc.syscr", "proc.syscw",
+	"proc.run_ns", "proc.wait_ns", "proc.timeslices", "proc.vol_ctx", "proc.invol_ctx",
+	"proc.anon_huge_kib", "proc.hugetlb_kib", "proc.locked_kib",
+	NULL,
+};
+
 const struct pp_backend_ops pp_backend_procfs = {
 	.name = "procfs",
 	.summary = "/proc: CPU split, faults, threads, RSS, huge pages, run delay, I/O",
