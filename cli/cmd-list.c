@@ -67,6 +67,7 @@ static cJSON *workload_json(const struct pp_workload *w)
 	cJSON_AddStringToObject(j, "help", pp_workload_help(w));
 	cJSON_AddStringToObject(j, "unit", pp_workload_unit(w));
 	cJSON_AddNumberToObject(j, "max_threads", pp_workload_max_threads(w));
+	cJSON_AddBoolToObject(j, "quick", pp_workload_quick(w));
 	cJSON_AddBoolToObject(j, "supported", sup == 0);
 	if (sup)
 		cJSON_AddStringToObject(j, "why", why);

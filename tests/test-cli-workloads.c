@@ -33,6 +33,8 @@ Test(cli_workloads, list_json_is_complete)
 		cr_assert_not_null(cJSON_GetStringValue(cJSON_GetObjectItem(w, "help")));
 		cr_assert_not_null(cJSON_GetStringValue(cJSON_GetObjectItem(w, "unit")));
 		cr_assert(cJSON_IsBool(cJSON_GetObjectItem(w, "supported")));
+		cr_assert_eq(cJSON_IsTrue(cJSON_GetObjectItem(w, "quick")),
+			     pp_workload_quick(pp_workload_at(i)), "%s: quick", name);
 		const cJSON *opts = cJSON_GetObjectItem(w, "options");
 		cr_assert(cJSON_IsArray(opts));
 		int nopt = 0;
