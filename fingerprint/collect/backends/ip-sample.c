@@ -310,12 +310,8 @@ const char *const pp_backend_ip_sample_counts[] = {
 const struct pp_backend_ops pp_backend_ip_sample = {
 	.name = "ip-sample",
 	.summary = "sampled user IPs decoded into instruction classes, JIT/file/vdso shares",
-	.probe = ips_probe,
-	.open = ips_open,
-	.enable = ips_enable,
-	.read = ips_read,
-	.close = ips_close,
 	.priv_size = sizeof(struct ips_priv),
-	.pollfds = ips_pollfds,
-	.service = ips_service,
+	.probe = ips_probe, .open = ips_open, .enable = ips_enable, .read = ips_read,
+	.close = ips_close,
+	.pollfds = ips_pollfds, .service = ips_service,
 };

@@ -197,10 +197,6 @@ const char *const pp_backend_perf_hw_counts[] = {
 const struct pp_backend_ops pp_backend_perf_hw = {
 	.name = "perf-hw",
 	.summary = "hardware counters via libpfm4: cycles, instructions, cache/TLB/branch misses",
-	.probe = hw_probe,
-	.open = hw_open,
-	.enable = hw_enable,
-	.read = hw_read,
-	.close = hw_close,
 	.priv_size = sizeof(struct hw_priv),
+	.probe = hw_probe, .open = hw_open, .enable = hw_enable, .read = hw_read, .close = hw_close,
 };

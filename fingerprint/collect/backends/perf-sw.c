@@ -103,10 +103,6 @@ const char *const pp_backend_perf_sw_counts[] = {
 const struct pp_backend_ops pp_backend_perf_sw = {
 	.name = "perf-sw",
 	.summary = "software events: task-clock, context switches, migrations, page faults",
-	.probe = sw_probe,
-	.open = sw_open,
-	.enable = sw_enable,
-	.read = sw_read,
-	.close = sw_close,
 	.priv_size = sizeof(struct sw_priv),
+	.probe = sw_probe, .open = sw_open, .enable = sw_enable, .read = sw_read, .close = sw_close,
 };

@@ -526,10 +526,7 @@ const char *const pp_backend_procfs_counts[] = {
 const struct pp_backend_ops pp_backend_procfs = {
 	.name = "procfs",
 	.summary = "/proc: CPU split, faults, threads, RSS, huge pages, run delay, I/O",
-	.probe = procfs_probe,
-	.open = procfs_open,
-	.enable = procfs_enable,
-	.read = procfs_read,
-	.close = procfs_close,
 	.priv_size = sizeof(struct procfs_priv),
+	.probe = procfs_probe, .open = procfs_open, .enable = procfs_enable, .read = procfs_read,
+	.close = procfs_close,
 };
