@@ -107,19 +107,13 @@ static void classify_run(const struct pp_model *m, const struct pp_dataset *ds, 
 		for (int j = 0; j < nf; j++)
 			X[(size_t)i * nf + j] = map[j] >= 0 ? pp_dataset_features(ds, a + i)[map[j]]
 							   : NAN;
-	struct pp_verdict v;
-	if (pp_model_predict_many(m, X, n, nf, p) || pp_model_explain(m, X, n, nf, &v))
-		goto out;
 	/* Process-level verdict: k of the last n windows (3 of 5, or a majority of fewer). */
 	int sn = n < 5 ? n : 5, sk = n < 5 ? n / 2 + 1 : 3;
-	struct pp_kofn *s;
-	bool flagged = false;
-	if (pp_kofn_new(sk, sn, &s) == 0) {
-		for (int i = 0; i < n; i++)
-			flagged |= pp_kofn_push(s, p[i] >= pp_model_threshold(m));
-		pp_kofn_free(s);
-	}
-	cJSON_AddStringToObject(e, "verdict", flagged ? "miner" : "benign");
+	struct pp_run_verdict rv;
+	if (pp_model_classify_run(m, X, n, nf, sk, sn, p, &rv))
+		goto out;
+	const struct pp_verdict v = rv.v;
+	cJSON_AddStringToObject(e, "verdict", rv.miner ? "miner" : "benign");
 	cJSON_AddNumberToObject(e, "p_miner", v.p_miner);
 	if (v.nearest >= 0) {
 		cJSON_AddStringToObject(e, "nearest", v.nearest_workload);
