@@ -93,13 +93,34 @@ int cli_fail(const struct cli_cmd *cmd, int err, const char *why)
 
 /* The converters: each takes the whole argument and says whether it is valid. */
 
+/* Whether v is in [min, max]: as doubles, then exactly against a bound within long long's
+ * range, since a double rounds a number past 2^53 onto a bound next to it. */
+static bool ll_within(long long v, double min, double max)
+{
+	if ((double)v < min || (double)v > max)
+		return false;
+	if (min > -0x1p63 && min < 0x1p63 && v < (long long)min)
+		return false;
+	return !(max > -0x1p63 && max < 0x1p63 && v > (long long)max);
+}
+
+/* The same for uint64_t. */
+static bool u64_within(uint64_t v, double min, double max)
+{
+	if ((double)v < min || (double)v > max)
+		return false;
+	if (min > 0 && min < 0x1p64 && v < (uint64_t)min)
+		return false;
+	return !(max >= 0 && max < 0x1p64 && v > (uint64_t)max);
+}
+
 /* A whole number (strtoll syntax: 0x.. is hex) in [min, max]. */
 static bool parse_ll(const char *s, double min, double max, long long *out)
 {
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 0);
-	if (errno || end == s || *end || (double)v < min || (double)v > max)
+	if (errno || end == s || *end || !ll_within(v, min, max))
 		return false;
 	*out = v;
 	return true;
@@ -117,7 +138,7 @@ static bool parse_u64(const char *s, double min, double max, uint64_t *out)
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || ((min || max) && ((double)v < min || (double)v > max)))
+	if (errno || end == s || *end || ((min || max) && !u64_within(v, min, max)))
 		return false;
 	*out = v;
 	return true;
@@ -150,15 +171,20 @@ static bool parse_pair(const char *s, double min, double max, double out[2])
 	return true;
 }
 
-/* "K/N" with 1 <= K <= N <= max. */
+/* "K/N" with 1 <= K <= N <= max. strtoll, not sscanf's %d: a number past int's range
+ * would wrap into the valid one. */
 static bool parse_kofn(const char *s, double max, int out[2])
 {
-	int k, n;
-	char extra;
-	if (sscanf(s, "%d/%d%c", &k, &n, &extra) != 2 || k < 1 || k > n || n > max)
+	char *slash, *end;
+	errno = 0;
+	long long k = strtoll(s, &slash, 10);
+	if (slash == s || *slash != '/')
 		return false;
-	out[0] = k;
-	out[1] = n;
+	long long n = strtoll(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || k < 1 || k > n || n > max)
+		return false;
+	out[0] = (int)k;
+	out[1] = (int)n;
 	return true;
 }
 
@@ -315,6 +341,17 @@ bool cli_parse_long(const struct cli_cmd *cmd, const char *opt, const char *s, l
 	return false;
 }
 
+/* The option of cmd's first n that getopt_long returns c for, or NULL. */
+static const struct cli_opt *opt_of(const struct cli_cmd *cmd, int n, int c)
+{
+	if (c >= LONG_ONLY && c < LONG_ONLY + n)
+		return &cmd->opts[c - LONG_ONLY];
+	for (int i = 0; i < n; i++)
+		if (has_short(&cmd->opts[i]) && cmd->opts[i].val == c)
+			return &cmd->opts[i];
+	return NULL;
+}
+
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct option lo[CLI_MAX_OPTS + 2];
@@ -347,9 +384,15 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv)
 		}
 		if (c == '?' || c == ':') {
 			const char *bad = argv[optind - 1];
+			/* optopt is the option's value when a long option got an argument it takes
+			 * none of (--flag=x), else the letter of an unknown short option, or 0. */
+			const struct cli_opt *took = optopt ? opt_of(cmd, n, optopt) : NULL;
 			if (c == ':')
 				fprintf(stderr, "powprint %s: option '%s' needs an argument\n",
 					cmd->name, bad);
+			else if (took || optopt == 'h')
+				fprintf(stderr, "powprint %s: option '--%s' takes no argument\n",
+					cmd->name, took ? took->name : "help");
 			else if (optopt)
 				fprintf(stderr, "powprint %s: unknown option '-%c'\n", cmd->name,
 					optopt);
@@ -358,12 +401,7 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv)
 			list_valid(cmd);
 			return CLI_EXIT_USAGE;
 		}
-		const struct cli_opt *o = NULL;
-		if (c >= LONG_ONLY && c < LONG_ONLY + n)
-			o = &cmd->opts[c - LONG_ONLY];
-		for (int i = 0; !o && i < n; i++)
-			if (has_short(&cmd->opts[i]) && cmd->opts[i].val == c)
-				o = &cmd->opts[i];
+		const struct cli_opt *o = opt_of(cmd, n, c);
 		if (!o)
 			return CLI_EXIT_USAGE;
 		int rc = convert(cmd, o, optarg);

@@ -63,8 +63,32 @@ static const struct cli_cmd cmd = {
 	.name = "t", .summary = "a test command", .usage = "[OPTIONS] [OPERAND]", .opts = opts,
 };
 
+static struct {
+	long big;
+	uint64_t u64;
+	bool quiet;
+} w;
+
+/* Bounds past 2^53, where a double no longer tells neighbouring whole numbers apart, and a
+ * long-only flag. */
+static const struct cli_opt wide_opts[] = {
+	CLI_LONG("big", 0, "N", &w.big, -(1L << 62), 1L << 62, "a long near its limits"),
+	CLI_U64("u64", 0, "N", &w.u64, 1, 1ull << 60, "a wide uint64"),
+	CLI_FLAG("quiet", 0, &w.quiet, "a long-only flag"),
+	{ 0 },
+};
+
+static const struct cli_cmd wide = { .name = "w", .summary = "wide ranges", .opts = wide_opts };
+
+static int parse_cmd(const struct cli_cmd *c, const char *line, char *err, size_t len);
+
 /* Parses "t LINE" (words split at spaces); err receives what went to stderr. */
 static int parse(const char *line, char *err, size_t len)
+{
+	return parse_cmd(&cmd, line, err, len);
+}
+
+static int parse_cmd(const struct cli_cmd *c, const char *line, char *err, size_t len)
 {
 	static char buf[512];
 	static char *argv[64];
@@ -81,7 +105,7 @@ static int parse(const char *line, char *err, size_t len)
 	int saved = dup(2);
 	dup2(fileno(tmp), 2);
 	optind = 0;  /* glibc: start a new scan */
-	int rc = cli_parse(&cmd, argc, argv);
+	int rc = cli_parse(c, argc, argv);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -235,4 +259,61 @@ Test(cli_opts, parse_long_for_callbacks)
 	cr_assert_not(ok);
 	cr_assert_eq(x, 12, "a rejected value leaves the destination alone");
 	cr_assert(strstr(err, "--n expects a whole number from 1 to 12, not '13'"), "%s", err);
+}
+
+/* sscanf's %d wrapped 4294967297 to 1, so "--smooth 4294967297/5" was taken as 1/5. */
+Test(cli_opts, smooth_past_int_is_refused)
+{
+	char err[1024];
+	static const char *const lines[] = { "--smooth 4294967297/5", "--smooth 3/4294967301",
+					     "--smooth -4294967295/5", "--smooth 99999999999999999999/5" };
+	for (size_t k = 0; k < sizeof(lines) / sizeof(lines[0]); k++) {
+		cr_assert_eq(parse(lines[k], err, sizeof(err)), CLI_EXIT_USAGE, "%s", lines[k]);
+		cr_assert(strstr(err, "--smooth expects K/N"), "%s: %s", lines[k], err);
+		cr_assert_eq(v.kofn[0], 3, "%s", lines[k]);
+		cr_assert_eq(v.kofn[1], 5, "%s", lines[k]);
+	}
+	cr_assert_eq(parse("--smooth 1000/1000", err, sizeof(err)), -1, "%s", err);
+	cr_assert_eq(v.kofn[0], 1000);
+}
+
+/* Compared as doubles, 2^62 + 1 rounded to the bound 2^62 and was let through. */
+Test(cli_opts, bounds_past_2_53_are_exact)
+{
+	char err[1024];
+	cr_assert_eq(parse_cmd(&wide, "--big 4611686018427387905", err, sizeof(err)),
+		     CLI_EXIT_USAGE);
+	cr_assert(strstr(err, "--big expects a whole number from"), "%s", err);
+	cr_assert_eq(parse_cmd(&wide, "--big -4611686018427387905", err, sizeof(err)),
+		     CLI_EXIT_USAGE);
+	cr_assert_eq(w.big, 0, "a rejected value leaves the destination alone");
+	cr_assert_eq(parse_cmd(&wide, "--big 4611686018427387904", err, sizeof(err)), -1, "%s",
+		     err);
+	cr_assert_eq(w.big, 1L << 62);
+	cr_assert_eq(parse_cmd(&wide, "--big -4611686018427387904", err, sizeof(err)), -1, "%s",
+		     err);
+	cr_assert_eq(w.big, -(1L << 62));
+	cr_assert_eq(parse_cmd(&wide, "--u64 1152921504606846977", err, sizeof(err)),
+		     CLI_EXIT_USAGE);
+	cr_assert_eq(w.u64, 0);
+	cr_assert_eq(parse_cmd(&wide, "--u64 0x1000000000000000", err, sizeof(err)), -1, "%s",
+		     err);
+	cr_assert_eq(w.u64, 1ull << 60);
+}
+
+/* A flag given an argument was reported as the unknown short option of its value: '-f' for
+ * --flag=x, and a control character for a long-only flag. */
+Test(cli_opts, flag_given_an_argument)
+{
+	char err[1024];
+	cr_assert_eq(parse("--flag=x", err, sizeof(err)), CLI_EXIT_USAGE);
+	cr_assert(strstr(err, "powprint t: option '--flag' takes no argument\n"), "%s", err);
+	cr_assert_eq(parse_cmd(&wide, "--quiet=1", err, sizeof(err)), CLI_EXIT_USAGE);
+	cr_assert(strstr(err, "powprint w: option '--quiet' takes no argument\n"), "%s", err);
+	cr_assert_eq(parse("--help=1", err, sizeof(err)), CLI_EXIT_USAGE);
+	cr_assert(strstr(err, "option '--help' takes no argument"), "%s", err);
+	cr_assert_eq(parse("-fz", err, sizeof(err)), CLI_EXIT_USAGE);
+	cr_assert(strstr(err, "unknown option '-z'"), "%s", err);
+	cr_assert_eq(parse("--flag -zf", err, sizeof(err)), CLI_EXIT_USAGE);
+	cr_assert(strstr(err, "unknown option '-z'"), "%s", err);
 }
