@@ -1,12 +1,15 @@
-/* The procfs backend: smaps_rollup levels carried forward between its (rare) reads. Its
- * agreement with perf-sw and /proc is checked in test-backend-perf-sw.c. */
+/* The procfs backend: smaps_rollup levels carried forward between its (rare) reads, and its
+ * parsers on the text a hostile process can shape. Its agreement with perf-sw and /proc is
+ * checked in test-backend-perf-sw.c. */
 #define _GNU_SOURCE
+#include "fingerprint/collect/backends/procfs-parse.h"
 #include "support/fixtures.h"
 
 #include <powprint/collect.h>
 #include <powprint/opts.h>
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
@@ -118,3 +121,46 @@ Test(procfs, smaps_levels_are_carried_forward_between_reads)
 	}
 }
 
+
+/* A process names itself (prctl, or the name of its executable): the fields after its name
+ * are found all the same. */
+Test(procfs, stat_of_a_process_with_a_hostile_name)
+{
+	struct pp_procfs_stat st;
+	cr_assert_eq(pp_procfs_stat_parse("7 (a) Z 1 2 (b) R 9 9) S 1 7 7 0 -1 4194304 11 0 12 0 "
+					  "13 14 0 0 20 0 3 0 99 999 15 18446744073709551615\n",
+					  &st), 0);
+	cr_expect_eq(st.minflt, 11);
+	cr_expect_eq(st.majflt, 12);
+	cr_expect_eq(st.utime, 13);
+	cr_expect_eq(st.stime, 14);
+	cr_expect_eq(st.threads, 3);
+	cr_expect_eq(st.rss_pages, 15);
+	cr_expect_not(st.zombie, "the Z was in the name");
+	cr_expect_eq(pp_procfs_stat_parse("7 (x) S 1 2 3\n", &st), -EBADMSG);
+	cr_expect_eq(pp_procfs_stat_parse("no parenthesis", &st), -EBADMSG);
+	cr_expect_eq(pp_procfs_stat_parse("7 (x)", &st), -EBADMSG);
+
+	struct pp_procfs_io io;
+	cr_expect_eq(pp_procfs_io_parse("rchar: 1\nwchar: 2\nsyscr: 3\nsyscw: 4\n", &io), 0);
+	cr_expect_eq(io.syscw, 4);
+	cr_expect_eq(pp_procfs_io_parse("rchar: 1\nwchar: 2\nsyscr: 3\n", &io), -EBADMSG);
+	uint64_t run = 0, wait = 0, slices = 0;
+	cr_expect_eq(pp_procfs_schedstat_parse("5 6 7\n", &run, &wait, &slices), 0);
+	cr_expect(run == 5 && wait == 6 && slices == 7);
+	cr_expect_eq(pp_procfs_schedstat_parse("5 6\n", &run, &wait, &slices), -EBADMSG);
+}
+
+/* Found by fuzzing: hugetlb is the sum of two counts, which overflowed (undefined behaviour)
+ * when each was near the largest long long. */
+Test(procfs, smaps_hugetlb_sum_does_not_overflow)
+{
+	double ahp, htlb, lck;
+	pp_procfs_smaps_parse("Shared_Hugetlb: 9223372036854775807 kB\n"
+			      "Private_Hugetlb: 9223372036854775807 kB\n", &ahp, &htlb, &lck);
+	cr_expect(isnan(ahp) && isnan(lck));
+	cr_expect(htlb > 1.8e19, "%g", htlb);
+	pp_procfs_smaps_parse("AnonHugePages: 2048 kB\nShared_Hugetlb: 0 kB\n"
+			      "Private_Hugetlb: 4096 kB\nLocked: 8 kB\n", &ahp, &htlb, &lck);
+	cr_expect(ahp == 2048 && htlb == 4096 && lck == 8);
+}

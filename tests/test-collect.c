@@ -1,11 +1,12 @@
 /* The collector itself: probing the backends, opening on a pid or a command, windows (on
  * time, on demand, partial when the target exits), pausing, the errors a person gets (an
  * invalid pid, an unknown event or backend, a command that cannot run, permissions, running out
- * of file descriptors) and the CLI's stat. The backends have their own files
+ * of file descriptors) and the CLI's stat, and /proc/PID/maps text a process can shape. The backends have their own files
  * (test-backend-*.c); the forked loops are in support/fixtures.c. */
 #define _GNU_SOURCE
 #include "core/clock.h"
 #include "fingerprint/collect/collector.h"
+#include "fingerprint/collect/maps.h"
 #include "support/fixtures.h"
 #include "support/testutil.h"
 
@@ -314,4 +315,49 @@ Test(collect, permission_problems_name_the_setting)
 	cr_expect_eq(WEXITSTATUS(st), 0, "nobody attaching to root's process: %s", got);
 	cr_expect(strstr(got, "perf_event_paranoid") || strstr(got, "CAP_SYS_PTRACE"),
 		  "why: %s", got);
+}
+
+/* Found by fuzzing: a maps text whose last line has no newline and a short path ("[he") was
+ * compared against "[heap]" past its end. The text sits alone in a buffer of its length, as
+ * pp_maps_read has it, so that AddressSanitizer sees such a read. */
+Test(collect, maps_text_ending_in_a_short_path)
+{
+	static const char line[] = "7f00aa000000-7f00aa200000 r-xp 00000000 00:00 0 [he";
+	char *text = malloc(sizeof(line) - 1);
+	cr_assert_not_null(text);
+	memcpy(text, line, sizeof(line) - 1);
+	struct pp_maps maps = { 0 };
+	cr_assert_eq(pp_maps_parse(text, sizeof(line) - 1, &maps), 0);
+	cr_assert_eq(maps.n, 1);
+	cr_expect_eq(maps.m[0].loc, PP_LOC_OTHER);
+	cr_expect_null(maps.m[0].path);
+	pp_maps_free(&maps);
+	free(text);
+}
+
+/* Found by fuzzing: mappings out of address order, or overlapping, were kept, and the binary
+ * search of pp_maps_find then missed addresses that a mapping held. The kernel never lists
+ * them so; such lines are dropped. */
+Test(collect, maps_out_of_order_lines_are_dropped)
+{
+	static const char text[] =
+		"7f0000002000-7f0000003000 r-xp 00000000 fd:01 12 /usr/lib/b.so\n"
+		"7f0000000000-7f0000001000 r-xp 00000000 fd:01 11 /usr/lib/a.so\n"
+		"7f0000002800-7f0000004000 r-xp 00000000 00:00 0 \n"
+		"7f0000005000-7f0000006000 r-xp 00000000 00:00 0 [vdso]\n"
+		"7f0000006000-7f0000007000 r-xp 00001000 fd:01 13 /usr/lib/c.so (deleted)\n";
+	struct pp_maps maps = { 0 };
+	cr_assert_eq(pp_maps_parse(text, sizeof(text) - 1, &maps), 0);
+	cr_assert_eq(maps.n, 3);
+	cr_expect_str_eq(maps.m[0].path, "/usr/lib/b.so");
+	cr_expect_eq(maps.m[1].loc, PP_LOC_VDSO);
+	cr_expect_eq(maps.m[2].loc, PP_LOC_FILE);
+	cr_expect_null(maps.m[2].path, "a deleted file is not re-read");
+	for (int i = 0; i < maps.n; i++) {
+		cr_expect_eq(pp_maps_find(&maps, maps.m[i].start), &maps.m[i]);
+		cr_expect_eq(pp_maps_find(&maps, maps.m[i].end - 1), &maps.m[i]);
+	}
+	cr_expect_null(pp_maps_find(&maps, 0x7f0000000800));
+	cr_expect_null(pp_maps_find(&maps, 0x7f0000004800));
+	pp_maps_free(&maps);
 }

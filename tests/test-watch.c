@@ -2,9 +2,11 @@
  * latency bound, stopped by --action stop and cleared when it exits, a benign workload never
  * is; /metrics is scraped with curl over loopback; every log line is JSON. Heavy process
  * churn leaves the agent's descriptors and memory flat. Plus start-up errors (model, port),
- * container ids, event JSON and the metrics endpoint on their own. */
+ * container ids, event JSON, the /proc text a process can shape and the metrics endpoint on
+ * their own. */
 #define _GNU_SOURCE
 #include "core/clock.h"
+#include "fingerprint/agent/proc-parse.h"
 #include "support/testutil.h"
 
 #include <cjson/cJSON.h>
@@ -555,6 +557,40 @@ Test(watch, container_ids_from_cgroup_paths)
 		pp_agent_container_id(v[i].path, id, sizeof(id));
 		cr_expect_str_eq(id, v[i].id, "line %d", v[i].line);
 	}
+}
+
+/* A process chooses its name, arguments and cgroup names: the agent reads them as they are
+ * and finds the fields that follow. */
+Test(watch, proc_identity_from_hostile_text)
+{
+	char stat[] = "7 (a) Z 1 (b) R 9 9) S 3 7 7 0 -1 4194304 0 0 0 0 13 14 0 0 20 0 1 0 99 1\n";
+	struct agent_stat st;
+	cr_assert_eq(agent_stat_parse(stat, &st), 0);
+	cr_expect_str_eq(st.comm, "a) Z 1 (b) R 9 9");
+	cr_expect_eq(st.state, 'S');
+	cr_expect_eq(st.ppid, 3);
+	cr_expect_eq(st.flags, 4194304);
+	cr_expect_eq(st.cpu_ticks, 27);
+	cr_expect_eq(st.start_ticks, 99);
+	char cut[] = "7 (x) S 3 7 7\n";
+	cr_expect_eq(agent_stat_parse(cut, &st), -EBADMSG);
+
+	char cg[] = "4:memory:/a\n0::/system.slice/x.service\n", out[16];
+	agent_cgroup_parse(cg, out, sizeof(out));
+	cr_expect_str_eq(out, "/system.slice/x");
+	char cg1[] = "\nbroken\n4:memory:/a\n1:cpu:/b\n";
+	agent_cgroup_parse(cg1, out, sizeof(out));
+	cr_expect_str_eq(out, "/a");
+	cr_expect_eq(agent_uid_parse("Name:\tx\nUid:\t1000\t1000\t1000\t1000\n"), 1000);
+	cr_expect_eq(agent_uid_parse("Uid:\t1000\n"), (uid_t)-1, "Uid is never the first line");
+
+	static const char raw[] = "xmrig\0--url\0\0a b\0\0";
+	char line[8];
+	cr_expect_eq(agent_cmdline_parse(raw, sizeof(raw) - 1, line, sizeof(line)), 7);
+	cr_expect_str_eq(line, "xmrig -");
+	char whole[64];
+	cr_expect_eq(agent_cmdline_parse(raw, sizeof(raw) - 1, whole, sizeof(whole)), 16);
+	cr_expect_str_eq(whole, "xmrig --url  a b");
 }
 
 Test(watch, event_json_and_own_identity)

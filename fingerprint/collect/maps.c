@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,14 @@ static const char *number(const char *p, const char *end, int base, char stop,
 		*v = *v * (unsigned)base + (unsigned)d;
 	}
 	return p > s && p < end && *p == stop ? p + 1 : NULL;
+}
+
+/* Whether the path [q, q + l) begins with s; never looks past its end, which in a file read
+ * whole is the end of the buffer. */
+static bool starts(const char *q, size_t l, const char *s)
+{
+	size_t n = strlen(s);
+	return l >= n && memcmp(q, s, n) == 0;
 }
 
 /* Parses the line [line, end) ("start-end perms offset major:minor inode [path]"), by hand:
@@ -74,10 +83,10 @@ static int parse(const char *line, const char *end, struct pp_map *m, const char
 	m->dev = (uint32_t)((major << 20) | (minor & 0xfffff)); /* the kernel's dev_t layout */
 	m->ver = 0;
 	m->path = NULL;
-	if (l == 0 || strncmp(q, "[heap]", 6) == 0 || strncmp(q, "[stack", 6) == 0 ||
-	    strncmp(q, "[anon:", 6) == 0 || (l >= 7 && strncmp(q, "/memfd:", 7) == 0))
+	if (l == 0 || starts(q, l, "[heap]") || starts(q, l, "[stack") || starts(q, l, "[anon:") ||
+	    starts(q, l, "/memfd:"))
 		m->loc = PP_LOC_JIT; /* generated code: anonymous, or double-mapped through memfd */
-	else if (strncmp(q, "[vdso]", 6) == 0)
+	else if (starts(q, l, "[vdso]"))
 		m->loc = PP_LOC_VDSO;
 	else if (q[0] == '/')
 		m->loc = PP_LOC_FILE;
@@ -164,15 +173,8 @@ static uint64_t file_version(pid_t pid, const struct pp_map *m, const char *path
 	return ((uint64_t)st.st_ctim.tv_sec * 1000000000u + (uint64_t)st.st_ctim.tv_nsec) | 1;
 }
 
-int pp_maps_read(pid_t pid, struct pp_maps *maps)
+int pp_maps_parse(const char *text, size_t len, struct pp_maps *maps)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	int err = 0;
-	size_t len;
-	char *text = read_all(path, &len, &err);
-	if (!text)
-		return err;
 	struct pp_map *m = NULL;
 	int n = 0, cap = 0;
 	for (const char *line = text, *end = text + len; line < end;) {
@@ -183,31 +185,52 @@ int pp_maps_read(pid_t pid, struct pp_maps *maps)
 		size_t l;
 		int exec = parse(line, eol, &one, &p, &l);
 		line = nl ? nl + 1 : end;
-		if (!exec)
+		/* The kernel lists mappings in address order, without overlaps: pp_maps_find's
+		 * binary search relies on it, so a line that breaks the order is dropped. */
+		if (!exec || (n && one.start < m[n - 1].end))
 			continue;
-		if (one.loc == PP_LOC_FILE && !(l > 10 && memcmp(p + l - 10, " (deleted)", 10) == 0)) {
+		if (one.loc == PP_LOC_FILE && !(l > 10 && memcmp(p + l - 10, " (deleted)", 10) == 0))
 			one.path = strndup(p, l);
-			one.ver = file_version(pid, &one, p, l, n ? &m[n - 1] : NULL);
-		}
 		if (n == cap) {
 			cap = cap ? 2 * cap : 32;
 			struct pp_map *nm = realloc(m, (size_t)cap * sizeof(*m));
 			if (!nm) {
 				free(one.path);
-				for (int i = 0; i < n; i++)
-					free(m[i].path);
-				free(m);
-				free(text);
+				struct pp_maps part = { m, n };
+				pp_maps_free(&part);
 				return -ENOMEM;
 			}
 			m = nm;
 		}
 		m[n++] = one;
 	}
-	free(text);
 	pp_maps_free(maps);
-	maps->m = m; /* the kernel lists mappings in address order */
+	maps->m = m;
 	maps->n = n;
+	return 0;
+}
+
+int pp_maps_read(pid_t pid, struct pp_maps *maps)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	int err = 0;
+	size_t len;
+	char *text = read_all(path, &len, &err);
+	if (!text)
+		return err;
+	struct pp_maps got = { 0 };
+	err = pp_maps_parse(text, len, &got);
+	free(text);
+	if (err)
+		return err;
+	for (int i = 0; i < got.n; i++)
+		if (got.m[i].path)
+			got.m[i].ver = file_version(pid, &got.m[i], got.m[i].path,
+						    strlen(got.m[i].path),
+						    i ? &got.m[i - 1] : NULL);
+	pp_maps_free(maps);
+	*maps = got;
 	return 0;
 }
 

@@ -41,6 +41,11 @@ const char *pp_loc_name(enum pp_loc l);
  * 0 for any other (or malformed) line. m->path is not set (pp_maps_read sets it). */
 int pp_maps_parse_line(const char *line, struct pp_map *m);
 
+/* Parses the text of a maps file, [text, text + len) (no NUL needed), into *maps (freeing what
+ * it held): its executable mappings, in address order and without overlaps (a line that would
+ * break them is dropped), path set for files not deleted, ver 0. 0 or -ENOMEM. */
+int pp_maps_parse(const char *text, size_t len, struct pp_maps *maps);
+
 /* Reads /proc/PID/maps into *maps (freeing what it held). 0 or a negative errno. */
 int pp_maps_read(pid_t pid, struct pp_maps *maps);
 void pp_maps_free(struct pp_maps *maps);

@@ -8,6 +8,7 @@
  * one expensive file, is read only when the memory levels may have moved. */
 #define _GNU_SOURCE /* openat */
 #include "fingerprint/collect/collector.h"
+#include "fingerprint/collect/backends/procfs-parse.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -118,43 +119,6 @@ static ssize_t read_once(int dirfd, const char *path, char *buf, size_t cap)
 	return n;
 }
 
-/* Values of "Key:   123 kB" lines in status / smaps_rollup / io, in one pass over the text:
- * val[i] is the first line's for key[i], -1 when absent. At most 8 keys. */
-static void keyvals(const char *text, const char *const *key, long long *val, int n)
-{
-	size_t kl[8];
-	unsigned found = 0, all = (1u << n) - 1;
-	for (int i = 0; i < n; i++) {
-		kl[i] = strlen(key[i]);
-		val[i] = -1;
-	}
-	for (const char *p = text; p && *p && found != all;
-	     p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		for (int i = 0; i < n; i++)
-			if (!(found & (1u << i)) && strncmp(p, key[i], kl[i]) == 0 &&
-			    p[kl[i]] == ':') {
-				val[i] = strtoll(p + kl[i] + 1, NULL, 10);
-				found |= 1u << i;
-				break;
-			}
-}
-
-/* Parses up to n unsigned decimal numbers separated by spaces; how many it found. */
-static int parse_u64s(const char *s, unsigned long long *out, int n)
-{
-	int k = 0;
-	while (k < n) {
-		while (*s == ' ')
-			s++;
-		if (*s < '0' || *s > '9')
-			break;
-		char *end;
-		out[k++] = strtoull(s, &end, 10);
-		s = end;
-	}
-	return k;
-}
-
 static int read_totals(struct procfs_priv *p, struct proc_totals *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -163,45 +127,26 @@ static int read_totals(struct procfs_priv *p, struct proc_totals *t)
 		n = -ESRCH; /* reaped: the open file reads nothing */
 	if (n < 0)
 		return (int)n == -ENOENT ? -ESRCH : (int)n;
-	/* Fields after the command name, which may itself hold spaces and parentheses. */
-	char *s = strrchr(p->buf, ')');
-	if (!s || !s[1] || !s[2])
-		return -EBADMSG;
-	unsigned long long f[22] = { 0 }; /* fields 3 to 24: up to rss */
-	int k = 0;
-	char *q = s + 2;
-	while (*q && k < 22) {
-		char *end;
-		f[k++] = strtoull(q, &end, 10);
-		q = end;
-		while (*q && *q != ' ')
-			q++; /* the state letter (field 3) is no number */
-		while (*q == ' ')
-			q++;
-	}
-	if (k < 22)
-		return -EBADMSG;
-	/* f[0] is field 3 (state): field N is f[N - 3]. */
-	t->minflt = f[7];
-	t->majflt = f[9];
-	t->utime = f[11];
-	t->stime = f[12];
-	t->threads = (long)f[17];
-	t->rss_pages = (long)f[21];
+	struct pp_procfs_stat st;
+	int err = pp_procfs_stat_parse(p->buf, &st);
+	if (err)
+		return err;
+	t->minflt = st.minflt;
+	t->majflt = st.majflt;
+	t->utime = st.utime;
+	t->stime = st.stime;
+	t->threads = st.threads;
+	t->rss_pages = st.rss_pages;
 	t->ok = true;
-	t->zombie = s[2] == 'Z' || s[2] == 'X';
+	t->zombie = st.zombie;
 
-	if (read_kept(p, &p->io_fd, "io") > 0) {
-		static const char *const keys[] = { "rchar", "wchar", "syscr", "syscw" };
-		long long v[4];
-		keyvals(p->buf, keys, v, 4);
-		if (v[0] >= 0 && v[1] >= 0 && v[2] >= 0 && v[3] >= 0) {
-			t->io_ok = true;
-			t->rchar = (uint64_t)v[0];
-			t->wchar = (uint64_t)v[1];
-			t->syscr = (uint64_t)v[2];
-			t->syscw = (uint64_t)v[3];
-		}
+	struct pp_procfs_io io;
+	if (read_kept(p, &p->io_fd, "io") > 0 && pp_procfs_io_parse(p->buf, &io) == 0) {
+		t->io_ok = true;
+		t->rchar = io.rchar;
+		t->wchar = io.wchar;
+		t->syscr = io.syscr;
+		t->syscw = io.syscw;
 	}
 	return 0;
 }
@@ -242,12 +187,8 @@ static bool read_task(struct procfs_priv *p, struct task_vals *t)
 	}
 	if (n <= 0)
 		return false; /* exited meanwhile */
-	unsigned long long v[3];
-	if (parse_u64s(p->buf, v, 3) != 3)
+	if (pp_procfs_schedstat_parse(p->buf, &t->run_ns, &t->wait_ns, &t->slices))
 		return false;
-	t->run_ns = v[0];
-	t->wait_ns = v[1];
-	t->slices = v[2];
 	if (t->status_fd >= 0) {
 		n = reread(t->status_fd, p->buf, sizeof(p->buf));
 	} else {
@@ -255,14 +196,8 @@ static bool read_task(struct procfs_priv *p, struct task_vals *t)
 		n = read_once(dfd, path, p->buf, sizeof(p->buf));
 	}
 	t->vol = t->invol = 0;
-	if (n > 0) {
-		static const char *const keys[] = { "voluntary_ctxt_switches",
-						     "nonvoluntary_ctxt_switches" };
-		long long v[2];
-		keyvals(p->buf, keys, v, 2);
-		t->vol = v[0] > 0 ? (uint64_t)v[0] : 0;
-		t->invol = v[1] > 0 ? (uint64_t)v[1] : 0;
-	}
+	if (n > 0)
+		pp_procfs_ctxt_parse(p->buf, &t->vol, &t->invol);
 	return true;
 }
 
@@ -439,14 +374,7 @@ static void read_smaps(struct procfs_priv *p, long rss_pages)
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)p->pid);
 	if (read_once(AT_FDCWD, path, p->buf, sizeof(p->buf)) <= 0)
 		return;
-	static const char *const keys[] = { "AnonHugePages", "Shared_Hugetlb", "Private_Hugetlb",
-					     "Locked" };
-	long long v[4];
-	keyvals(p->buf, keys, v, 4);
-	long long a = v[0], sh = v[1], ph = v[2], l = v[3];
-	p->ahp = a >= 0 ? (double)a : NAN;
-	p->htlb = sh >= 0 && ph >= 0 ? (double)(sh + ph) : NAN;
-	p->lck = l >= 0 ? (double)l : NAN;
+	pp_procfs_smaps_parse(p->buf, &p->ahp, &p->htlb, &p->lck);
 }
 
 static int procfs_read(void *priv, struct pp_window *w)
