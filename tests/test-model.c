@@ -2,6 +2,7 @@
  * xgboost JSON (xgboost's own loader reads it, and powprint loads a bare booster); corrupt,
  * foreign and backend-mismatched models fail clearly; fingerprints and k-of-n smoothing. */
 #include "data/model/synth.h"
+#include "fingerprint/model/model-priv.h"
 #include "support/testutil.h"
 
 #include <cjson/cJSON.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xgboost/c_api.h>
 
 static struct pp_dataset *train_data(void)
@@ -693,4 +695,278 @@ Test(model, classify_runs_on_the_shipped_data, .timeout = 120)
 	free(rv);
 	pp_model_free(m);
 	pp_dataset_free(ds);
+}
+
+/* ---- model files from elsewhere: what xgboost would trust is checked first ---- */
+
+/* booster.json of a small trained model in dir/model: its text (caller frees). */
+static char *saved_model(const char *dir, char *path, size_t plen, char *bj, size_t blen)
+{
+	struct pp_dataset *ds = train_data();
+	struct pp_model *m = train(ds, "rounds=3,max_depth=3");
+	char why[512] = "";
+	snprintf(path, plen, "%s/model", dir);
+	snprintf(bj, blen, "%s/booster.json", path);
+	cr_assert_eq(pp_model_save(m, path, why, sizeof(why)), 0, "%s", why);
+	pp_model_free(m);
+	pp_dataset_free(ds);
+	char *text = pp_test_slurp(bj);
+	cr_assert_not_null(text);
+	return text;
+}
+
+static cJSON *tree_item(cJSON *root, int t, const char *key)
+{
+	cJSON *trees = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model"), "trees");
+	cJSON *tree = cJSON_GetArrayItem(trees, t);
+	return key ? cJSON_GetObjectItem(tree, key) : tree;
+}
+
+static void set_int(cJSON *array, int i, double v)
+{
+	cJSON_ReplaceItemInArray(array, i, cJSON_CreateNumber(v));
+}
+
+/* Found by tests/fuzz/fuzz-model.c: xgboost 1.7 parses a booster's trees in an OpenMP loop,
+ * and one malformed tree (a missing array) raced into a double free; others read out of
+ * bounds (a parent or child index, tree_info shorter than num_trees) or walked forever (a
+ * child that is its own ancestor). Each is refused, saying what is wrong, before xgboost sees
+ * it. */
+Test(model, malformed_boosters_fail_before_xgboost_reads_them)
+{
+	char *dir = synth_tmpdir(), path[4200], bj[4300], why[512];
+	char *text = saved_model(dir, path, sizeof(path), bj, sizeof(bj));
+	static const struct {
+		const char *what, *why;
+	} cases[] = {
+		{ "a tree without sum_hessian", "\"sum_hessian\" is not" },
+		{ "two trees with id 0", "tree 1 has no valid id" },
+		{ "a parent out of range", "parent index out of range" },
+		{ "the root as its own child", "child index out of range" },
+		{ "a node reached twice", "is not a tree" },
+		{ "a split on feature 1000", "feature the booster does not have" },
+		{ "tree_info shorter than the trees", "disagree" },
+		{ "num_trees larger than the trees", "disagree" },
+		{ "a linear booster", "gbtree" },
+		{ "a categorical split", "categorical" },
+		{ "a string among the split conditions", "\"split_conditions\" is not" },
+		{ "a deleted node that is not counted", "num_deleted" },
+		{ "a tree 2000 deep", "deeper" },
+		{ "not JSON", "not JSON" },
+		{ "two targets", "one output" },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		cJSON *root = cJSON_Parse(text), *model = cJSON_GetObjectItem(cJSON_GetObjectItem(
+			cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model");
+		cr_assert_not_null(model);
+		cr_assert_gt(cJSON_GetArraySize(tree_item(root, 0, "left_children")), 2,
+			     "tree 0 splits");
+		switch (c) {
+		case 0: cJSON_DeleteItemFromObject(tree_item(root, 1, NULL), "sum_hessian"); break;
+		case 1: cJSON_ReplaceItemInObject(tree_item(root, 1, NULL), "id",
+						  cJSON_CreateNumber(0));
+			break;
+		case 2: set_int(tree_item(root, 0, "parents"), 1, 2147483647); break;
+		case 3: set_int(tree_item(root, 0, "left_children"), 0, 0); break;
+		case 4: set_int(tree_item(root, 0, "left_children"), 1, 1);
+			set_int(tree_item(root, 0, "right_children"), 1, 2);
+			break;
+		case 5: set_int(tree_item(root, 0, "split_indices"), 0, 1000); break;
+		case 6: cJSON_DeleteItemFromArray(cJSON_GetObjectItem(model, "tree_info"), 0); break;
+		case 7: cJSON_ReplaceItemInObject(cJSON_GetObjectItem(model, "gbtree_model_param"),
+						  "num_trees", cJSON_CreateString("99"));
+			break;
+		case 8: cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetObjectItem(root,
+				"learner"), "gradient_booster"), "name", cJSON_CreateString("gblinear"));
+			break;
+		case 9: set_int(tree_item(root, 0, "split_type"), 0, 1); break;
+		case 10: cJSON_ReplaceItemInArray(tree_item(root, 0, "split_conditions"), 0,
+						  cJSON_CreateString("1.5"));
+			break;
+		case 11: {
+			/* xgboost's marker: split index -1 with default-left set */
+			int n = cJSON_GetArraySize(tree_item(root, 0, "split_indices"));
+			set_int(tree_item(root, 0, "split_indices"), n - 1, -1);
+			set_int(tree_item(root, 0, "default_left"), n - 1, 1);
+			break;
+		}
+		case 12: {
+			/* A chain 2000 splits deep: nodes 0, 1, 3, 5, ... split, into left and
+			 * left + 1; the others are leaves. */
+			enum { N = 4001 };
+			static double v[5][N];
+			for (int i = 0; i < N; i++) {
+				bool split = i == 0 || (i % 2 && i <= N - 4);
+				int l = i == 0 ? 1 : i + 2;
+				v[0][i] = split ? l : -1;
+				v[1][i] = split ? l + 1 : -1;
+				v[2][i] = i == 0 ? 2147483647 : i <= 2 ? 0 : i % 2 ? i - 2 : i - 3;
+				v[3][i] = 0;  /* split index, default-left, split type */
+				v[4][i] = 0.5;
+			}
+			static const char *const keys[] = {
+				"left_children", "right_children", "parents", "split_indices",
+				"default_left", "split_type", "loss_changes", "sum_hessian",
+				"base_weights", "split_conditions" };
+			cJSON *tree = tree_item(root, 0, NULL);
+			for (int k = 0; k < 10; k++)
+				cJSON_ReplaceItemInObject(tree, keys[k], cJSON_CreateDoubleArray(
+					v[k < 3 ? k : k < 6 ? 3 : 4], N));
+			cJSON_ReplaceItemInObject(cJSON_GetObjectItem(tree, "tree_param"), "num_nodes",
+						  cJSON_CreateString("4001"));
+			break;
+		}
+		case 14: cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetObjectItem(root,
+				"learner"), "learner_model_param"), "num_target", cJSON_CreateString("2"));
+			break;
+		}
+		char *bad = c == 13 ? strdup("{\"learner\": ") : cJSON_Print(root);
+		cJSON_Delete(root);
+		put(bj, bad);
+		free(bad);
+		struct pp_model *l = NULL;
+		why[0] = '\0';
+		cr_assert_eq(pp_model_load(path, NULL, 0, &l, why, sizeof(why)), -EBADMSG, "%s",
+			     cases[c].what);
+		cr_assert(strstr(why, cases[c].why) && strstr(why, "booster.json"),
+			  "%s: %s", cases[c].what, why);
+		cr_assert_null(l);
+	}
+	free(text);
+	synth_rmrf(dir);
+	free(dir);
+}
+
+/* What xgboost reads after the check is the booster as it was: the shipped one saves back
+ * byte for byte as xgboost's own loading of the file does, and one whose floats another JSON
+ * tool rewrote without a point or exponent ("0" for "0E0", which xgboost alone refuses, in
+ * the OpenMP loop that can turn the refusal into a double free) loads and predicts the same. */
+Test(model, checked_boosters_are_unchanged)
+{
+	const char *shipped = PP_SOURCE_DIR "/data/models/pmu-less/booster.json";
+	BoosterHandle b;
+	bst_ulong n;
+	const char *direct;
+	cr_assert_eq(XGBoosterCreate(NULL, 0, &b), 0);
+	cr_assert_eq(XGBoosterLoadModel(b, shipped), 0, "%s", XGBGetLastError());
+	cr_assert_eq(XGBoosterSaveModelToBuffer(b, "{\"format\": \"json\"}", &n, &direct), 0);
+	char *a = strndup(direct, (size_t)n), *c, **names, why[512] = "";
+	XGBoosterFree(b);
+	void *ours;
+	int nf, nn;
+	size_t cn;
+	cr_assert_eq(pp_booster_load(shipped, &ours, &nf, &names, &nn, why, sizeof(why)), 0,
+		     "%s", why);
+	cr_assert_eq(pp_booster_save_json(ours, &c, &cn), 0);
+	cr_assert_str_eq(c, a, "the checked booster is the file's");
+	for (int j = 0; j < nn; j++)
+		free(names[j]);
+	free(names);
+	free(c);
+	free(a);
+	pp_booster_free(ours);
+
+	char *dir = synth_tmpdir(), path[4200], bj[4300];
+	char *text = saved_model(dir, path, sizeof(path), bj, sizeof(bj));
+	struct pp_dataset *ds = train_data();
+	struct pp_model *m;
+	cr_assert_eq(pp_model_load(path, NULL, 0, &m, why, sizeof(why)), 0, "%s", why);
+	double *p = predict_all(m, ds);
+	pp_model_free(m);
+	cJSON *root = cJSON_Parse(text);
+	char *plain = cJSON_PrintUnformatted(root);
+	cr_assert(strstr(text, "0E0") && !strstr(plain, "0E0"), "a leaf's loss change is now 0");
+	put(bj, plain);
+	cr_assert_eq(pp_model_load(path, NULL, 0, &m, why, sizeof(why)), 0, "%s", why);
+	double *q = predict_all(m, ds);
+	for (int i = 0; i < pp_dataset_nrows(ds); i++)
+		cr_assert_eq(q[i], p[i], "row %d", i);
+	pp_model_free(m);
+	free(q);
+	free(p);
+	free(plain);
+	cJSON_Delete(root);
+	free(text);
+	pp_dataset_free(ds);
+	synth_rmrf(dir);
+	free(dir);
+}
+
+/* model.json's "booster" names a file in the model's directory: not one elsewhere (a model
+ * someone sends must not make powprint read /dev/zero forever or parse any other file), not a
+ * directory. */
+Test(model, the_booster_is_a_file_beside_model_json)
+{
+	char *dir = synth_tmpdir(), path[4200], bj[4300], mj[4300], sub[4400], why[512];
+	char *text = saved_model(dir, path, sizeof(path), bj, sizeof(bj));
+	snprintf(mj, sizeof(mj), "%s/model.json", path);
+	char *model = pp_test_slurp(mj);
+	static const struct {
+		const char *name, *why;
+	} cases[] = {
+		{ "/dev/zero", "must name a file in the model's directory" },
+		{ "../model/booster.json", "must name a file in the model's directory" },
+		{ "sub/../../x", "must name a file in the model's directory" },
+		{ "..", "must name a file in the model's directory" },
+		{ ".", "not a regular file" },
+		{ "sub", "not a regular file" },
+		{ "sub/b.json", NULL },
+		{ "..b.json", NULL },
+	};
+	snprintf(sub, sizeof(sub), "%s/sub", path);
+	cr_assert_eq(mkdir(sub, 0777), 0);
+	snprintf(sub, sizeof(sub), "%s/sub/b.json", path);
+	put(sub, text);
+	snprintf(sub, sizeof(sub), "%s/..b.json", path);
+	put(sub, text);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		cJSON *j = cJSON_Parse(model);
+		cJSON_ReplaceItemInObject(j, "booster", cJSON_CreateString(cases[c].name));
+		char *s = cJSON_Print(j);
+		put(mj, s);
+		free(s);
+		cJSON_Delete(j);
+		struct pp_model *l = NULL;
+		why[0] = '\0';
+		int err = pp_model_load(path, NULL, 0, &l, why, sizeof(why));
+		if (!cases[c].why) {
+			cr_assert_eq(err, 0, "%s: %s", cases[c].name, why);
+			pp_model_free(l);
+			continue;
+		}
+		cr_assert_eq(err, -EBADMSG, "%s", cases[c].name);
+		cr_assert(strstr(why, cases[c].why), "%s: %s", cases[c].name, why);
+	}
+	free(model);
+	free(text);
+	synth_rmrf(dir);
+	free(dir);
+}
+
+/* A fingerprint's "rows" and "runs" beyond what a long holds read as 0 (converting them was
+ * undefined behaviour, found by tests/fuzz/fuzz-model.c under UBSan). */
+Test(model, huge_fingerprint_counts_read_as_zero)
+{
+	char *dir = synth_tmpdir(), path[4200], bj[4300], mj[4300], why[512] = "";
+	free(saved_model(dir, path, sizeof(path), bj, sizeof(bj)));
+	snprintf(mj, sizeof(mj), "%s/model.json", path);
+	char *model = pp_test_slurp(mj);
+	cJSON *j = cJSON_Parse(model);
+	cJSON *fp = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "fingerprints"), 0);
+	cr_assert_not_null(fp);
+	cJSON_ReplaceItemInObject(fp, "rows", cJSON_CreateNumber(1e300));
+	cJSON_ReplaceItemInObject(fp, "runs", cJSON_CreateNumber(-1e19));
+	char *s = cJSON_Print(j);
+	put(mj, s);
+	struct pp_model *m;
+	cr_assert_eq(pp_model_load(path, NULL, 0, &m, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(m->fp[0].rows, 0);
+	cr_assert_eq(m->fp[0].runs, 0);
+	pp_model_free(m);
+	free(s);
+	cJSON_Delete(j);
+	free(model);
+	synth_rmrf(dir);
+	free(dir);
 }

@@ -165,19 +165,26 @@ static int parse_header(struct csv *c, int n, const char *file, struct layout *L
 	L->rcol = malloc((size_t)n * sizeof(int));
 	L->fnames = malloc((size_t)n * sizeof(char *));
 	L->rnames = malloc((size_t)n * sizeof(char *));
+	struct strtab seen = { 0 };  /* the names so far: a wide header is not quadratic */
+	int err = 0;
 	if (!L->fcol || !L->rcol || !L->fnames || !L->rnames)
-		return -ENOMEM;
-	for (int i = 0; i < n; i++) {
+		err = -ENOMEM;
+	for (int i = 0; !err && i < n; i++) {
 		char *name = trim(c->field[i]);
 		if (i == 0 && (unsigned char)name[0] == 0xef && (unsigned char)name[1] == 0xbb &&
 		    (unsigned char)name[2] == 0xbf)
 			name += 3;  /* a UTF-8 byte-order mark from a spreadsheet */
 		c->field[i] = name;
-		for (int k = 0; k < i; k++)
-			if (strcmp(c->field[k], name) == 0)
-				return pp_why(why, len, -EBADMSG,
-					      "%s: column '%s' appears twice in the header", file,
-					      name);
+		size_t before = seen.n;
+		if (!ds_intern(&seen, name)) {
+			err = -ENOMEM;
+			break;
+		}
+		if (seen.n == before) {
+			err = pp_why(why, len, -EBADMSG, "%s: column '%s' appears twice in the header",
+				     file, name);
+			break;
+		}
 		bool fixed = false;
 		for (int k = 0; k < C_NFIXED; k++)
 			if (strcmp(name, ds_fixed_names[k]) == 0) {
@@ -195,6 +202,9 @@ static int parse_header(struct csv *c, int n, const char *file, struct layout *L
 		}
 		/* Other columns are ignored: a newer recorder may add some. */
 	}
+	ds_strtab_free(&seen);
+	if (err)
+		return err;
 	for (int k = 0; k <= C_CLASS; k++)
 		if (L->fixed[k] < 0)
 			return pp_why(why, len, -EBADMSG,
@@ -263,29 +273,14 @@ static int parse_row(struct csv *c, const struct layout *L, const char *file, in
 	return 0;
 }
 
-int pp_dataset_read(const char *dir, struct pp_dataset **out, char *why, size_t len)
+int ds_csv_parse(char *buf, size_t n, struct ds_meta *m, const char *dir, const char *path,
+		 struct pp_dataset **out, char *why, size_t len)
 {
-	if (!dir || !out)
-		return -EINVAL;
-	struct ds_meta m;
-	int err = ds_meta_read(dir, &m, why, len);
-	if (err) {
-		ds_meta_free(&m);
-		return err;
-	}
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/windows.csv", dir);
-	char *buf;
-	size_t n;
-	err = pp_file_read_zst(path, &buf, &n); /* shipped datasets are windows.csv.zst */
-	if (err) {
-		ds_meta_free(&m);
-		return pp_why(why, len, err, "cannot read %s: %s", path, strerror(-err));
-	}
 	struct csv c = { .p = buf, .end = buf + n, .line = 1 };
 	struct layout L = { 0 };
 	struct pp_dataset *ds = NULL;
 	double *f = NULL, *raw = NULL;
+	int err;
 	int nh = csv_record(&c, path, why, len);
 	if (nh <= 0) {
 		err = nh ? nh : pp_why(why, len, -EBADMSG, "%s is empty: no header row", path);
@@ -293,17 +288,17 @@ int pp_dataset_read(const char *dir, struct pp_dataset **out, char *why, size_t 
 	}
 	err = parse_header(&c, nh, path, &L, why, len);
 	if (!err)
-		err = ds_meta_check_features(&m, L.fnames, L.nf, dir, why, len);
+		err = ds_meta_check_features(m, L.fnames, L.nf, dir, why, len);
 	if (!err)
 		err = pp_dataset_new(L.fnames, L.nf, L.rnames, L.nr, &ds);
 	if (err)
 		goto out;
-	ds->feature_version = m.src.feature_version;
-	m.src.dir = dir;
+	ds->feature_version = m->src.feature_version;
+	m->src.dir = dir;
 	f = malloc(((size_t)L.nf + 1) * sizeof(*f));
 	raw = malloc(((size_t)L.nr + 1) * sizeof(*raw));
-	if (!f || !raw || (err = ds_add_source(ds, &m.src)) ||
-	    (err = ds_meta_apply_feature_backends(ds, &m))) {
+	if (!f || !raw || (err = ds_add_source(ds, &m->src)) ||
+	    (err = ds_meta_apply_feature_backends(ds, m))) {
 		err = err ? err : -ENOMEM;
 		goto out;
 	}
@@ -331,13 +326,36 @@ out:
 	free(f);
 	free(raw);
 	layout_free(&L);
-	free(buf);
 	free(c.field);
-	ds_meta_free(&m);
 	if (err) {
 		pp_dataset_free(ds);
 		return err;
 	}
 	*out = ds;
 	return 0;
+}
+
+int pp_dataset_read(const char *dir, struct pp_dataset **out, char *why, size_t len)
+{
+	if (!dir || !out)
+		return -EINVAL;
+	struct ds_meta m;
+	int err = ds_meta_read(dir, &m, why, len);
+	if (err) {
+		ds_meta_free(&m);
+		return err;
+	}
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/windows.csv", dir);
+	char *buf;
+	size_t n;
+	err = pp_file_read_zst(path, &buf, &n); /* shipped datasets are windows.csv.zst */
+	if (err) {
+		ds_meta_free(&m);
+		return pp_why(why, len, err, "cannot read %s: %s", path, strerror(-err));
+	}
+	err = ds_csv_parse(buf, n, &m, dir, path, out, why, len);
+	free(buf);
+	ds_meta_free(&m);
+	return err;
 }

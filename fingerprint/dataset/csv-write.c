@@ -38,7 +38,7 @@ static void put_int(FILE *m, long v)
 		fprintf(m, "%ld", v);
 }
 
-int pp_dataset_write_csv(const struct pp_dataset *ds, const char *path, char *why, size_t len)
+int ds_csv_format(const struct pp_dataset *ds, char **out, size_t *outlen)
 {
 	char *buf = NULL;
 	size_t n = 0;
@@ -96,7 +96,19 @@ int pp_dataset_write_csv(const struct pp_dataset *ds, const char *path, char *wh
 		free(buf);
 		return -ENOMEM;
 	}
-	int err = pp_file_write_atomic(path, buf, n);
+	*out = buf;
+	*outlen = n;
+	return 0;
+}
+
+int pp_dataset_write_csv(const struct pp_dataset *ds, const char *path, char *why, size_t len)
+{
+	char *buf;
+	size_t n;
+	int err = ds_csv_format(ds, &buf, &n);
+	if (err)
+		return err;
+	err = pp_file_write_atomic(path, buf, n);
 	free(buf);
 	if (err)
 		return pp_why(why, len, err, "cannot write %s: %s", path, strerror(-err));

@@ -29,6 +29,8 @@ struct runtab {
 
 /* The table's copy of s ("" for NULL), added on first sight; NULL when out of memory. */
 const char *ds_intern(struct strtab *t, const char *s);
+/* The table's copy of s, or NULL when it has none. */
+const char *ds_find(const struct strtab *t, const char *s);
 /* Dense index of run (source, run_id), allocated on first sight as (*nruns)++; -ENOMEM on
  * failure. */
 int ds_run_index(struct runtab *t, int *nruns, int source, long run_id);
@@ -72,6 +74,21 @@ enum ds_fixed_col {
 /* Column names of the fixed columns (csv-read.c). */
 extern const char *const ds_fixed_names[C_NFIXED];
 
+/* ---- csv-read.c: windows.csv's text into a dataset ---- */
+
+struct ds_meta;
+/* pp_dataset_read's parser: windows.csv's n bytes at buf, parsed in place (buf[n] must be
+ * writable: pp_file_read's NUL), with the meta.json already read into m (its src.dir is set to
+ * dir); path names the file in messages. The dataset keeps no pointer into buf; buf and m stay
+ * the caller's to free. */
+int ds_csv_parse(char *buf, size_t n, struct ds_meta *m, const char *dir, const char *path,
+		 struct pp_dataset **out, char *why, size_t len);
+
+/* ---- csv-write.c ---- */
+
+/* pp_dataset_write_csv's text: windows.csv in a malloc'd, NUL-terminated buffer of *n bytes. */
+int ds_csv_format(const struct pp_dataset *ds, char **buf, size_t *n);
+
 /* ---- meta.c: reading meta.json ---- */
 
 struct ds_meta {
@@ -83,6 +100,10 @@ struct ds_meta {
 
 /* Reads dir/meta.json into m; ds_meta_free(m) afterwards, also on failure. */
 int ds_meta_read(const char *dir, struct ds_meta *m, char *why, size_t len);
+/* ds_meta_read's parser: meta.json's text (n bytes; path names it in messages). m's strings
+ * point into m->root, not into text. ds_meta_free(m) afterwards, also on failure. */
+int ds_meta_parse(const char *text, size_t n, const char *path, struct ds_meta *m, char *why,
+		  size_t len);
 void ds_meta_free(struct ds_meta *m);
 /* meta.json's "features" (when given) must name exactly windows.csv's f.* columns. */
 int ds_meta_check_features(const struct ds_meta *m, const char *const *fnames, int nf,

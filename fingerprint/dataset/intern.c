@@ -49,6 +49,19 @@ const char *ds_intern(struct strtab *t, const char *s)
 	return t->slot[k];
 }
 
+const char *ds_find(const struct strtab *t, const char *s)
+{
+	if (!t->cap)
+		return NULL;
+	size_t k = hash_str(s) & (t->cap - 1);
+	while (t->slot[k]) {
+		if (strcmp(t->slot[k], s) == 0)
+			return t->slot[k];
+		k = (k + 1) & (t->cap - 1);
+	}
+	return NULL;
+}
+
 static uint64_t hash_key(int64_t key)
 {
 	uint64_t x = (uint64_t)key * 0x9e3779b97f4a7c15ull;

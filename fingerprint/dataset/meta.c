@@ -37,8 +37,16 @@ int ds_meta_read(const char *dir, struct ds_meta *m, char *why, size_t len)
 		return pp_why(why, len, err, "cannot read %s: %s (a dataset directory holds "
 			      "windows.csv and meta.json, as `powprint record` writes them)", path,
 			      strerror(-err));
-	m->root = cJSON_ParseWithLength(buf, n);
+	err = ds_meta_parse(buf, n, path, m, why, len);
 	free(buf);
+	return err;
+}
+
+int ds_meta_parse(const char *text, size_t n, const char *path, struct ds_meta *m, char *why,
+		  size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->root = cJSON_ParseWithLength(text, n);
 	if (!m->root || !cJSON_IsObject(m->root))
 		return pp_why(why, len, -EBADMSG, "%s is not valid JSON: the file is corrupt or "
 			      "truncated", path);
@@ -103,22 +111,36 @@ int ds_meta_check_features(const struct ds_meta *m, const char *const *fnames, i
 	cJSON *list = cJSON_GetObjectItem(m->root, "features");
 	if (!cJSON_IsArray(list))
 		return 0;
+	/* Hash tables of the columns and of the names listed so far: a wide dataset is not
+	 * quadratic. */
+	struct strtab cols = { 0 }, listed = { 0 };
+	int err = 0;
+	for (int k = 0; k < nf && !err; k++)
+		if (!ds_intern(&cols, fnames[k]))
+			err = -ENOMEM;
 	cJSON *it;
 	cJSON_ArrayForEach(it, list) {
+		if (err)
+			break;
 		const char *name = cJSON_GetStringValue(it);
-		bool found = false;
-		for (int k = 0; name && k < nf && !found; k++)
-			found = strcmp(fnames[k], name) == 0;
-		if (!found)
-			return pp_why(why, len, -EBADMSG, "%s: meta.json lists feature '%s' but "
-				      "windows.csv has no such column; the two files do not belong "
-				      "together", dir, name ? name : "(not a string)");
+		size_t before = listed.n;
+		if (!name || !ds_find(&cols, name))
+			err = pp_why(why, len, -EBADMSG, "%s: meta.json lists feature '%s' but "
+				     "windows.csv has no such column; the two files do not belong "
+				     "together", dir, name ? name : "(not a string)");
+		else if (!ds_intern(&listed, name))
+			err = -ENOMEM;
+		else if (listed.n == before)  /* twice, it would stand in for a missing one */
+			err = pp_why(why, len, -EBADMSG, "%s: meta.json lists feature '%s' twice",
+				     dir, name);
 	}
-	if (cJSON_GetArraySize(list) != nf)
-		return pp_why(why, len, -EBADMSG, "%s: windows.csv has %d f.* columns but "
-			      "meta.json lists %d features; the two files do not belong together",
-			      dir, nf, cJSON_GetArraySize(list));
-	return 0;
+	ds_strtab_free(&cols);
+	ds_strtab_free(&listed);
+	if (!err && cJSON_GetArraySize(list) != nf)
+		err = pp_why(why, len, -EBADMSG, "%s: windows.csv has %d f.* columns but "
+			     "meta.json lists %d features; the two files do not belong together",
+			     dir, nf, cJSON_GetArraySize(list));
+	return err;
 }
 
 /* The most backends meta.json may name for one feature (more are ignored). */

@@ -149,6 +149,13 @@ static int num_array(const cJSON *a, int n, double *out)
 	return 0;
 }
 
+/* A fingerprint's row or run count: 0 unless a number a long holds (converting any other
+ * double to long is undefined). */
+static long count_of(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && fabs(v->valuedouble) < 0x1p62 ? (long)v->valuedouble : 0;
+}
+
 static int load_fingerprints(struct pp_model *m, const cJSON *fps, const char *path, char *why,
 			     size_t len)
 {
@@ -180,8 +187,8 @@ static int load_fingerprints(struct pp_model *m, const cJSON *fps, const char *p
 			return -ENOMEM;
 		fp->miner = !strcmp(c, "miner");
 		const cJSON *r = cJSON_GetObjectItem(o, "rows"), *u = cJSON_GetObjectItem(o, "runs");
-		fp->rows = cJSON_IsNumber(r) ? (long)r->valuedouble : 0;
-		fp->runs = cJSON_IsNumber(u) ? (long)u->valuedouble : 0;
+		fp->rows = count_of(r);
+		fp->runs = count_of(u);
 	}
 	return 0;
 bad:
@@ -226,6 +233,20 @@ static char *dir_of(const char *path)
 	return d;
 }
 
+/* model.json's "booster" is a file name relative to it: neither absolute nor leaving its
+ * directory, so a model someone sends cannot point powprint at any other file. */
+static bool booster_name_ok(const char *name)
+{
+	if (name[0] == '/')
+		return false;
+	for (const char *p = name;; p++) {  /* p: the start of each path component */
+		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
+			return false;
+		if (!(p = strchr(p, '/')))
+			return true;
+	}
+}
+
 static int load_booster(struct pp_model *m, const char *bpath, bool names_required, char *why,
 			size_t len)
 {
@@ -236,6 +257,8 @@ static int load_booster(struct pp_model *m, const char *bpath, bool names_requir
 		return pp_why(why, len, -errno, "cannot open the booster %s: %s (a model "
 			      "directory holds booster.json beside model.json)", bpath,
 			      strerror(errno));
+	if (!S_ISREG(st.st_mode))  /* a directory, or a device or pipe that never ends */
+		return pp_why(why, len, -EBADMSG, "the booster %s is not a regular file", bpath);
 	int err = pp_booster_load(bpath, &m->booster, &nfeat, &names, &nnames, why, len);
 	if (err)
 		return err;
@@ -370,6 +393,11 @@ int pp_model_load(const char *path, const char *const *available, int navailable
 		goto done;
 	}
 	const char *bname = cJSON_GetStringValue(cJSON_GetObjectItem(j, "booster"));
+	if (bname && !booster_name_ok(bname)) {
+		err = pp_why(why, len, -EBADMSG, "%s: \"booster\" is '%s'; it must name a file in "
+			     "the model's directory (docs/model.md)", mpath, bname);
+		goto done;
+	}
 	char *d = dir_of(mpath);
 	if (!d) {
 		err = -ENOMEM;
