@@ -7,6 +7,8 @@
 #include "fingerprint/agent/proc-parse.h"
 
 #include <ctype.h>
+#include "fuzz/fuzz-stat.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,14 +17,11 @@
 
 enum { STAT, STAT_COMM, CGROUP, STATUS, CMDLINE, CONTAINER, NFILES };
 
-/* A stat line of a process called comm: field N (from 4 on) holds N * 1001. */
+/* A stat line of a process called comm in state `state` (fuzz-stat.h). */
 static void stat_comm(const char *comm, char state)
 {
 	char text[1024];
-	int k = snprintf(text, sizeof(text), "4242 (%s) %c", comm, state);
-	for (int field = 4; field <= 52; field++)
-		k += snprintf(text + k, sizeof(text) - (size_t)k, " %d", field * 1001);
-	snprintf(text + k, sizeof(text) - (size_t)k, "\n");
+	fuzz_stat_line(text, sizeof(text), comm, state);
 	struct agent_stat st;
 	if (agent_stat_parse(text, &st) != 0 || st.state != state || st.ppid != 4 * 1001 ||
 	    st.flags != 9 * 1001 || st.cpu_ticks != (14 + 15) * 1001 ||

@@ -5,6 +5,8 @@
  * numbers that follow the name. */
 #include "fingerprint/collect/backends/procfs-parse.h"
 
+#include "fuzz/fuzz-stat.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -14,14 +16,11 @@
 
 enum { STAT, STAT_COMM, IO, SCHEDSTAT, STATUS, SMAPS, NFILES };
 
-/* A stat line of a process called comm in state `state`: field N (from 4 on) holds N * 1001. */
+/* A stat line of a process called comm in state `state` (fuzz-stat.h). */
 static void stat_comm(const char *comm, char state)
 {
 	char text[1024];
-	int k = snprintf(text, sizeof(text), "4242 (%s) %c", comm, state);
-	for (int field = 4; field <= 52; field++)
-		k += snprintf(text + k, sizeof(text) - (size_t)k, " %d", field * 1001);
-	snprintf(text + k, sizeof(text) - (size_t)k, "\n");
+	fuzz_stat_line(text, sizeof(text), comm, state);
 	struct pp_procfs_stat st;
 	if (pp_procfs_stat_parse(text, &st) != 0 || st.minflt != 10 * 1001 ||
 	    st.majflt != 12 * 1001 || st.utime != 14 * 1001 || st.stime != 15 * 1001 ||
