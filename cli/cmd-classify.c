@@ -81,6 +81,8 @@ static void report_run(struct ctx *c, const char *title, const char *workload,
 			cJSON_AddNumberToObject(e, "window", win[i]);
 			cJSON_AddItemToObject(e, "t_end", num_or_null(t_end[i]));
 			cJSON_AddNumberToObject(e, "p_miner", p[i]);
+			if (rv->rule)
+				cJSON_AddBoolToObject(e, "rule", rv->rule[i]);
 			cJSON_AddItemToArray(w, e);
 		}
 		cJSON_AddStringToObject(o, "verdict", miner ? "miner" : "benign");
@@ -90,6 +92,13 @@ static void report_run(struct ctx *c, const char *title, const char *workload,
 			cJSON_AddItemToObject(o, "first_miner_s", num_or_null(first));
 		}
 		cJSON_AddNumberToObject(o, "p_miner_mean", v.p_miner);
+		if (rv->rule) {
+			cJSON *r = cJSON_AddObjectToObject(o, "rounding_rule");
+			cJSON_AddBoolToObject(r, "fired", v.rule);
+			cJSON_AddNumberToObject(r, "windows_fired", rv->windows_rule);
+			cJSON_AddItemToObject(r, "nondefault_share", num_or_null(v.round_share));
+			cJSON_AddNumberToObject(r, "preemptions", v.round_preemptions);
+		}
 		if (v.nearest >= 0) {
 			cJSON *nr = cJSON_AddObjectToObject(o, "nearest");
 			cJSON_AddStringToObject(nr, "workload", v.nearest_workload);
@@ -113,14 +122,20 @@ static void report_run(struct ctx *c, const char *title, const char *workload,
 		       label ? "  labelled " : "", label ? label : "");
 		if (!windows_printed)
 			for (int i = 0; i < n; i++)
-				printf("  window %3d  t %7.1f s  p(miner) %.3f%s\n", win[i], t_end[i],
-				       p[i], p[i] >= thr ? "  *" : "");
+				printf("  window %3d  t %7.1f s  p(miner) %.3f%s%s\n", win[i],
+				       t_end[i], p[i], p[i] >= thr ? "  *" : "",
+				       rv->rule && rv->rule[i] ? "  rule" : "");
 		printf("  verdict   %s", miner ? "MINER" : "benign");
 		if (miner)
 			printf(" (%d of %d windows flagged by window %d, t %.1f s)", c->sk, c->sn,
 			       first_win, first);
-		printf("; %d of %d windows over %.2f; mean p(miner) %.3f\n", nflag, n, thr,
-		       v.p_miner);
+		printf("; %d of %d windows flagged (p >= %.2f or the rounding-mode rule); mean "
+		       "p(miner) %.3f\n", nflag, n, thr, v.p_miner);
+		if (rv->rule) {
+			char ev[128];
+			printf("  evidence  %s%s\n", pp_round_describe(&v, ev, sizeof(ev)),
+			       v.rule ? ": a RandomX-family miner" : "");
+		}
 		if (v.nearest >= 0 && v.nused > 0)
 			printf("  nearest   %s%s%s%s (%s, %s) at distance %.2f over %d features\n",
 			       v.nearest_workload, v.nearest_knobs && v.nearest_knobs[0] ? " [" : "",
@@ -217,10 +232,13 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 	int cap = 64, n = 0, rc = 0;
 	double *X = malloc((size_t)cap * nf * sizeof(*X)), *t = malloc(cap * sizeof(*t));
 	int *win = malloc(cap * sizeof(*win));
+	struct pp_evidence *ev = malloc(cap * sizeof(*ev));
+	struct pp_round_tally tally;
+	pp_round_tally_init(&tally, PP_ROUND_WINDOWS);
 	if (!c->json)
 		fprintf(stderr, "powprint classify: pid %d, backends %s\n",
 			(int)pp_collector_pid(col), pp_collector_backends(col));
-	while (X && t && win) {
+	while (X && t && win && ev) {
 		err = cli_collector_read(col, &w, cmdv != NULL);
 		if (err == -ESRCH)
 			break;
@@ -235,10 +253,12 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 			double *nx = realloc(X, (size_t)cap * nf * sizeof(*X));
 			double *nt = realloc(t, cap * sizeof(*t));
 			int *nw = realloc(win, cap * sizeof(*win));
+			struct pp_evidence *ne = realloc(ev, cap * sizeof(*ev));
 			X = nx ? nx : X;
 			t = nt ? nt : t;
 			win = nw ? nw : win;
-			if (!nx || !nt || !nw) {
+			ev = ne ? ne : ev;
+			if (!nx || !nt || !nw || !ne) {
 				rc = CLI_EXIT_FAIL;
 				break;
 			}
@@ -267,12 +287,14 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 				unknown, nf);
 		t[n] = w.end_s;
 		win[n] = (int)w.index;
+		pp_evidence_from_window(&w, &ev[n]);
+		bool fired = pp_round_tally_push(&tally, &ev[n]);
 		if (!c->json) {
 			struct pp_verdict v;
 			if (pp_model_predict(m, X + (size_t)n * nf, nf, &v) == 0)
-				printf("  window %3d  t %7.1f s  p(miner) %.3f%s%s%s\n", win[n], t[n],
-				       v.p_miner, v.miner ? "  *" : "",
-				       v.nearest >= 0 ? "  like " : "",
+				printf("  window %3d  t %7.1f s  p(miner) %.3f%s%s%s%s\n", win[n],
+				       t[n], v.p_miner, v.miner || fired ? "  *" : "",
+				       fired ? "  rule" : "", v.nearest >= 0 ? "  like " : "",
 				       v.nearest >= 0 ? v.nearest_workload : "");
 			fflush(stdout);
 		}
@@ -289,12 +311,15 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 			snprintf(title, sizeof(title), "pid %ld", pid);
 		struct pp_run_verdict rv;
 		double *p = malloc((size_t)n * sizeof(*p));
-		err = p ? pp_model_classify_run(m, X, n, nf, c->sk, c->sn, p, &rv) : -ENOMEM;
+		bool *rule = malloc((size_t)n * sizeof(*rule));
+		err = p && rule ? pp_model_classify_run(m, X, n, nf, ev, c->sk, c->sn, p, rule, &rv)
+				: -ENOMEM;
 		if (!err)
 			report_run(c, title, NULL, NULL, -1, &rv, win, t, true);
 		else
 			rc = CLI_EXIT_FAIL;
 		free(p);
+		free(rule);
 	} else if (!rc) {
 		fprintf(stderr, "powprint classify: no window was collected\n");
 		rc = CLI_EXIT_FAIL;
@@ -303,6 +328,7 @@ static int classify_live(struct ctx *c, long pid, char **cmdv, double seconds, l
 	free(X);
 	free(t);
 	free(win);
+	free(ev);
 	return rc;
 }
 

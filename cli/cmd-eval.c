@@ -14,7 +14,7 @@ static struct {
 	int ndirs;
 	int smooth[2];     /* K/N; 0/0: the library's default */
 	double threshold;  /* 0: the library's default */
-	bool json;
+	bool json, model_only;
 } args;
 
 static const struct cli_opt eval_opts[] = {
@@ -29,6 +29,8 @@ static const struct cli_opt eval_opts[] = {
 		 "decision threshold on p(miner) (default 0.5)"),
 	CLI_KOFN("smooth", 0, "K/N", &args.smooth,
 		 "process verdict: miner once K of the last N windows are (3/5)"),
+	CLI_FLAG("model-only", 0, &args.model_only,
+		 "score the model alone, without the rounding-mode rule beside it"),
 	CLI_FLAG("json", 'j', &args.json, "print one JSON object"),
 	{ 0 },
 };
@@ -69,7 +71,24 @@ static void print_human(const cJSON *r)
 	printf("  ROC AUC %.4f\n", num(w, "roc_auc"));
 	printf("  %-10s %16s %16s\n", "confusion", "predicted miner", "predicted benign");
 	printf("  %-10s %16.0f %16.0f\n", "miner", num(w, "tp"), num(w, "fn"));
-	printf("  %-10s %16.0f %16.0f\n\n", "benign", num(w, "fp"), num(w, "tn"));
+	printf("  %-10s %16.0f %16.0f\n", "benign", num(w, "fp"), num(w, "tn"));
+	const cJSON *rl = cJSON_GetObjectItem(r, "rounding_rule");
+	if (cJSON_IsTrue(cJSON_GetObjectItem(rl, "used"))) {
+		const cJSON *rw = cJSON_GetObjectItem(rl, "rule_window");
+		const cJSON *mw = cJSON_GetObjectItem(rl, "model_window");
+		printf("  flagged by the model or the rounding-mode rule; alone:\n");
+		printf("    model");
+		pct("TPR", num(mw, "tpr"));
+		pct("FPR", num(mw, "fpr"));
+		printf("\n    rule ");
+		pct("TPR", num(rw, "tpr"));
+		pct("FPR", num(rw, "fpr"));
+		printf("\n");
+	} else {
+		printf("  the model alone: %s\n",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(rl, "why_not")));
+	}
+	printf("\n");
 
 	printf("  %-20s %-7s %-14s %8s %8s  %s\n", "workload", "class", "family", "windows",
 	       "flagged", "rate");
@@ -145,7 +164,8 @@ static int run(int argc, char **argv)
 	PP_OPTS(pp_train_opts, to, .params = args.params, .threshold = args.threshold,
 		.backends = args.backends);
 	PP_OPTS(pp_eval_opts, eo, .cv = cv, .k = k, .train = &to, .smooth_k = args.smooth[0],
-		.smooth_n = args.smooth[1], .progress = cli_isatty(stderr) ? progress : NULL);
+		.smooth_n = args.smooth[1], .progress = cli_isatty(stderr) ? progress : NULL,
+		.model_only = args.model_only);
 	char *out = NULL, why[1024] = "";
 	int err = pp_model_eval(ds, &eo, &out, why, sizeof(why));
 	pp_dataset_free(ds);
@@ -166,9 +186,12 @@ const struct cli_cmd cmd_eval = {
 	.name = "eval", .fn = run, .no_operands = true,
 	.summary = "cross-validate the detector without leakage (splits by workload, family, run)",
 	.usage = "--data DIR[,DIR...] [--cv leave-one-workload-out|leave-one-family-out|by-run[:K]] "
-		 "[--smooth K/N] [--json]",
+		 "[--smooth K/N] [--model-only] [--json]",
 	.description = "Every window gets a p(miner) from a model that never saw its run (nor, "
-		       "for leave-one-workload/family-out, its workload or family). Reports per-window "
+		       "for leave-one-workload/family-out, its workload or family), and is flagged "
+		       "when p >= the threshold or the rounding-mode rule fires on its run (ebpf "
+		       "data; the rule learns nothing, so it is the same in every fold). Reports "
+		       "per-window "
 		       "TPR, FPR, precision, F1, ROC AUC and the confusion matrix; recall per "
 		       "workload and per knob (duty, threads, soft_aes); and process-level verdicts "
 		       "with K-of-N smoothing and the time to the first miner verdict. Definitions: "

@@ -138,6 +138,10 @@ static void human(const struct pp_agent_event *ev, FILE *f)
 		if (v && v->nearest >= 0)
 			fprintf(f, "; like %s (%s) at distance %.2f", v->nearest_workload,
 				v->nearest_miner ? "miner" : "benign", v->distance);
+		if (v && v->rule) {
+			char text[128];
+			fprintf(f, "; %s", pp_round_describe(v, text, sizeof(text)));
+		}
 		if (p->container_id[0])
 			fprintf(f, "; container %.12s", p->container_id);
 		fputc('\n', f);

@@ -15,13 +15,14 @@ const char *pp_data_dir(void)
 	return PP_INSTALL_DATADIR;
 }
 
-int pp_default_model_path(bool hw_pmu, char *buf, size_t len)
+int pp_default_model_path(bool hw_pmu, bool ebpf, char *buf, size_t len)
 {
 	if (hw_pmu) {
 		snprintf(buf, len, "%s/models/pmu/model.json", pp_data_dir());
 		if (access(buf, R_OK) == 0)
 			return 0;
 	}
-	snprintf(buf, len, "%s/models/pmu-less/model.json", pp_data_dir());
+	snprintf(buf, len, "%s/models/%s/model.json", pp_data_dir(),
+		 ebpf ? "pmu-less" : "pmu-less-no-ebpf");
 	return access(buf, R_OK) == 0 ? 0 : -ENOENT;
 }

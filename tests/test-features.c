@@ -220,6 +220,10 @@ static void fill(struct pp_window *x, double scale)
 		{ "ip.cls.fp-simd", 0 }, { "ip.cls.int-simd", 0 }, { "ip.cls.store", 0 },
 		{ "ip.cls.branch", 0 }, { "ip.cls.rounding", 0 }, { "ip.cls.undecodable", 0 },
 		{ "ip.cls.unreadable", 0 }, { "ip.loc.vdso", 0 }, { "ip.loc.unmapped", 0 },
+		{ "bpf.sc.sync", 400 },       { "bpf.sc.memory", 6 },    { "bpf.sc.protect", 120 },
+		{ "bpf.sc.file", 20 },        { "bpf.sc.net", 3 },       { "bpf.sc.time", 2 },
+		{ "bpf.sc.other", 9 },        { "bpf.fp_switches", 60 }, { "bpf.fp_round_nondefault", 45 },
+		{ "bpf.fp_preempted", 47 },   { "bpf.fp_preempted_nondefault", 40 },
 	};
 	memset(x, 0, sizeof(*x));
 	x->end_s = 1.0;

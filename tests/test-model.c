@@ -622,16 +622,30 @@ Test(model, classify_runs_groups_and_orders_rows)
 		for (int j = 0; j < nf; j++)
 			X[(size_t)i * nf + j] = map[j] >= 0 ?
 				pp_dataset_features(ds, rv[0].rows[i])[map[j]] : NAN;
+	/* With the rounding-mode evidence of its rows when the data has it, as classify_runs. */
+	struct pp_evidence ev[64];
+	bool rule[64];
+	int ecols[2];
+	cr_assert_leq(n, 64);
+	pp_evidence_bind(ds, ecols);
+	bool have_ev = ecols[0] >= 0 && ecols[1] >= 0;
+	for (int i = 0; i < n; i++)
+		pp_evidence_from_row(ds, ecols, rv[0].rows[i], &ev[i]);
 	struct pp_run_verdict one;
-	cr_assert_eq(pp_model_classify_run(m, X, n, nf, 3, 5, p, &one), 0);
+	cr_assert_eq(pp_model_classify_run(m, X, n, nf, have_ev ? ev : NULL, 3, 5, p, rule, &one),
+		     0);
 	cr_assert_eq(one.run, -1);
 	cr_assert_null(one.rows);
 	cr_assert_eq(one.p, p);
 	cr_assert_eq(one.first_miner, rv[0].first_miner);
 	cr_assert_eq(one.windows_flagged, rv[0].windows_flagged);
+	cr_assert_eq(one.windows_rule, rv[0].windows_rule);
 	cr_assert_eq(one.v.p_miner, rv[0].v.p_miner);
-	cr_assert_eq(pp_model_classify_run(m, X, 0, nf, 3, 5, p, &one), -EINVAL);
-	cr_assert_eq(pp_model_classify_run(m, X, n, nf, 6, 5, p, &one), -EINVAL);
+	cr_assert_eq(one.v.rule, rv[0].v.rule);
+	cr_assert_eq(pp_model_classify_run(m, X, 0, nf, NULL, 3, 5, p, NULL, &one), -EINVAL);
+	cr_assert_eq(pp_model_classify_run(m, X, n, nf, NULL, 6, 5, p, NULL, &one), -EINVAL);
+	cr_assert_eq(pp_model_classify_run(m, X, n, nf, ev, 3, 5, p, NULL, &one), -EINVAL,
+		     "evidence without room for the rule's verdicts");
 	free(X);
 	free(map);
 	free(rv);

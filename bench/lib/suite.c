@@ -101,8 +101,14 @@ static void classify_run(const struct pp_model *m, const struct pp_dataset *ds, 
 {
 	int nf = pp_model_nfeatures(m), n = b - a;
 	double *X = malloc((size_t)n * nf * sizeof(*X)), *p = malloc((size_t)n * sizeof(*p));
-	if (!X || !p)
+	struct pp_evidence *ev = malloc((size_t)n * sizeof(*ev));
+	bool *rule = malloc((size_t)n * sizeof(*rule));
+	if (!X || !p || !ev || !rule)
 		goto out;
+	int ecols[2];
+	pp_evidence_bind(ds, ecols);
+	for (int i = 0; i < n; i++)
+		pp_evidence_from_row(ds, ecols, a + i, &ev[i]);
 	for (int i = 0; i < n; i++)
 		for (int j = 0; j < nf; j++)
 			X[(size_t)i * nf + j] = map[j] >= 0 ? pp_dataset_features(ds, a + i)[map[j]]
@@ -110,11 +116,15 @@ static void classify_run(const struct pp_model *m, const struct pp_dataset *ds, 
 	/* Process-level verdict: k of the last n windows (3 of 5, or a majority of fewer). */
 	int sn = n < 5 ? n : 5, sk = n < 5 ? n / 2 + 1 : 3;
 	struct pp_run_verdict rv;
-	if (pp_model_classify_run(m, X, n, nf, sk, sn, p, &rv))
+	if (pp_model_classify_run(m, X, n, nf, ev, sk, sn, p, rule, &rv))
 		goto out;
 	const struct pp_verdict v = rv.v;
 	cJSON_AddStringToObject(e, "verdict", rv.miner ? "miner" : "benign");
 	cJSON_AddNumberToObject(e, "p_miner", v.p_miner);
+	if (v.rule) {
+		char why[128];
+		cJSON_AddStringToObject(e, "rule", pp_round_describe(&v, why, sizeof(why)));
+	}
 	if (v.nearest >= 0) {
 		cJSON_AddStringToObject(e, "nearest", v.nearest_workload);
 		cJSON_AddNumberToObject(e, "distance", v.distance);
@@ -140,6 +150,8 @@ static void classify_run(const struct pp_model *m, const struct pp_dataset *ds, 
 out:
 	free(X);
 	free(p);
+	free(ev);
+	free(rule);
 }
 
 static void remove_dataset(const char *dir)

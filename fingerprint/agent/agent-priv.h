@@ -47,6 +47,7 @@ struct proc {
 	bool flagged, warned;
 	bool has_verdict;
 	struct pp_verdict last;
+	struct pp_round_tally round;  /* the rounding-mode rule's evidence since attaching */
 	struct pp_agent_proc id;   /* read at attach; refreshed for events */
 };
 
@@ -54,6 +55,7 @@ struct pp_agent {
 	struct pp_agent_opts o;
 	struct pp_model *m;
 	char backends[256];
+	bool ebpf;                 /* the ebpf backend works here: the rounding-mode rule's evidence */
 	char allow_buf[1024];
 	const char *allow[AGENT_MAX_ALLOW];
 	int nallow;
@@ -72,6 +74,7 @@ struct pp_agent {
 	struct proc **batch;
 	double *rows;              /* nf per batch entry */
 	double *p_miner;
+	bool *fired;               /* the rounding-mode rule fired for the batch entry */
 	int batch_cap;
 	struct pp_agent_stats st;
 	struct pp_window w;        /* large: one, reused */

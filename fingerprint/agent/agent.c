@@ -61,6 +61,10 @@ int pp_agent_new(struct pp_model *m, const struct pp_agent_opts *opts, struct pp
 	}
 	if (!o->max_targets)
 		o->max_targets = PP_AGENT_MAX_TARGETS_DEFAULT;
+	struct pp_backend_status st[PP_BACKEND_MAX];
+	int nb = pp_collector_probe(st, PP_BACKEND_MAX);
+	for (int i = 0; i < nb && i < PP_BACKEND_MAX; i++)
+		a->ebpf |= st[i].available && !strcmp(st[i].name, "ebpf");
 	if (!o->smooth_k || !o->smooth_n) {
 		o->smooth_k = 3;
 		o->smooth_n = 5;
@@ -157,9 +161,10 @@ static void remove_proc(struct pp_agent *a, struct proc **pp, const char *reason
 	a->nprocs--;
 }
 
-/* Ends p's window and, unless it is idle, puts its model vector in x. Returns -ESRCH when the
- * target is gone, 1 when x is to be classified, else 0. */
-static int end_window(struct pp_agent *a, struct proc *p, double *x)
+/* Ends p's window and, unless it is idle, puts its model vector in x and whether the
+ * rounding-mode rule fires in *fired. Returns -ESRCH when the target is gone, 1 when x is to
+ * be classified, else 0. */
+static int end_window(struct pp_agent *a, struct proc *p, double *x, bool *fired)
 {
 	struct pp_window *w = &a->w;
 	int err = pp_collector_read_now(p->col, w);
@@ -172,6 +177,9 @@ static int end_window(struct pp_agent *a, struct proc *p, double *x)
 	if (w->target_exited)
 		return -ESRCH;
 	double wall = w->end_s - w->start_s;
+	struct pp_evidence ev;
+	pp_evidence_from_window(w, &ev);
+	*fired = pp_round_tally_push(&p->round, &ev);
 	/* Too little CPU to say anything: an idle window (features would be noise). */
 	if (!(w->task_clock_s >= 0.5 * a->o.min_cpu_pct / 100.0 * wall)) {
 		p->idle_windows++;
@@ -204,7 +212,10 @@ static bool batch_reserve(struct pp_agent *a, int n)
 	double *pm = realloc(a->p_miner, (size_t)cap * sizeof(*pm));
 	if (pm)
 		a->p_miner = pm;
-	if (!b || !r || !pm)
+	bool *fi = realloc(a->fired, (size_t)cap * sizeof(*fi));
+	if (fi)
+		a->fired = fi;
+	if (!b || !r || !pm || !fi)
 		return false;
 	a->batch_cap = cap;
 	return true;
@@ -315,9 +326,15 @@ static int attach(struct pp_agent *a, struct proc *p)
 	const char *bl = a->backends[0] ? a->backends : NULL;
 	char blist[256] = "";
 	if (!bl) {
-		for (int i = 0; i < pp_model_nbackends(a->m); i++)
+		bool ebpf = false;
+		for (int i = 0; i < pp_model_nbackends(a->m); i++) {
 			snprintf(blist + strlen(blist), sizeof(blist) - strlen(blist), "%s%s",
 				 i ? "," : "", pp_model_backend(a->m, i));
+			ebpf |= !strcmp(pp_model_backend(a->m, i), "ebpf");
+		}
+		/* The rounding-mode rule reads ebpf's counts whatever the model needs. */
+		if (a->ebpf && !ebpf && blist[0])
+			snprintf(blist + strlen(blist), sizeof(blist) - strlen(blist), ",ebpf");
 		bl = blist[0] ? blist : NULL;
 	}
 	PP_OPTS(pp_collect_opts, co, .backends = bl, .interval_ms = a->o.interval_ms,
@@ -328,6 +345,7 @@ static int attach(struct pp_agent *a, struct proc *p)
 	int err = pp_collector_open_pid(p->pid, &co, &p->col, why, sizeof(why));
 	if (!err) {
 		p->st = P_MONITORED;
+		pp_round_tally_init(&p->round, PP_ROUND_WINDOWS);
 		p->attach_tick = a->tick;
 		p->turn_windows = 0;
 		p->idle_windows = 0;
@@ -461,7 +479,8 @@ int pp_agent_tick(struct pp_agent *a)
 			struct proc *p = *pp;
 			if (p->st == P_MONITORED) {
 				int r = batch_reserve(a, n + 1) ?
-					end_window(a, p, a->rows + (size_t)n * a->nf) : 0;
+					end_window(a, p, a->rows + (size_t)n * a->nf,
+						   &a->fired[n]) : 0;
 				if (r == -ESRCH) {
 					remove_proc(a, pp, "exited");
 					continue;
@@ -495,8 +514,10 @@ struct pp_model *pp_agent_set_model(struct pp_agent *a, struct pp_model *m)
 	free(a->batch);
 	free(a->rows);
 	free(a->p_miner);
+	free(a->fired);
 	a->batch = NULL;
 	a->rows = a->p_miner = NULL;
+	a->fired = NULL;
 	a->batch_cap = 0;
 	a->nf = pp_model_nfeatures(m);
 	a->m = m;
@@ -524,6 +545,7 @@ void pp_agent_free(struct pp_agent *a, bool emit_cleared)
 	free(a->batch);
 	free(a->rows);
 	free(a->p_miner);
+	free(a->fired);
 	free(a);
 }
 

@@ -73,6 +73,14 @@ char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host)
 		} else {
 			cJSON_AddNullToObject(o, "nearest");
 		}
+		if (v && v->round_preemptions > 0) {
+			char text[128];
+			cJSON *r = cJSON_AddObjectToObject(o, "rounding_rule");
+			cJSON_AddBoolToObject(r, "fired", v->rule);
+			cJSON_AddItemToObject(r, "nondefault_share", num_or_null(v->round_share));
+			cJSON_AddNumberToObject(r, "preemptions", v->round_preemptions);
+			cJSON_AddStringToObject(r, "evidence", pp_round_describe(v, text, sizeof(text)));
+		}
 		cJSON *t = cJSON_AddArrayToObject(o, "top_features");
 		for (int k = 0; v && ev->model && k < v->ntop; k++) {
 			cJSON *e = cJSON_CreateObject();

@@ -167,8 +167,8 @@ static void judge(struct pp_agent *a, struct proc *p, const struct pp_verdict *v
 }
 
 /* p(miner) of every window in one model call; the full verdict (top features, nearest
- * fingerprint) only where an event may carry it: a window over the threshold, or any window
- * of a flagged process. */
+ * fingerprint) only where an event may carry it: a window over the threshold or one where the
+ * rounding-mode rule fires, or any window of a flagged process. */
 void agent_judge_batch(struct pp_agent *a, int n)
 {
 	if (!n)
@@ -182,7 +182,7 @@ void agent_judge_batch(struct pp_agent *a, int n)
 		struct proc *p = a->batch[i];
 		const double *x = a->rows + (size_t)i * a->nf;
 		struct pp_verdict v;
-		bool miner = a->p_miner[i] >= thr;
+		bool miner = a->p_miner[i] >= thr || a->fired[i];
 		if (miner || p->flagged) {
 			if (pp_model_predict(a->m, x, a->nf, &v)) {
 				a->st.err_model++;
@@ -195,6 +195,7 @@ void agent_judge_batch(struct pp_agent *a, int n)
 		}
 		v.p_miner = a->p_miner[i];
 		v.miner = miner;
+		pp_round_verdict_fill(&p->round, &v);
 		judge(a, p, &v);
 	}
 }

@@ -17,7 +17,8 @@
 	X(perf_hw) \
 	X(perf_sw) \
 	X(ip_sample) \
-	X(procfs)
+	X(procfs) \
+	X(ebpf)
 
 #define DECLARE(n) \
 	extern const struct pp_backend_ops pp_backend_##n; \

@@ -15,6 +15,7 @@
 #define HW "perf-hw"
 #define IP "ip-sample"
 #define PF "procfs"
+#define EB "ebpf"
 #define SHARE "share of samples"
 #define PCS "per task-clock s"
 
@@ -86,6 +87,19 @@ static const struct pp_feature_info features[PP_F_COUNT] = {
 	[PP_F_WRITE_BYTES] = { "write_bytes", "bytes " PCS, PF, "proc.wchar / task_clock_s" },
 	[PP_F_IO_SYSCALLS] = { "io_syscalls", PCS, PF,
 			       "(proc.syscr + proc.syscw) / task_clock_s" },
+	[PP_F_FP_ROUND_NONDEFAULT_SHARE] = { "fp_round_nondefault_share", "share of FPU switches",
+					     EB, "bpf.fp_round_nondefault / bpf.fp_switches" },
+	[PP_F_FP_PREEMPT_NONDEFAULT_SHARE] = { "fp_preempt_nondefault_share",
+					       "share of preemptions", EB,
+					       "bpf.fp_preempted_nondefault / bpf.fp_preempted" },
+	[PP_F_SC_SYNC] = { "sc_sync", PCS, EB, "bpf.sc.sync / task_clock_s" },
+	[PP_F_SC_MEMORY] = { "sc_memory", PCS, EB, "bpf.sc.memory / task_clock_s" },
+	[PP_F_SC_PROTECT] = { "sc_protect", PCS, EB, "bpf.sc.protect / task_clock_s" },
+	[PP_F_SC_FILE] = { "sc_file", PCS, EB, "bpf.sc.file / task_clock_s" },
+	[PP_F_SC_NET] = { "sc_net", PCS, EB, "bpf.sc.net / task_clock_s" },
+	[PP_F_SC_TIME] = { "sc_time", PCS, EB, "bpf.sc.time / task_clock_s" },
+	[PP_F_SC_OTHER] = { "sc_other", PCS, EB, "bpf.sc.other / task_clock_s" },
+	[PP_F_SC_TOTAL] = { "sc_total", PCS, EB, "(sum of the bpf.sc.* counts) / task_clock_s" },
 };
 
 const struct pp_feature_info *pp_feature_info(enum pp_feature f)
@@ -97,7 +111,8 @@ const struct pp_feature_info *pp_feature_info(enum pp_feature f)
  * their columns up by name for every window they score. */
 static const unsigned char by_name[] = {
 	PP_F_ANON_HUGE_SHARE, PP_F_BRANCH_MISS_PKI, PP_F_CACHE_REF_PKI, PP_F_CPU_UTIL,
-	PP_F_CTX_SWITCHES, PP_F_DTLB_LOAD_MISS_PKI, PP_F_GHZ, PP_F_HUGETLB_MIB,
+	PP_F_CTX_SWITCHES, PP_F_DTLB_LOAD_MISS_PKI, PP_F_FP_PREEMPT_NONDEFAULT_SHARE,
+	PP_F_FP_ROUND_NONDEFAULT_SHARE, PP_F_GHZ, PP_F_HUGETLB_MIB,
 	PP_F_HW_RUNNING, PP_F_INVOL_CTX_SHARE, PP_F_IO_SYSCALLS, PP_F_IP_AES, PP_F_IP_BRANCH,
 	PP_F_IP_CLMUL, PP_F_IP_DIV, PP_F_IP_ENTROPY, PP_F_IP_FILE, PP_F_IP_FP_SIMD,
 	PP_F_IP_INT_SIMD, PP_F_IP_JIT, PP_F_IP_LOAD, PP_F_IP_MUL, PP_F_IP_OTHER,
@@ -105,7 +120,8 @@ static const unsigned char by_name[] = {
 	PP_F_IP_TOP16, PP_F_IP_UNDECODABLE, PP_F_IP_UNMAPPED, PP_F_IP_UNREADABLE, PP_F_IP_VDSO,
 	PP_F_IPC, PP_F_L1D_LOAD_MISS_PKI, PP_F_LLC_LOAD_MISS_PKI, PP_F_LOCKED_MIB,
 	PP_F_MAJOR_FAULTS, PP_F_MIGRATIONS, PP_F_MINOR_FAULTS, PP_F_READ_BYTES, PP_F_RSS_MIB,
-	PP_F_RUN_DELAY, PP_F_STALL_BACKEND, PP_F_STALL_FRONTEND, PP_F_SYS_SHARE, PP_F_THREADS,
+	PP_F_RUN_DELAY, PP_F_SC_FILE, PP_F_SC_MEMORY, PP_F_SC_NET, PP_F_SC_OTHER,
+	PP_F_SC_PROTECT, PP_F_SC_SYNC, PP_F_SC_TIME, PP_F_SC_TOTAL, PP_F_STALL_BACKEND, PP_F_STALL_FRONTEND, PP_F_SYS_SHARE, PP_F_THREADS,
 	PP_F_TIMESLICES, PP_F_WRITE_BYTES,
 };
 _Static_assert(sizeof(by_name) == PP_F_COUNT, "every feature once in by_name");
@@ -137,6 +153,11 @@ static double ratio(double a, double b)
  * gather(): one pass over a window's counts instead of a scan per formula term. */
 #define INPUTS(X)                                                                              \
 	X(L1D_MISS, "L1-dcache-load-misses") X(LLC_MISS, "LLC-load-misses")                    \
+	X(FP_PREEMPTED, "bpf.fp_preempted") X(FP_PREEMPTED_NONDEFAULT, "bpf.fp_preempted_nondefault") \
+	X(FP_NONDEFAULT, "bpf.fp_round_nondefault") X(FP_SWITCHES, "bpf.fp_switches")          \
+	X(SC_FILE, "bpf.sc.file") X(SC_MEMORY, "bpf.sc.memory") X(SC_NET, "bpf.sc.net")       \
+	X(SC_OTHER, "bpf.sc.other") X(SC_PROTECT, "bpf.sc.protect") X(SC_SYNC, "bpf.sc.sync")  \
+	X(SC_TIME, "bpf.sc.time")                                                              \
 	X(BRANCH_MISS, "branch-misses") X(CACHE_REF, "cache-references")                       \
 	X(CTX, "context-switches") X(MIGRATIONS, "cpu-migrations") X(CYCLES, "cycles")         \
 	X(DTLB_MISS, "dTLB-load-misses") X(INSTRUCTIONS, "instructions")                       \
@@ -260,6 +281,24 @@ void pp_features_compute(const struct pp_window *w, struct pp_features *out)
 	v[PP_F_READ_BYTES] = ratio(C(RCHAR), tc);
 	v[PP_F_WRITE_BYTES] = ratio(C(WCHAR), tc);
 	v[PP_F_IO_SYSCALLS] = ratio(SUM2(SYSCR, SYSCW), tc);
+
+	v[PP_F_FP_ROUND_NONDEFAULT_SHARE] = ratio(C(FP_NONDEFAULT), C(FP_SWITCHES));
+	v[PP_F_FP_PREEMPT_NONDEFAULT_SHARE] = ratio(C(FP_PREEMPTED_NONDEFAULT), C(FP_PREEMPTED));
+	static const struct {
+		enum pp_feature f;
+		enum input count;
+	} per_s[] = {
+		{ PP_F_SC_SYNC, IN_SC_SYNC },   { PP_F_SC_MEMORY, IN_SC_MEMORY },
+		{ PP_F_SC_PROTECT, IN_SC_PROTECT }, { PP_F_SC_FILE, IN_SC_FILE },
+		{ PP_F_SC_NET, IN_SC_NET },     { PP_F_SC_TIME, IN_SC_TIME },
+		{ PP_F_SC_OTHER, IN_SC_OTHER },
+	};
+	double sc_total = 0;
+	for (size_t i = 0; i < sizeof(per_s) / sizeof(per_s[0]); i++) {
+		v[per_s[i].f] = ratio(in[per_s[i].count], tc);
+		sc_total += in[per_s[i].count]; /* NaN without the backend */
+	}
+	v[PP_F_SC_TOTAL] = ratio(sc_total, tc);
 #undef SUM2
 #undef FIRST
 #undef C

@@ -14,16 +14,17 @@ int pp_model_load_for_host(const char *path, struct pp_model **out, char *used, 
 	struct pp_backend_status st[PP_BACKEND_MAX];
 	const char *avail[PP_BACKEND_MAX];
 	int navail = 0, nb = pp_collector_probe(st, PP_BACKEND_MAX);
-	bool hw = false;
+	bool hw = false, ebpf = false;
 	for (int i = 0; i < nb && i < PP_BACKEND_MAX; i++) {
 		if (!st[i].available)
 			continue;
 		avail[navail++] = st[i].name;
 		hw |= !strcmp(st[i].name, "perf-hw");
+		ebpf |= !strcmp(st[i].name, "ebpf");
 	}
 	char def[4096];
 	if (!path) {
-		if (pp_default_model_path(hw, def, sizeof(def)) < 0) {
+		if (pp_default_model_path(hw, ebpf, def, sizeof(def)) < 0) {
 			snprintf(why, len, "no model given and no shipped default at %s: pass --model "
 				 "MODEL (train one with `powprint train`) or set POWPRINT_DATA_DIR",
 				 def);

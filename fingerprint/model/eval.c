@@ -360,6 +360,45 @@ static void per_workload(cJSON *root, const struct pp_dataset *ds, const double 
 	free(seen);
 }
 
+/* The rounding-mode rule on every labelled row: each run's windows in order, its evidence so
+ * far. Returns how many rows had evidence (0: the data has no ebpf counts). */
+static long rule_rows(const struct pp_dataset *ds, const int *label, bool *rule)
+{
+	int n = pp_dataset_nrows(ds), m = 0, cols[2];
+	long with = 0;
+	memset(rule, 0, ((size_t)n + 1) * sizeof(*rule));
+	pp_evidence_bind(ds, cols);
+	int *ord = malloc(((size_t)n + 1) * sizeof(*ord));
+	if (!ord || cols[0] < 0 || cols[1] < 0) {
+		free(ord);
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		if (label[i] >= 0)
+			ord[m++] = i;
+	qsort_r(ord, (size_t)m, sizeof(*ord), cmp_row_in_run, (void *)ds);
+	struct pp_round_tally t;
+	for (int i = 0; i < m; i++) {
+		if (i == 0 || pp_dataset_row(ds, ord[i])->run != pp_dataset_row(ds, ord[i - 1])->run)
+			pp_round_tally_init(&t, PP_ROUND_WINDOWS);
+		struct pp_evidence e;
+		pp_evidence_from_row(ds, cols, ord[i], &e);
+		with += isfinite(e.preempted);
+		rule[ord[i]] = pp_round_tally_push(&t, &e);
+	}
+	free(ord);
+	return with;
+}
+
+/* Window-level counts of one detector (scores p, flagged at p >= thr) into o[name]. */
+static void window_table(cJSON *o, const char *name, const double *p, const int *label, int n,
+			 double thr)
+{
+	struct pp_confusion c;
+	pp_confusion_compute(p, label, n, thr, &c);
+	add_confusion(cJSON_AddObjectToObject(o, name), &c);
+}
+
 int pp_model_eval(const struct pp_dataset *ds, const struct pp_eval_opts *opts, char **json,
 		  char *why, size_t len)
 {
@@ -373,6 +412,7 @@ int pp_model_eval(const struct pp_dataset *ds, const struct pp_eval_opts *opts, 
 	void (*progress)(void *, int, int, const char *) =
 		PP_OPTS_GET(opts, pp_eval_opts, progress, NULL);
 	void *parg = PP_OPTS_GET(opts, pp_eval_opts, progress_arg, NULL);
+	bool model_only = PP_OPTS_GET(opts, pp_eval_opts, model_only, false);
 	if (!k)
 		k = DEFAULT_K;
 	if (!sk || !sn) {
@@ -388,11 +428,14 @@ int pp_model_eval(const struct pp_dataset *ds, const struct pp_eval_opts *opts, 
 	int *train = malloc(((size_t)n + 1) * sizeof(*train));
 	int *test = malloc(((size_t)n + 1) * sizeof(*test));
 	double *p = malloc(((size_t)n + 1) * sizeof(*p));
+	double *pc = malloc(((size_t)n + 1) * sizeof(*pc));   /* with the rule: 1 where it fires */
+	double *pr = malloc(((size_t)n + 1) * sizeof(*pr));   /* the rule alone: 1 or 0 */
+	bool *rule = malloc(((size_t)n + 1) * sizeof(*rule));
 	double *X = NULL;
 	int *map = NULL;
 	const char **fname = NULL;
 	cJSON *root = cJSON_CreateObject();
-	if (!fold || !label || !train || !test || !p || !root) {
+	if (!fold || !label || !train || !test || !p || !pc || !pr || !rule || !root) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -411,6 +454,9 @@ int pp_model_eval(const struct pp_dataset *ds, const struct pp_eval_opts *opts, 
 		unlabelled += l == PP_LABEL_UNKNOWN;
 		p[i] = NAN;
 	}
+	long evidence_rows = model_only ? 0 : rule_rows(ds, label, rule);
+	if (!evidence_rows)
+		memset(rule, 0, ((size_t)n + 1) * sizeof(*rule));
 	X = malloc(((size_t)n + 1) * ((size_t)pp_dataset_nfeatures(ds) + 1) * sizeof(*X));
 	map = malloc(((size_t)pp_dataset_nfeatures(ds) + 1) * sizeof(*map));
 	if (!X || !map) {
@@ -482,6 +528,8 @@ int pp_model_eval(const struct pp_dataset *ds, const struct pp_eval_opts *opts, 
 			for (int t = 0; t < nte; t++) {
 				p[test[t]] = pt[t];
 				lt[t] = label[test[t]];
+				if (rule[test[t]])
+					pt[t] = 1; /* the fold's verdict: model or rule */
 			}
 			pp_confusion_compute(pt, lt, nte, thr, &c);
 			if (te_cls[1])
@@ -506,6 +554,23 @@ int pp_model_eval(const struct pp_dataset *ds, const struct pp_eval_opts *opts, 
 		scored += !isnan(p[i]);
 	cJSON_AddNumberToObject(root, "rows_scored", (double)scored);
 	cJSON_AddNumberToObject(root, "rows_unlabelled", (double)unlabelled);
+	/* From here on p is the detector's score: the model's p, or 1 where the rule fired. */
+	for (int i = 0; i < n; i++) {
+		pc[i] = rule[i] && !isnan(p[i]) ? 1 : p[i];
+		pr[i] = isnan(p[i]) ? NAN : rule[i];
+	}
+	cJSON *rl = cJSON_AddObjectToObject(root, "rounding_rule");
+	cJSON_AddBoolToObject(rl, "used", evidence_rows > 0);
+	cJSON_AddStringToObject(rl, "why_not", model_only ? "--model-only" :
+				evidence_rows ? "" : "the data has no ebpf rounding-mode counts");
+	cJSON_AddNumberToObject(rl, "min_share", PP_ROUND_MIN_SHARE);
+	cJSON_AddNumberToObject(rl, "min_preemptions", PP_ROUND_MIN_PREEMPTIONS);
+	cJSON_AddNumberToObject(rl, "rows_with_evidence", (double)evidence_rows);
+	if (evidence_rows) {
+		window_table(rl, "rule_window", pr, label, n, 0.5);
+		window_table(rl, "model_window", p, label, n, thr);
+	}
+	memcpy(p, pc, (size_t)n * sizeof(*p));
 	struct pp_confusion c;
 	pp_confusion_compute(p, label, n, thr, &c);
 	cJSON *w = cJSON_AddObjectToObject(root, "window");
@@ -528,6 +593,9 @@ out:
 	free(train);
 	free(test);
 	free(p);
+	free(pc);
+	free(pr);
+	free(rule);
 	free(X);
 	free(map);
 	free(fname);

@@ -452,6 +452,7 @@ int pp_model_predict(const struct pp_model *m, const double *x, int n, struct pp
 	if (!c)
 		return -ENOMEM;
 	memset(v, 0, sizeof(*v));
+	v->round_share = NAN;
 	int err = pp_booster_predict(m->booster, x, 1, n, n, 0, &v->p_miner);
 	if (!err)
 		err = pp_booster_predict(m->booster, x, 1, n, n, 2, c);
@@ -478,6 +479,7 @@ int pp_model_explain(const struct pp_model *m, const double *X, int nrows, int s
 	if (!p || !c || !col || !med || !mc)
 		goto out;
 	memset(v, 0, sizeof(*v));
+	v->round_share = NAN;
 	if ((err = pp_booster_predict(m->booster, X, nrows, stride, nf, 0, p)) ||
 	    (err = pp_booster_predict(m->booster, X, nrows, stride, nf, 2, c)))
 		goto out;

@@ -9,7 +9,7 @@
 #ifndef POWPRINT_FEATURES_H
 #define POWPRINT_FEATURES_H
 
-#define PP_FEATURES_VERSION 1
+#define PP_FEATURES_VERSION 2
 
 enum pp_feature {
 	/* Utilisation and scheduling */
@@ -65,6 +65,17 @@ enum pp_feature {
 	PP_F_READ_BYTES,
 	PP_F_WRITE_BYTES,
 	PP_F_IO_SYSCALLS,
+	/* eBPF: FPU rounding mode at context switches, syscalls by class per task-clock s */
+	PP_F_FP_ROUND_NONDEFAULT_SHARE,
+	PP_F_FP_PREEMPT_NONDEFAULT_SHARE,
+	PP_F_SC_SYNC,
+	PP_F_SC_MEMORY,
+	PP_F_SC_PROTECT,
+	PP_F_SC_FILE,
+	PP_F_SC_NET,
+	PP_F_SC_TIME,
+	PP_F_SC_OTHER,
+	PP_F_SC_TOTAL,
 	PP_F_COUNT
 };
 

@@ -99,6 +99,11 @@ struct pp_verdict {
 		int feature;       /* model feature index */
 		double contrib;    /* log-odds contribution: > 0 pushes towards miner */
 	} top[PP_VERDICT_TOP];
+	/* The rounding-mode rule (below): it fired (miner is then true whatever p_miner is),
+	 * and its evidence over the recent windows; NaN share / 0 preemptions without ebpf. */
+	bool rule;
+	double round_share;
+	double round_preemptions;
 };
 
 /* Classifies one feature vector x of n = pp_model_nfeatures() values in the model's order
@@ -142,26 +147,71 @@ bool pp_kofn_push(struct pp_kofn *s, bool miner);
 void pp_kofn_reset(struct pp_kofn *s);
 void pp_kofn_free(struct pp_kofn *s);
 
+/* ---- the rounding-mode rule ---- */
+
+/* What a window says about the FPU rounding mode (ebpf backend; NaN without it): preemptions
+ * of the process's threads and how many found the rounding mode off round-to-nearest. */
+struct pp_evidence {
+	double preempted, preempted_nondefault;
+};
+struct pp_window;
+void pp_evidence_from_window(const struct pp_window *w, struct pp_evidence *e);
+/* The dataset's raw columns of that evidence (-1 when absent), then one row's evidence. */
+void pp_evidence_bind(const struct pp_dataset *ds, int cols[2]);
+void pp_evidence_from_row(const struct pp_dataset *ds, const int cols[2], int i,
+			  struct pp_evidence *e);
+
+/* A RandomX-family miner, whatever the model says: over the process's last windows, at least
+ * PP_ROUND_MIN_PREEMPTIONS preemptions, and the rounding mode non-default in at least
+ * PP_ROUND_MIN_SHARE of them (docs/model.md: "The rounding-mode rule"). */
+#define PP_ROUND_MIN_SHARE 0.5
+#define PP_ROUND_MIN_PREEMPTIONS 4
+#define PP_ROUND_WINDOWS 30        /* windows of evidence kept by default */
+#define PP_ROUND_WINDOWS_MAX 32
+
+/* The evidence of one process's last `windows` windows (a ring; no allocation). */
+struct pp_round_tally {
+	int windows, used, head;
+	double pre[PP_ROUND_WINDOWS_MAX], nd[PP_ROUND_WINDOWS_MAX];
+	double sum_pre, sum_nd;
+};
+/* -EINVAL unless 1 <= windows <= PP_ROUND_WINDOWS_MAX. */
+int pp_round_tally_init(struct pp_round_tally *t, int windows);
+/* Adds a window's evidence (unknown counts add none); returns pp_round_tally_fires(). */
+bool pp_round_tally_push(struct pp_round_tally *t, const struct pp_evidence *e);
+bool pp_round_tally_fires(const struct pp_round_tally *t);
+double pp_round_tally_share(const struct pp_round_tally *t);  /* NaN before any preemption */
+/* Sets v's rule fields from t, and v->miner when the rule fires. */
+void pp_round_verdict_fill(const struct pp_round_tally *t, struct pp_verdict *v);
+/* "rounding mode non-default at 74% of 2310 preemptions", for alerts and reports. */
+char *pp_round_describe(const struct pp_verdict *v, char *buf, size_t len);
+
 /* ---- runs ---- */
 
-/* One run classified window by window: p(miner) per window, the k-of-n smoothed verdict and
- * the explained verdict of the whole run. */
+/* One run classified window by window: p(miner) per window, the rounding-mode rule per window,
+ * the k-of-n smoothed verdict and the explained verdict of the whole run. A window is flagged
+ * when p >= the model's threshold or the rule fires. */
 struct pp_run_verdict {
 	int run;                   /* the dataset's run index (pp_dataset_row.run); -1 for a matrix */
 	int nwindows;
 	const int *rows;           /* its dataset rows in window order; NULL for a matrix */
 	const double *p;           /* p(miner) of each window, in that order */
-	int windows_flagged;       /* windows with p >= the model's threshold */
+	const bool *rule;          /* the rule fired at each window; NULL without evidence */
+	int windows_flagged;       /* windows flagged (by p or the rule) */
+	int windows_rule;          /* ... by the rule */
 	bool miner;                /* k of the last n windows were flagged at some window */
 	int first_miner;           /* the first such window (0-based position), -1 when none */
-	struct pp_verdict v;       /* pp_model_explain over the run's windows */
+	struct pp_verdict v;       /* pp_model_explain over the run's windows; the rule's fields
+				    * from the evidence of its last PP_ROUND_WINDOWS windows */
 };
 
 /* Classifies one run's nrows windows X (row-major, stride doubles, the model's order, in time
- * order) with k-of-n smoothing. p (nrows values, caller's) gets p(miner) of each window and
- * out->p points to it. */
+ * order) with k-of-n smoothing. ev: each window's rounding-mode evidence, or NULL (no rule).
+ * p (nrows values, caller's) gets p(miner) of each window and out->p points to it; rule (nrows,
+ * caller's, may be NULL when ev is) gets the rule's verdict per window. */
 int pp_model_classify_run(const struct pp_model *m, const double *X, int nrows, int stride,
-			  int k, int n, double *p, struct pp_run_verdict *out);
+			  const struct pp_evidence *ev, int k, int n, double *p, bool *rule,
+			  struct pp_run_verdict *out);
 
 /* Groups ds's rows into runs, in run order, each run's rows by window (ties in row order),
  * binds the model's features by name (missing ones are NaN) and classifies every run. *out
@@ -208,10 +258,14 @@ struct pp_eval_opts {
 	/* Called after each fold, for progress. */
 	void (*progress)(void *arg, int fold, int nfolds, const char *name);
 	void *progress_arg;
+	/* Score the model alone: without the rounding-mode rule beside it. */
+	bool model_only;
 };
 
-/* Cross-validates on ds: every labelled row gets an out-of-fold p(miner). The result is a
- * JSON object (docs/model.md: "eval output") the caller frees with free(). */
+/* Cross-validates on ds: every labelled row gets an out-of-fold p(miner). A window is flagged
+ * when p >= the threshold or, unless model_only, the rounding-mode rule fires on its run's
+ * windows so far (the rule learns nothing, so it needs no folds). The result is a JSON object
+ * (docs/model.md: "eval output") the caller frees with free(). */
 int pp_model_eval(const struct pp_dataset *ds, const struct pp_eval_opts *opts, char **json,
 		  char *why, size_t len);
 
