@@ -378,7 +378,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bench-agent [--procs N] [--seconds S] [--warmup S] [--interval MS]\n"
 		"                   [--min-cpu PCT] [--nice N] [--model DIR] [--powprint PATH]\n"
-		"                   [--workloads W,...] [--latency] [--reps N] [--miner NAME] [--json]\n"
+		"                   [--workloads W,...] [--backends LIST] [--latency] [--reps N]\n"
+		"                   [--miner NAME] [--json]\n"
 		"\n"
 		"Starts N busy processes (default 50, at nice 19): `powprint run W` for W cycling\n"
 		"through --workloads (default %s: every benign workload of the catalog), \"loop\" a\n"
@@ -387,7 +388,8 @@ static void usage(FILE *f)
 		"(default 10), next to the targets (1%%, 32 MiB, 0). --min-cpu defaults to a quarter\n"
 		"of each busy process's fair share of the cores (at most 10). --latency then starts a\n"
 		"miner (--miner, default cn/r) --reps times (default 3) at full speed and at --duty 20,\n"
-		"and reports the median time to its alert (targets 5 s and 15 s).\n"
+		"and reports the median time to its alert (targets 5 s and 15 s). --backends is\n"
+		"passed to the agent (e.g. without ebpf, to see what that backend costs).\n"
 		"--powprint defaults to the powprint next to this program.\n", DEFAULT_WORKLOADS);
 }
 
@@ -397,7 +399,7 @@ int main(int argc, char **argv)
 	double seconds = 30, warmup = 10, min_cpu = 0;
 	long interval = 1000;
 	bool json = false, latency = false;
-	const char *model = NULL, *miner = "cn/r", *workloads = DEFAULT_WORKLOADS;
+	const char *model = NULL, *miner = "cn/r", *workloads = DEFAULT_WORKLOADS, *backends = NULL;
 	char cli[PATH_MAX];
 	default_cli(cli, sizeof(cli));
 	static const struct option lo[] = {
@@ -413,12 +415,13 @@ int main(int argc, char **argv)
 		{ "reps", required_argument, NULL, 'r' },
 		{ "miner", required_argument, NULL, 'M' },
 		{ "workloads", required_argument, NULL, 'W' },
+		{ "backends", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int o;
-	while ((o = getopt_long(argc, argv, "n:s:w:I:c:N:m:P:Lr:M:W:jh", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "n:s:w:I:c:N:m:P:Lr:M:W:b:jh", lo, NULL)) != -1) {
 		switch (o) {
 		case 'n': nprocs = atoi(optarg); break;
 		case 's': seconds = atof(optarg); break;
@@ -432,6 +435,7 @@ int main(int argc, char **argv)
 		case 'r': reps = atoi(optarg); break;
 		case 'M': miner = optarg; break;
 		case 'W': workloads = optarg; break;
+		case 'b': backends = optarg; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -487,6 +491,10 @@ int main(int argc, char **argv)
 	if (model) {
 		aargv[an++] = "--model";
 		aargv[an++] = (char *)model;
+	}
+	if (backends) {
+		aargv[an++] = "--backends";
+		aargv[an++] = (char *)backends;
 	}
 	aargv[an] = NULL;
 	if (!json)

@@ -25,7 +25,7 @@
 
 
 static struct {
-	const char *model, *cgroup, *metrics, *allow, *log_path;
+	const char *model, *cgroup, *metrics, *allow, *log_path, *backends;
 	pid_t pids[PP_AGENT_MAX_PIDS];
 	int npids;
 	int smooth[2];
@@ -97,6 +97,9 @@ static const struct cli_opt watch_opts[] = {
 		 "on an alert: none (default), stop (SIGSTOP) or kill"),
 	CLI_STR("allow", 0, "GLOB,...", &args.allow,
 		"executables never stopped or killed (path or name globs)"),
+	CLI_STR("backends", 'b', "LIST", &args.backends,
+		"comma-separated: " CLI_HELP_BACKENDS " (default: the model's, and ebpf for the "
+		"rounding-mode rule where it works)"),
 	CLI_LONG("sample-hz", 0, "HZ", &args.hz, 1, 100000,
 		 "ip-sample rate per thread (default 1000)"),
 	CLI_DOUBLE("seconds", 0, "S", &args.seconds, DBL_TRUE_MIN, INFINITY,
@@ -229,6 +232,12 @@ static int run(int argc, char **argv)
 	if (model && !*model)
 		model = NULL;
 	char model_path[4096] = "";
+	if (args.backends) {
+		char bwhy[512];
+		PP_OPTS(pp_collect_opts, co, .backends = args.backends);
+		if (pp_collect_opts_check(&co, bwhy, sizeof(bwhy)))
+			return cli_usage_error(cmd, "%s", bwhy);
+	}
 
 	/* One window of one process is one row: xgboost's OpenMP team would only add threads that
 	 * spin after every prediction, most of the agent's CPU time. */
@@ -270,7 +279,7 @@ static int run(int argc, char **argv)
 		.max_targets = (int)max_targets, .pids = npids ? pids : NULL, .npids = npids,
 		.cgroup = cgroup, .smooth_k = sk, .smooth_n = sn, .action = action,
 		.allow = args.allow, .sample_hz = (unsigned)args.hz, .event = on_event,
-		.event_arg = &out);
+		.event_arg = &out, .backends = args.backends);
 	if ((err = pp_agent_new(m, &ao, &a, why, sizeof(why)))) {
 		cli_fail(cmd, err, why);
 		goto done;
