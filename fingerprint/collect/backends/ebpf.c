@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,6 +37,8 @@ static struct {
 	int users;                 /* open collectors */
 	int enabled;               /* ... of which counting: attached while > 0 */
 	bool fpu;                  /* the rounding-mode hook is loaded */
+	struct pp_ebpf_slot *slots;  /* one per possible CPU, for reading the slot map */
+	int ncpus;
 	bool probed;
 	int probe_err;
 	char probe_why[256];
@@ -168,10 +171,18 @@ struct ebpf_priv {
 	bool enabled;
 };
 
+/* The process's record plus the CPU slots that still hold some of its calls (ebpf-maps.h:
+ * the record first, then the slots). */
 static void lookup(__u32 tgid, struct pp_ebpf_counts *c)
 {
 	if (bpf_map_lookup_elem(bpf_map__fd(g.skel->maps.counts), &tgid, c) < 0)
 		memset(c, 0, sizeof(*c));  /* no switch nor syscall seen yet */
+	__u32 zero = 0;
+	if (g.slots && bpf_map_lookup_elem(bpf_map__fd(g.skel->maps.slot), &zero, g.slots) == 0)
+		for (int cpu = 0; cpu < g.ncpus; cpu++)
+			if (g.slots[cpu].tgid == tgid)
+				for (int k = 0; k < PP_SC_NCLASSES; k++)
+					c->sc[k] += g.slots[cpu].sc[k];
 }
 
 static int ebpf_open(void *priv, struct pp_backend_ctx *ctx)
@@ -181,6 +192,12 @@ static int ebpf_open(void *priv, struct pp_backend_ctx *ctx)
 	pthread_mutex_lock(&g.lock);
 	if (!g.skel)
 		err = load(NULL, &g.skel, &g.fpu, ctx->why, ctx->why_len);
+	if (!err && !g.slots) {
+		g.ncpus = libbpf_num_possible_cpus();
+		g.slots = g.ncpus > 0 ? calloc((size_t)g.ncpus, sizeof(*g.slots)) : NULL;
+		if (!g.slots)
+			err = pp_why(ctx->why, ctx->why_len, -ENOMEM, "out of memory");
+	}
 	if (!err) {
 		g.users++;
 		p->tgid = (__u32)ctx->tgt->pid;
@@ -217,10 +234,11 @@ static int ebpf_enable(void *priv, bool on)
 	return err;
 }
 
-/* now - before, for a record that may have been evicted and created anew in between. */
+/* now - before; 0 when the count went back (its record was evicted and created anew, or a
+ * slot was read while its CPU moved it into the record): the next window counts from now. */
 static double delta(unsigned long long now, unsigned long long before)
 {
-	return (double)(now >= before ? now - before : now);
+	return now >= before ? (double)(now - before) : 0;
 }
 
 static int ebpf_read(void *priv, struct pp_window *w)
@@ -259,6 +277,8 @@ static void ebpf_close(void *priv)
 	if (--g.users == 0) {
 		pp_ebpf__destroy(g.skel);
 		g.skel = NULL;
+		free(g.slots);
+		g.slots = NULL;
 	}
 	pthread_mutex_unlock(&g.lock);
 }

@@ -30,6 +30,17 @@ struct pp_ebpf_counts {
 	unsigned long long fp_preempted_nondefault;
 };
 
+/* Each CPU's syscall counts of the last process that made a call on it, added to that
+ * process's record when another process makes one there. A syscall-heavy process then costs
+ * an array slot and an increment per call, not a hash lookup and an atomic add; a reader adds
+ * the slots that name its process to its record (read the record first: a slot flushed in
+ * between is then counted in the next window, never twice). */
+struct pp_ebpf_slot {
+	unsigned int tgid;                   /* 0: empty */
+	unsigned int pad;
+	unsigned long long sc[PP_SC_NCLASSES];
+};
+
 /* Records kept at most (LRU: the least recently updated goes first). */
 #define PP_EBPF_MAX_PROCS 16384
 

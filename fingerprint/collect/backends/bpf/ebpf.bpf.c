@@ -29,6 +29,13 @@ struct {
 } counts SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pp_ebpf_slot);
+} slot SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PP_SC_MAX_NR);
 	__type(key, __u32);
@@ -48,19 +55,39 @@ static __always_inline struct pp_ebpf_counts *counts_of(__u32 tgid)
 	return bpf_map_lookup_elem(&counts, &tgid);
 }
 
+/* Moves a CPU's slot into its process's record (tracepoints run with preemption off: the
+ * slot is this CPU's alone while the program runs). Cleared before it names another process,
+ * so a reader that sees the new process never sees the old one's counts. */
+static __always_inline void flush(struct pp_ebpf_slot *s)
+{
+	struct pp_ebpf_counts *c = counts_of(s->tgid);
+	for (int k = 0; k < PP_SC_NCLASSES; k++) {
+		if (c && s->sc[k])
+			__sync_fetch_and_add(&c->sc[k], s->sc[k]);
+		s->sc[k] = 0;
+	}
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(pp_sys_enter, struct pt_regs *regs, long id)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 nr = (__u32)id, cls = PP_SC_OTHER;
+	struct pp_ebpf_slot *s = bpf_map_lookup_elem(&slot, &zero);
+	if (!s)
+		return 0;
 	if (nr < PP_SC_MAX_NR) {
 		__u8 *k = bpf_map_lookup_elem(&sc_class, &nr);
 		if (k && *k < PP_SC_NCLASSES)
 			cls = *k;
 	}
-	struct pp_ebpf_counts *c = counts_of(tgid);
-	if (c && cls < PP_SC_NCLASSES)
-		__sync_fetch_and_add(&c->sc[cls], 1);
+	if (s->tgid != tgid) {
+		if (s->tgid)
+			flush(s);
+		s->tgid = tgid;
+	}
+	if (cls < PP_SC_NCLASSES)
+		s->sc[cls]++;
 	return 0;
 }
 
