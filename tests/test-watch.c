@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "core/clock.h"
 #include "fingerprint/agent/proc-parse.h"
+#include "support/fixtures.h"
 #include "support/testutil.h"
 
 #include <cjson/cJSON.h>
@@ -312,6 +313,59 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 	cr_expect_geq(cJSON_GetObjectItem(sum, "detections")->valuedouble, 1);
 	cJSON_Delete(sum);
 	free(o);
+	free(d);
+}
+
+/* The rounding-mode rule alone: the test model has never seen RandomX, and a copy of it whose
+ * threshold no p(miner) reaches leaves the verdict to the rule. Three hashing threads on two
+ * cores keep the miner preempted, as on a busy server. */
+Test(watch, rounding_mode_rule_alerts_on_an_unseen_randomx_miner, .timeout = 180)
+{
+	NEED("ebpf");
+	const char *model = model_dir();
+	char *d = tmpdir(), log[256], out[256], err[256], mo[256], me[256], cmd[9000], mdir[256];
+	snprintf(log, sizeof(log), "%s/events.jsonl", d);
+	snprintf(out, sizeof(out), "%s/stdout", d);
+	snprintf(err, sizeof(err), "%s/stderr", d);
+	snprintf(mo, sizeof(mo), "%s/miner.out", d);
+	snprintf(me, sizeof(me), "%s/miner.err", d);
+	snprintf(mdir, sizeof(mdir), "%s/model", d);
+	snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s' && sed -i 's/\"threshold\":[^,]*/\"threshold\":"
+		 "0.9999999/' '%s/model.json'", model, mdir, mdir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	const char *margs[] = { "run", "rx/0-light", "--threads", "3", "--seconds", "40", NULL };
+	int mh;
+	pid_t miner = spawn_held(mo, me, margs, &mh);
+	char pids[32];
+	snprintf(pids, sizeof(pids), "%d", (int)miner);
+	const char *wargs[] = { "watch", "--model", mdir, "--json", "--log", log, "--pid", pids,
+				NULL };
+	pid_t agent = spawn(out, err, wargs);
+	cr_assert_eq(write(mh, "g", 1), 1);
+	close(mh);
+	cJSON *alert = NULL;
+	double t0 = pp_clock_unix_s();
+	while (!alert && pp_clock_unix_s() - t0 < 35) {
+		usleep(200000);
+		alert = find_event(log, "alert", miner);
+	}
+	cr_assert_not_null(alert, "no alert for rx/0-light (pid %d) within 35 s; log:\n%s\nstderr:\n%s",
+			   (int)miner, pp_test_slurp(log), pp_test_slurp(err));
+	cJSON *rule = cJSON_GetObjectItem(alert, "rounding_rule");
+	cr_assert(cJSON_IsObject(rule), "the alert has no rounding_rule: %s", cJSON_PrintUnformatted(alert));
+	cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(rule, "fired")));
+	cr_expect_geq(cJSON_GetObjectItem(rule, "nondefault_share")->valuedouble, 0.5);
+	cr_expect_geq(cJSON_GetObjectItem(rule, "preemptions")->valuedouble, 4);
+	cr_expect(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(rule, "evidence")),
+			 "rounding mode non-default at "));
+	cr_log_info("rule alert after %.1f s: %s", pp_clock_unix_s() - t0,
+		    cJSON_GetStringValue(cJSON_GetObjectItem(rule, "evidence")));
+	cJSON_Delete(alert);
+	stop_and_wait(agent);
+	kill(miner, SIGKILL);
+	waitpid(miner, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	cr_expect_eq(system(cmd), 0);
 	free(d);
 }
 
