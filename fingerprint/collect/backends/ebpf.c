@@ -24,6 +24,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,7 +139,14 @@ static int ebpf_probe_locked(char *why, size_t len)
 		return 0;
 	if (!g.probed) {
 		g.probed = true;
-		if (access(BTF_PATH, R_OK) != 0) {
+		struct utsname u;
+		int major = 0, minor = 0;
+		if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+		    (major < 5 || (major == 5 && minor < 5))) {
+			g.probe_err = pp_why(g.probe_why, sizeof(g.probe_why), -EOPNOTSUPP,
+					     "Linux %d.%d is too old: BTF-typed tracepoints need 5.5",
+					     major, minor);
+		} else if (access(BTF_PATH, R_OK) != 0) {
 			g.probe_err = pp_why(g.probe_why, sizeof(g.probe_why), -ENOENT,
 					     "no kernel BTF (%s): the kernel was built without "
 					     "CONFIG_DEBUG_INFO_BTF, which CO-RE programs need", BTF_PATH);
