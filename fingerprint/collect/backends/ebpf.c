@@ -65,9 +65,8 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 static int load_why(int err, const char *what, char *why, size_t len)
 {
 	if (err == -EPERM || err == -EACCES)
-		return pp_why(why, len, err, "%s: not permitted; run as root or grant CAP_BPF and "
-			      "CAP_PERFMON (kernel.unprivileged_bpf_disabled does not matter then)",
-			      what);
+		return pp_why(why, len, err, "%s: not permitted; run as root, or grant CAP_BPF and "
+			      "CAP_PERFMON (Linux 5.8 or later)", what);
 	if (err == -ENOSYS || err == -EOPNOTSUPP)
 		return pp_why(why, len, err, "%s: this kernel has no BPF tracing (Linux 5.5 with "
 			      "CONFIG_BPF_SYSCALL and BTF-typed tracepoints are needed)", what);
