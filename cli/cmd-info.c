@@ -65,8 +65,9 @@ static void print_human(const struct pp_sysinfo *si)
 		       "ptrace_scope");
 	else
 		printf("  %-20s %d\n", "ptrace_scope", si->ptrace_scope);
-	printf("  %-20s root %s, CAP_PERFMON %s, CAP_SYS_PTRACE %s, CAP_SYS_ADMIN %s\n",
-	       "privileges", yes(si->is_root), yes(si->cap_perfmon), yes(si->cap_sys_ptrace),
+	printf("  %-20s root %s, CAP_PERFMON %s, CAP_BPF %s, CAP_SYS_PTRACE %s, CAP_SYS_ADMIN %s\n",
+	       "privileges", yes(si->is_root), yes(si->cap_perfmon), yes(si->cap_bpf),
+	       yes(si->cap_sys_ptrace),
 	       yes(si->cap_sys_admin));
 
 	printf("\ncounters\n");

@@ -28,6 +28,7 @@
 #define CAP_SYS_PTRACE_BIT 19
 #define CAP_SYS_ADMIN_BIT 21
 #define CAP_PERFMON_BIT 38
+#define CAP_BPF_BIT 39
 
 static const struct {
 	enum pp_cpu_feature bit;
@@ -205,6 +206,7 @@ static void read_kernel(struct pp_sysinfo *si)
 			continue;
 		unsigned long long caps = strtoull(line + 7, NULL, 16);
 		si->cap_perfmon = caps >> CAP_PERFMON_BIT & 1;
+		si->cap_bpf = caps >> CAP_BPF_BIT & 1;
 		si->cap_sys_ptrace = caps >> CAP_SYS_PTRACE_BIT & 1;
 		si->cap_sys_admin = caps >> CAP_SYS_ADMIN_BIT & 1;
 	}
@@ -417,6 +419,7 @@ cJSON *pp_sysinfo_to_cjson(const struct pp_sysinfo *si)
 		cJSON_AddNumberToObject(k, "ptrace_scope", si->ptrace_scope);
 	cJSON_AddBoolToObject(k, "root", si->is_root);
 	cJSON_AddBoolToObject(k, "cap_perfmon", si->cap_perfmon);
+	cJSON_AddBoolToObject(k, "cap_bpf", si->cap_bpf);
 	cJSON_AddBoolToObject(k, "cap_sys_ptrace", si->cap_sys_ptrace);
 	cJSON_AddBoolToObject(k, "cap_sys_admin", si->cap_sys_admin);
 

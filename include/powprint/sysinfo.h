@@ -39,7 +39,7 @@ struct pp_sysinfo {
 	char kernel[160];
 	int perf_event_paranoid;    /* INT32_MIN when the file is missing */
 	int ptrace_scope;           /* -1 when Yama is not built in */
-	bool is_root, cap_perfmon, cap_sys_ptrace, cap_sys_admin;
+	bool is_root, cap_perfmon, cap_bpf, cap_sys_ptrace, cap_sys_admin;
 
 	/* Counters. */
 	bool hw_pmu;                /* cycles and instructions opened on this process */
