@@ -110,7 +110,7 @@ Test(cli, info_json_shape)
 	static const char *const numbers[] = { "cpu.family", "cpu.model", "cpu.stepping",
 		"cpu.raw_family", "cpu.raw_model", "cpu.cores", "cpu.threads", "cpu.l1d_kib",
 		"cpu.l2_kib", "cpu.l3_kib", "pages.nr_hugepages" };
-	static const char *const bools[] = { "kernel.root", "kernel.cap_perfmon",
+	static const char *const bools[] = { "kernel.root", "kernel.cap_perfmon", "kernel.cap_bpf",
 		"kernel.cap_sys_ptrace", "counters.hardware_pmu", "counters.software_events",
 		"counters.cpu_clock_sampling", "cpu.features.aes", "cpu.features.vaes",
 		"cpu.features.pclmul", "cpu.features.sha", "cpu.features.avx2",
