@@ -31,10 +31,13 @@
 #define B "ebpf"
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 
-/* The one loaded program of this process and who uses it. */
+/* The one loaded program of this process and who uses it. Loaded by the first probe (loading
+ * parses the kernel's BTF and runs the verifier: a tenth of a second) and kept until the
+ * process exits, so that the recorder's hundreds of runs do not load it hundreds of times. */
 static struct {
 	pthread_mutex_t lock;
 	struct pp_ebpf *skel;
+	bool attached;
 	int users;                 /* open collectors */
 	int enabled;               /* ... of which counting: attached while > 0 */
 	bool fpu;                  /* the rounding-mode hook is loaded */
@@ -150,11 +153,19 @@ static int ebpf_probe_locked(char *why, size_t len)
 					     "no kernel BTF (%s): the kernel was built without "
 					     "CONFIG_DEBUG_INFO_BTF, which CO-RE programs need", BTF_PATH);
 		} else {
+			/* Attaching is part of the test (it needs more than loading on some
+			 * kernels); the program is detached until a collector counts. */
 			struct pp_ebpf *s;
 			bool fpu;
 			g.probe_err = load(NULL, &s, &fpu, g.probe_why, sizeof(g.probe_why));
-			if (!g.probe_err) {
+			if (!g.probe_err)
 				g.probe_err = attach(s, g.probe_why, sizeof(g.probe_why));
+			if (s)
+				pp_ebpf__detach(s);
+			if (!g.probe_err) {
+				g.skel = s;
+				g.fpu = fpu;
+			} else if (s) {
 				pp_ebpf__destroy(s);
 			}
 		}
@@ -224,11 +235,13 @@ static int ebpf_enable(void *priv, bool on)
 	int err = 0;
 	pthread_mutex_lock(&g.lock);
 	if (on != p->enabled) {
-		if (on && g.enabled == 0) {
+		if (on && !g.attached) {
 			char why[256];
 			err = attach(g.skel, why, sizeof(why));
+			g.attached = !err;
 		} else if (!on && g.enabled == 1) {
 			pp_ebpf__detach(g.skel);
+			g.attached = false;
 		}
 		if (!err) {
 			p->enabled = on;
@@ -279,13 +292,12 @@ static void ebpf_close(void *priv)
 {
 	struct ebpf_priv *p = priv;
 	pthread_mutex_lock(&g.lock);
-	if (p->enabled && --g.enabled == 0 && g.skel)
+	if (p->enabled)
+		g.enabled--;
+	/* Nobody counts any more: the program's cost goes with it (it stays loaded). */
+	if (--g.users == 0 && g.attached) {
 		pp_ebpf__detach(g.skel);
-	if (--g.users == 0) {
-		pp_ebpf__destroy(g.skel);
-		g.skel = NULL;
-		free(g.slots);
-		g.slots = NULL;
+		g.attached = false;
 	}
 	pthread_mutex_unlock(&g.lock);
 }
