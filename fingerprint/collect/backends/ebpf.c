@@ -1,9 +1,9 @@
-/* ebpf: per process, the share of context switches that found the FPU rounding mode off
- * round-to-nearest (RandomX's CFROUND leaves it so; almost nothing else does), and system
+/* ebpf: per process, how many context switches and preemptions found the FPU rounding mode
+ * off round-to-nearest (RandomX's CFROUND leaves it so; almost nothing else does), and system
  * calls by class (bpf/ebpf-maps.h). The BPF program (bpf/ebpf.bpf.c, built into a libbpf
  * skeleton at build time) is loaded once per collector process and shared by every target:
  * each collector only remembers its process's counts at the last window and reads the
- * difference, one map lookup per window. Needs BTF (/sys/kernel/btf/vmlinux), CAP_BPF and
+ * difference, two map lookups per window. Needs BTF (/sys/kernel/btf/vmlinux), CAP_BPF and
  * CAP_PERFMON (or root) and Linux 5.5 (BTF-typed tracepoints); without the FPU tracepoint
  * (x86: x86_fpu_regs_deactivated) it still counts syscalls and leaves the rounding counts
  * unknown. */
@@ -39,7 +39,7 @@ static struct {
 	struct pp_ebpf *skel;
 	bool attached;
 	int users;                 /* open collectors */
-	int enabled;               /* ... of which counting: attached while > 0 */
+	int enabled;               /* ... of which counting */
 	bool fpu;                  /* the rounding-mode hook is loaded */
 	struct pp_ebpf_slot *slots;  /* one per possible CPU, for reading the slot map */
 	int ncpus;
