@@ -87,8 +87,10 @@ static void print_human(const struct pp_sysinfo *si)
 	int nb = pp_collector_probe(st, PP_BACKEND_MAX);
 	printf("\ncollector backends\n");
 	for (int i = 0; i < nb && i < PP_BACKEND_MAX; i++)
-		printf("  %-20s %s%s\n", st[i].name, st[i].available ? "available: " :
-		       "unavailable: ", st[i].available ? st[i].summary : st[i].why);
+		printf("  %-20s %s%s%s%s%s\n", st[i].name, st[i].available ? "available: " :
+		       "unavailable: ", st[i].available ? st[i].summary : st[i].why,
+		       st[i].available && st[i].why[0] ? " (" : "",
+		       st[i].available ? st[i].why : "", st[i].available && st[i].why[0] ? ")" : "");
 
 	printf("\nkernels\n");
 	printf("  %-20s %s\n", "AES back end", pp_aes_backend_name(pp_aes_backend_detect(false)));

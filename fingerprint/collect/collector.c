@@ -66,8 +66,6 @@ int pp_collector_probe(struct pp_backend_status *st, int max)
 		s->summary = ops->summary;
 		s->err = ops->probe(s->why, sizeof(s->why));
 		s->available = s->err == 0;
-		if (s->available)
-			s->why[0] = '\0';
 	}
 	return n;
 }

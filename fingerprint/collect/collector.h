@@ -34,7 +34,8 @@ struct pp_backend_ctx {
 struct pp_backend_ops {
 	const char *name;
 	const char *summary;
-	/* 0 if usable here, else a negative errno with why filled in. */
+	/* 0 if usable here, else a negative errno with why filled in. When usable, why is "" or
+	 * says what the backend lacks here. */
 	int (*probe)(char *why, size_t len);
 	/* Attaches to ctx->tgt with counting disabled; 0 or a negative errno (why filled). */
 	int (*open)(void *priv, struct pp_backend_ctx *ctx);

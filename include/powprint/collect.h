@@ -49,7 +49,9 @@ struct pp_backend_status {
 	const char *summary;       /* one line: what it measures */
 	bool available;
 	int err;                   /* 0, or the negative errno that makes it unavailable */
-	char why[256];             /* why not, and what to do about it; "" when available */
+	/* Why not, and what to do about it; when available, "" or what it lacks here (ebpf
+	 * without the FPU tracepoint counts syscalls only). */
+	char why[256];
 };
 
 /* Probes every backend (in table order: st[i] is backend i) and fills up to max entries of

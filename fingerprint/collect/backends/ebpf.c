@@ -172,6 +172,11 @@ static int ebpf_probe_locked(char *why, size_t len)
 	}
 	if (g.probe_err)
 		snprintf(why, len, "%s", g.probe_why);
+	else if (!g.fpu)
+		snprintf(why, len, "syscalls only: this kernel has no FPU switch tracepoint, the "
+			 "rounding mode is unknown");
+	else if (len)
+		why[0] = '\0';
 	return g.probe_err;
 }
 
