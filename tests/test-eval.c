@@ -387,3 +387,68 @@ Test(eval, cli_classify_live_command)
 	synth_rmrf(dir);
 	free(dir);
 }
+
+/* The rounding-mode rule in eval: a RandomX family whose features look benign is missed by a
+ * model that never saw it (leave-one-family-out) and caught by the rule from its ebpf counts,
+ * at every window; the rule alone never flags a benign window, whose rounding mode is always
+ * the default. */
+Test(eval, rounding_rule_catches_the_family_the_model_never_saw)
+{
+	const char *names[] = { "f.cpu_util", "f.ctx_switches" };
+	const char *raw[] = { "raw.bpf.fp_preempted", "raw.bpf.fp_preempted_nondefault" };
+	struct pp_dataset *ds;
+	cr_assert_eq(pp_dataset_new(names, 2, raw, 2, &ds), 0);
+	static const struct {
+		const char *workload, *family;
+		enum pp_label label;
+		double util, nondefault_share;
+	} kinds[] = {
+		{ "cn/0", "cn", PP_LABEL_MINER, 0.98, 0 },
+		{ "cn-lite/0", "cn-lite", PP_LABEL_MINER, 0.97, 0 },
+		{ "sort", "compute", PP_LABEL_BENIGN, 0.30, 0 },
+		{ "zstd", "compression", PP_LABEL_BENIGN, 0.35, 0 },
+		/* Looks like the benign ones to a model that has not seen it. */
+		{ "rx/0-light", "randomx", PP_LABEL_MINER, 0.32, 0.67 },
+	};
+	long id = 0;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		for (int r = 0; r < 4; r++, id++)
+			for (int w = 0; w < 5; w++) {
+				struct pp_dataset_row row = {
+					.run_id = id, .workload = kinds[k].workload,
+					.family = kinds[k].family, .label = kinds[k].label,
+					.window = w, .duty = -1, .threads = -1, .soft_aes = -1,
+					.t_end = w + 1,
+				};
+				double x[2] = { kinds[k].util + 0.005 * w, 40 + r + w };
+				double pre = 30 + 3 * w, rw[2] = { pre, floor(pre * kinds[k].nondefault_share) };
+				cr_assert_eq(pp_dataset_add_row(ds, &row, x, rw), 0);
+			}
+	struct pp_train_opts to = { .sz = sizeof(to), .params = "rounds=10" };
+	char *json = NULL, why[512] = "";
+	for (int model_only = 0; model_only < 2; model_only++) {
+		struct pp_eval_opts eo = { .sz = sizeof(eo), .cv = PP_CV_FAMILY, .train = &to,
+					   .model_only = model_only };
+		cr_assert_eq(pp_model_eval(ds, &eo, &json, why, sizeof(why)), 0, "%s", why);
+		cJSON *r = cJSON_Parse(json);
+		cr_assert_not_null(r);
+		const cJSON *rl = cJSON_GetObjectItem(r, "rounding_rule"), *it;
+		cr_assert_eq(cJSON_IsTrue(cJSON_GetObjectItem(rl, "used")), !model_only, "%s", json);
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "per_workload")) {
+			const char *wl = cJSON_GetStringValue(cJSON_GetObjectItem(it, "workload"));
+			double flagged = cJSON_GetObjectItem(it, "flagged")->valuedouble;
+			if (!strcmp(wl, "rx/0-light") && !model_only)
+				cr_expect_eq(flagged, 20, "the rule flags every RandomX window");
+			if (!strcmp(wl, "rx/0-light") && model_only)
+				cr_expect_lt(flagged, 10, "the model alone has not seen RandomX");
+		}
+		if (!model_only) {
+			const cJSON *rw = cJSON_GetObjectItem(rl, "rule_window");
+			cr_expect_eq(cJSON_GetObjectItem(rw, "fp")->valuedouble, 0);
+			cr_expect_eq(cJSON_GetObjectItem(rw, "tp")->valuedouble, 20);
+		}
+		cJSON_Delete(r);
+		free(json);
+	}
+	pp_dataset_free(ds);
+}
