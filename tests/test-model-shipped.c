@@ -1,6 +1,5 @@
 /* The shipped model on the shipped dataset: p(miner) of every window is bit-identical to the
- * figures in tests/vectors/shipped-model-pminer.txt, computed before the source tree was
- * reorganised. A refactoring of the collector, features, dataset or model code that changes
+ * figures in tests/vectors/shipped-model-pminer.txt, computed when both were last replaced. A refactoring of the collector, features, dataset or model code that changes
  * any prediction (a reordered sum, a different parse of a CSV double) fails here. */
 #include <criterion/criterion.h>
 

@@ -317,8 +317,9 @@ static int process_level(cJSON *root, const struct pp_dataset *ds, const double 
 	return 0;
 }
 
+/* rule: the rounding-mode rule's verdict per row, or NULL when it is not used. */
 static void per_workload(cJSON *root, const struct pp_dataset *ds, const double *p,
-			 const int *label, double thr)
+			 const int *label, double thr, const bool *rule)
 {
 	int n = pp_dataset_nrows(ds);
 	cJSON *arr = cJSON_AddArrayToObject(root, "per_workload");
@@ -336,7 +337,7 @@ static void per_workload(cJSON *root, const struct pp_dataset *ds, const double 
 		if (s < ns)
 			continue;
 		seen[ns++] = r->workload;
-		long rows = 0, scored = 0, flagged = 0;
+		long rows = 0, scored = 0, flagged = 0, by_rule = 0;
 		for (int t = i; t < n; t++) {
 			if (pp_dataset_row(ds, t)->workload != r->workload || label[t] < 0)
 				continue;
@@ -344,6 +345,7 @@ static void per_workload(cJSON *root, const struct pp_dataset *ds, const double 
 			if (!isnan(p[t])) {
 				scored++;
 				flagged += p[t] >= thr;
+				by_rule += rule && rule[t];
 			}
 		}
 		cJSON *o = cJSON_CreateObject();
@@ -353,6 +355,8 @@ static void per_workload(cJSON *root, const struct pp_dataset *ds, const double 
 		cJSON_AddNumberToObject(o, "rows", (double)rows);
 		cJSON_AddNumberToObject(o, "scored", (double)scored);
 		cJSON_AddNumberToObject(o, "flagged", (double)flagged);
+		if (rule)
+			cJSON_AddNumberToObject(o, "flagged_by_rule", (double)by_rule);
 		/* Recall for a miner workload, false-positive rate for a benign one. */
 		add_num(o, label[i] ? "recall" : "fpr", scored ? (double)flagged / scored : NAN);
 		cJSON_AddItemToArray(arr, o);
@@ -576,7 +580,7 @@ int pp_model_eval(const struct pp_dataset *ds, const struct pp_eval_opts *opts, 
 	cJSON *w = cJSON_AddObjectToObject(root, "window");
 	add_confusion(w, &c);
 	add_num(w, "roc_auc", pp_roc_auc(p, label, n));
-	per_workload(root, ds, p, label, thr);
+	per_workload(root, ds, p, label, thr, evidence_rows ? rule : NULL);
 	cJSON *knobs = cJSON_AddObjectToObject(root, "per_knob");
 	knob_table(knobs, "duty", ds, p, label, thr, offsetof(struct pp_dataset_row, duty));
 	knob_table(knobs, "threads", ds, p, label, thr, offsetof(struct pp_dataset_row, threads));
