@@ -36,7 +36,8 @@ static struct pp_window win;
 #define CALLS 2000
 
 /* Known numbers of known calls, then idle: sched_yield (sync), mprotect (protect), write to
- * /dev/null (file), send on a socket pair (net), clock_nanosleep of 0 (time). */
+ * /dev/null (file), send on a socket pair (net), clock_nanosleep of 0 (time), getppid
+ * (other: not counted as any of the others). */
 static void known_calls(void)
 {
 	int null = open("/dev/null", O_WRONLY), sv[2];
@@ -51,23 +52,36 @@ static void known_calls(void)
 			recv(sv[1], (char[8]){ 0 }, 8, MSG_DONTWAIT);
 		recv(sv[1], (char[8]){ 0 }, 8, MSG_DONTWAIT);
 		clock_nanosleep(CLOCK_MONOTONIC, 0, &(struct timespec){ 0, 0 }, NULL);
+		syscall(SYS_getppid);
 	}
 	for (;;)
 		pause();
+}
+
+/* One window of ms on pid with ebpf and perf-sw, syscalls counted pct of the time. */
+static void sampled_window(pid_t pid, unsigned ms, unsigned pct, struct pp_window *w)
+{
+	PP_OPTS(pp_collect_opts, o, .backends = "ebpf,perf-sw", .interval_ms = ms,
+		.syscall_sample_pct = pct, .warn = fx_keep_warning);
+	struct pp_collector *c;
+	char why[512];
+	cr_assert_eq(pp_collector_open_pid(pid, &o, &c, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(pp_collector_read(c, w), 0);
+	pp_collector_close(c);
 }
 
 Test(ebpf, syscall_classes_count_known_calls)
 {
 	NEED("ebpf");
 	pid_t pid = fx_spawn(known_calls);
-	fx_one_window(pid, "ebpf,perf-sw", 1000, &win);
+	sampled_window(pid, 1000, 100, &win);
 	fx_reap(pid);
 	static const struct {
 		const char *count;
 		double at_least;
 	} want[] = {
 		{ "bpf.sc.sync", CALLS },   { "bpf.sc.protect", CALLS }, { "bpf.sc.file", CALLS },
-		{ "bpf.sc.net", 2 * CALLS }, { "bpf.sc.time", CALLS },
+		{ "bpf.sc.net", 2 * CALLS }, { "bpf.sc.time", CALLS },  { "bpf.sc.other", CALLS },
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		double v = pp_window_count(&win, want[i].count);
@@ -83,6 +97,29 @@ Test(ebpf, syscall_classes_count_known_calls)
 		      pp_window_count(&win, "bpf.sc.protect") + pp_window_count(&win, "bpf.sc.file") +
 		      pp_window_count(&win, "bpf.sc.net") + pp_window_count(&win, "bpf.sc.time") +
 		      pp_window_count(&win, "bpf.sc.other")) / win.task_clock_s);
+}
+
+static void steady_calls(void)
+{
+	for (;;)
+		syscall(SYS_getppid);
+}
+
+/* Sampled 10% of the time, a steady caller's rate comes out as counted all the time. */
+Test(ebpf, sampled_syscall_counts_are_scaled_to_the_window)
+{
+	NEED("ebpf");
+	pid_t pid = fx_spawn(steady_calls);
+	static struct pp_window all, some;
+	sampled_window(pid, 1000, 100, &all);
+	sampled_window(pid, 2000, 10, &some);
+	fx_reap(pid);
+	double ms = pp_window_count(&some, "bpf.sc_counted_ms");
+	cr_expect(ms > 100 && ms < 300, "counted %.0f ms of a 2000 ms window at 10%%", ms);
+	cr_expect_float_eq(pp_window_count(&all, "bpf.sc_counted_ms"), 1000, 100);
+	double full = F(&all, PP_F_SC_OTHER), est = F(&some, PP_F_SC_OTHER);
+	cr_assert_gt(full, 1e4, "getppid calls per task-clock second: %g", full);
+	cr_expect(est > 0.6 * full && est < 1.6 * full, "sampled %g per s, counted %g", est, full);
 }
 
 Test(ebpf, syscall_table_names_this_architecture)

@@ -236,6 +236,12 @@ int pp_collect_opts_check(const struct pp_collect_opts *opts, char *why, size_t 
 		pp_why(why, why_len, 0, "the sample rate must be at most 100000 Hz, not %u", hz);
 		return -EINVAL;
 	}
+	unsigned sc = PP_OPTS_GET(opts, pp_collect_opts, syscall_sample_pct, 0);
+	if (sc > 100) {
+		pp_why(why, why_len, 0, "the share of time syscalls are counted is a percentage, "
+		       "not %u", sc);
+		return -EINVAL;
+	}
 	bool want[PP_BACKEND_MAX] = { 0 }, explicit[PP_BACKEND_MAX] = { 0 };
 	int err = parse_backends(PP_OPTS_GET(opts, pp_collect_opts, backends, NULL), want,
 				 explicit, why, why_len);

@@ -20,6 +20,7 @@
 #define PP_INTERVAL_MIN_MS 100
 #define PP_INTERVAL_DEFAULT_MS 1000
 #define PP_SAMPLE_HZ_DEFAULT 1000
+#define PP_SC_SAMPLE_PCT_DEFAULT 10
 
 /* The collector backends, in the fixed order they are probed, opened and read: indices 0 to
  * pp_backend_count() - 1. Adding a backend to the table (fingerprint/collect/backends.c) is
@@ -98,6 +99,10 @@ struct pp_collect_opts {
 	 * (perf's inherit_thread, Linux 5.13; older kernels follow both). The agent watches
 	 * each process on its own: a parent must not be charged with a child's mining. */
 	bool threads_only;
+	/* ebpf: percent of the time system calls are counted (the syscall tracepoint slows every
+	 * syscall of the host while attached); windows scale their counts by it. 0 =
+	 * PP_SC_SAMPLE_PCT_DEFAULT, 100 = always. With several collectors, the most asked for. */
+	unsigned syscall_sample_pct;
 };
 
 /* One raw count of a window. */

@@ -3,13 +3,21 @@
  * calls by class (bpf/ebpf-maps.h). The BPF program (bpf/ebpf.bpf.c, built into a libbpf
  * skeleton at build time) is loaded once per collector process and shared by every target:
  * each collector only remembers its process's counts at the last window and reads the
- * difference, two map lookups per window. Needs BTF (/sys/kernel/btf/vmlinux), CAP_BPF and
+ * difference, two map lookups per window.
+ *
+ * Enabling the syscall tracepoint sends every system call of every process through the
+ * kernel's slow path (about 0.1 us each here, a tenth of a cheap syscall, whatever the
+ * program does), so syscalls are sampled: a thread attaches that hook for PP_SC_SAMPLE_PCT_DEFAULT
+ * percent of every SAMPLE_PERIOD_MS (pp_collect_opts.syscall_sample_pct changes it), and each
+ * window scales its counts by the time they were counted. The FPU hook costs nothing
+ * measurable (one per context switch) and stays attached. Needs BTF (/sys/kernel/btf/vmlinux), CAP_BPF and
  * CAP_PERFMON (or root) and Linux 5.5 (BTF-typed tracepoints); without the FPU tracepoint
  * (x86: x86_fpu_regs_deactivated) it still counts syscalls and leaves the rounding counts
  * unknown. */
 #include "fingerprint/collect/collector.h"
 #include "fingerprint/collect/backends/ebpf-backend.h"
 #include "fingerprint/collect/backends/ebpf-syscalls.h"
+#include "core/clock.h"
 #include "core/why.h"
 
 #include "pp_ebpf.skel.h"
@@ -30,6 +38,7 @@
 
 #define B "ebpf"
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
+#define SAMPLE_PERIOD_MS 500
 
 /* The one loaded program of this process and who uses it. Loaded by the first probe (loading
  * parses the kernel's BTF and runs the verifier: a tenth of a second) and kept until the
@@ -37,16 +46,24 @@
 static struct {
 	pthread_mutex_t lock;
 	struct pp_ebpf *skel;
-	bool attached;
+	struct bpf_link *fpu_link; /* the FPU hook: attached while a collector counts */
 	int users;                 /* open collectors */
 	int enabled;               /* ... of which counting */
+	/* The syscall hook, attached by the sampler thread for share_pct of every period. */
+	struct bpf_link *sys_link;
+	pthread_t sampler;
+	bool sampler_running, sampler_stop;
+	pthread_cond_t wake;
+	unsigned share_pct;        /* the most any counting collector asked for */
+	double sys_on_since;       /* monotonic s of the attach, while attached */
+	double sys_counted_s;      /* seconds attached before that */
 	bool fpu;                  /* the rounding-mode hook is loaded */
 	struct pp_ebpf_slot *slots;  /* one per possible CPU, for reading the slot map */
 	int ncpus;
 	bool probed;
 	int probe_err;
 	char probe_why[256];
-} g = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} g = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
 
 /* libbpf's last message while loading, to explain a failure (it prints the verifier log). */
 static char libbpf_msg[256];
@@ -81,9 +98,10 @@ static int load_why(int err, const char *what, char *why, size_t len)
 static int fill_classes(struct pp_ebpf *s)
 {
 	int fd = bpf_map__fd(s->maps.sc_class);
+	/* Every entry: the array starts zeroed, and 0 is a class (sync). */
 	for (__u32 nr = 0; nr < PP_SC_MAX_NR; nr++) {
 		__u8 cls = (__u8)pp_sc_class_of((long)nr);
-		if (cls != PP_SC_OTHER && bpf_map_update_elem(fd, &nr, &cls, BPF_ANY) < 0)
+		if (bpf_map_update_elem(fd, &nr, &cls, BPF_ANY) < 0)
 			return -errno;
 	}
 	return 0;
@@ -161,7 +179,7 @@ static int ebpf_probe_locked(char *why, size_t len)
 			if (!g.probe_err)
 				g.probe_err = attach(s, g.probe_why, sizeof(g.probe_why));
 			if (s)
-				pp_ebpf__detach(s);
+				pp_ebpf__detach(s); /* the links are made anew by enable */
 			if (!g.probe_err) {
 				g.skel = s;
 				g.fpu = fpu;
@@ -190,7 +208,10 @@ static int ebpf_probe(char *why, size_t len)
 
 struct ebpf_priv {
 	__u32 tgid;
+	unsigned share_pct;        /* syscalls counted this share of the time (percent) */
 	struct pp_ebpf_counts last;  /* the process's counts at the last window's end */
+	double last_counted_s;     /* counted_s_locked() then */
+	double last_mono_s;
 	bool enabled;
 };
 
@@ -224,6 +245,8 @@ static int ebpf_open(void *priv, struct pp_backend_ctx *ctx)
 	if (!err) {
 		g.users++;
 		p->tgid = (__u32)ctx->tgt->pid;
+		p->share_pct = ctx->opts->syscall_sample_pct ? ctx->opts->syscall_sample_pct
+							     : PP_SC_SAMPLE_PCT_DEFAULT;
 		lookup(p->tgid, &p->last);
 		if (!g.fpu)
 			ctx->warn(ctx, "ebpf: no FPU switch tracepoint on this kernel: counting "
@@ -233,6 +256,110 @@ static int ebpf_open(void *priv, struct pp_backend_ctx *ctx)
 	return err;
 }
 
+static int attach_prog(struct bpf_program *prog, struct bpf_link **out, char *why, size_t len)
+{
+	libbpf_print_fn_t old = libbpf_set_print(capture_print);
+	libbpf_msg[0] = '\0';
+	*out = bpf_program__attach(prog);
+	int err = *out ? 0 : -errno;
+	libbpf_set_print(old);
+	return err ? load_why(err, "cannot attach the BPF tracepoint", why, len) : 0;
+}
+
+/* Seconds the syscall hook has been attached since the program was loaded. */
+static double counted_s_locked(void)
+{
+	return g.sys_counted_s + (g.sys_link ? pp_clock_mono_s() - g.sys_on_since : 0);
+}
+
+/* Waits on the sampler's condition for ms, or until told to stop; false when told. */
+static bool sampler_sleep(unsigned ms)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000;
+	until.tv_nsec %= 1000000000;
+	while (!g.sampler_stop && pthread_cond_timedwait(&g.wake, &g.lock, &until) == 0)
+		;
+	return !g.sampler_stop;
+}
+
+/* Attaches the syscall hook for share_pct of every SAMPLE_PERIOD_MS (always at 100). Attaching
+ * and detaching happen without the lock, so readers do not wait for the kernel's RCU grace
+ * period; only this thread changes sys_link. */
+static void *sampler_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&g.lock);
+	while (!g.sampler_stop) {
+		unsigned share = g.share_pct;
+		if (!g.sys_link) {
+			pthread_mutex_unlock(&g.lock);
+			char why[256];
+			struct bpf_link *l;
+			attach_prog(g.skel->progs.pp_sys_enter, &l, why, sizeof(why));
+			pthread_mutex_lock(&g.lock);
+			g.sys_link = l;
+			g.sys_on_since = pp_clock_mono_s();
+		}
+		if (!sampler_sleep(share >= 100 ? SAMPLE_PERIOD_MS : SAMPLE_PERIOD_MS * share / 100))
+			break;
+		if (share >= 100 || !g.sys_link)
+			continue;
+		struct bpf_link *l = g.sys_link;
+		g.sys_counted_s += pp_clock_mono_s() - g.sys_on_since;
+		g.sys_link = NULL;
+		pthread_mutex_unlock(&g.lock);
+		bpf_link__destroy(l);
+		pthread_mutex_lock(&g.lock);
+		if (!sampler_sleep(SAMPLE_PERIOD_MS * (100 - share) / 100))
+			break;
+	}
+	if (g.sys_link) {
+		g.sys_counted_s += pp_clock_mono_s() - g.sys_on_since;
+		bpf_link__destroy(g.sys_link);
+		g.sys_link = NULL;
+	}
+	pthread_mutex_unlock(&g.lock);
+	return NULL;
+}
+
+/* Called with the lock held when the last counting collector stops: the hooks go, and with
+ * them their cost (the program stays loaded). */
+static void stop_counting_locked(void)
+{
+	g.share_pct = 0; /* the next collectors say again how much they want */
+	if (g.sampler_running) {
+		g.sampler_stop = true;
+		pthread_cond_broadcast(&g.wake);
+		pthread_mutex_unlock(&g.lock);
+		pthread_join(g.sampler, NULL);
+		pthread_mutex_lock(&g.lock);
+		g.sampler_running = false;
+	}
+	bpf_link__destroy(g.fpu_link);
+	g.fpu_link = NULL;
+}
+
+static int start_counting_locked(char *why, size_t len)
+{
+	if (g.fpu && !g.fpu_link) {
+		int err = attach_prog(g.skel->progs.pp_fpu_deactivated, &g.fpu_link, why, len);
+		if (err)
+			return err;
+	}
+	if (!g.sampler_running) {
+		g.sampler_stop = false;
+		int err = pthread_create(&g.sampler, NULL, sampler_main, NULL);
+		if (err)
+			return pp_why(why, len, -err, "cannot start the syscall sampler: %s",
+				      strerror(err));
+		g.sampler_running = true;
+	}
+	return 0;
+}
+
 /* Attached while any collector counts: pausing them all removes the programs' cost. */
 static int ebpf_enable(void *priv, bool on)
 {
@@ -240,21 +367,25 @@ static int ebpf_enable(void *priv, bool on)
 	int err = 0;
 	pthread_mutex_lock(&g.lock);
 	if (on != p->enabled) {
-		if (on && !g.attached) {
-			char why[256];
-			err = attach(g.skel, why, sizeof(why));
-			g.attached = !err;
-		} else if (!on && g.enabled == 1) {
-			pp_ebpf__detach(g.skel);
-			g.attached = false;
-		}
-		if (!err) {
-			p->enabled = on;
-			g.enabled += on ? 1 : -1;
+		char why[256];
+		if (on && (err = start_counting_locked(why, sizeof(why))) == 0) {
+			p->enabled = true;
+			g.enabled++;
+			if (p->share_pct > g.share_pct) {
+				g.share_pct = p->share_pct;
+				pthread_cond_broadcast(&g.wake);
+			}
+		} else if (!on) {
+			p->enabled = false;
+			if (--g.enabled == 0)
+				stop_counting_locked();
 		}
 	}
-	if (!err && on) /* nothing counted while paused belongs to the next window */
+	if (!err && on) { /* nothing counted while paused belongs to the next window */
 		lookup(p->tgid, &p->last);
+		p->last_counted_s = counted_s_locked();
+		p->last_mono_s = pp_clock_mono_s();
+	}
 	pthread_mutex_unlock(&g.lock);
 	return err;
 }
@@ -272,14 +403,22 @@ static int ebpf_read(void *priv, struct pp_window *w)
 	struct pp_ebpf_counts now;
 	pthread_mutex_lock(&g.lock);
 	lookup(p->tgid, &now);
+	double counted = counted_s_locked(), mono = pp_clock_mono_s();
 	bool fpu = g.fpu;
 	pthread_mutex_unlock(&g.lock);
 
+	/* The syscalls of the time they were counted, scaled to the whole window; unknown when
+	 * the window fell between two samples (windows shorter than the sampling period). */
+	double on = counted - p->last_counted_s, wall = mono - p->last_mono_s;
+	double scale = on > 0 && wall > 0 ? wall / on : NAN;
+	if (scale < 1)
+		scale = 1;
 	for (int k = 0; k < PP_SC_NCLASSES; k++) {
 		char name[32];
 		snprintf(name, sizeof(name), "bpf.sc.%s", pp_sc_class_name(k));
-		pp_window_add(w, B, name, delta(now.sc[k], p->last.sc[k]), 1, false);
+		pp_window_add(w, B, name, delta(now.sc[k], p->last.sc[k]) * scale, 1, false);
 	}
+	pp_window_add(w, B, "bpf.sc_counted_ms", on * 1000, 1, false);
 	pp_window_add(w, B, "bpf.fp_switches",
 		      fpu ? delta(now.fp_switches, p->last.fp_switches) : NAN, 1, false);
 	pp_window_add(w, B, "bpf.fp_round_nondefault",
@@ -290,6 +429,8 @@ static int ebpf_read(void *priv, struct pp_window *w)
 		      fpu ? delta(now.fp_preempted_nondefault, p->last.fp_preempted_nondefault)
 			  : NAN, 1, false);
 	p->last = now;
+	p->last_counted_s = counted;
+	p->last_mono_s = mono;
 	return 0;
 }
 
@@ -297,13 +438,9 @@ static void ebpf_close(void *priv)
 {
 	struct ebpf_priv *p = priv;
 	pthread_mutex_lock(&g.lock);
-	if (p->enabled)
-		g.enabled--;
-	/* Nobody counts any more: the program's cost goes with it (it stays loaded). */
-	if (--g.users == 0 && g.attached) {
-		pp_ebpf__detach(g.skel);
-		g.attached = false;
-	}
+	if (p->enabled && --g.enabled == 0)
+		stop_counting_locked();
+	g.users--;
 	pthread_mutex_unlock(&g.lock);
 }
 
@@ -336,7 +473,7 @@ const char *const pp_backend_ebpf_counts[] = {
 #define PP_SC_COUNT(id, name) "bpf.sc." name,
 	PP_SC_CLASSES(PP_SC_COUNT)
 #undef PP_SC_COUNT
-	"bpf.fp_switches", "bpf.fp_round_nondefault", "bpf.fp_preempted",
+	"bpf.sc_counted_ms", "bpf.fp_switches", "bpf.fp_round_nondefault", "bpf.fp_preempted",
 	"bpf.fp_preempted_nondefault", NULL,
 };
 
