@@ -222,6 +222,8 @@ struct child_msg {
 	int err;
 };
 
+static unsigned sample_pct;    /* --syscall-sample; 0 = the backend's default */
+
 static int run_once(const char *name, double seconds, bool attached, double *rate)
 {
 	int fd[2];
@@ -249,7 +251,8 @@ static int run_once(const char *name, double seconds, bool attached, double *rat
 	struct pp_collector *c = NULL;
 	int err = 0;
 	if (attached) {
-		PP_OPTS(pp_collect_opts, o, .backends = "ebpf", .interval_ms = 1000, .warn = quiet);
+		PP_OPTS(pp_collect_opts, o, .backends = "ebpf", .interval_ms = 1000, .warn = quiet,
+			.syscall_sample_pct = sample_pct);
 		char why[512];
 		err = pp_collector_open_pid(pid, &o, &c, why, sizeof(why));
 		if (err)
@@ -329,13 +332,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bench-ebpf [--data DIR] [--exec 'CMD ARGS']... [--seconds S]\n"
-		"                  [--cost-workloads W,...] [--rounds N] [--no-cost] [--json]\n"
+		"                  [--cost-workloads W,...] [--rounds N] [--syscall-sample PCT]\n"
+		"                  [--no-cost] [--json]\n"
 		"\n"
 		"The ebpf backend's targets: the rounding-mode share per workload of a recorded\n"
 		"dataset (default the shipped reference dataset), and of --exec programs (default a\n"
 		"Node.js and a JVM loop where installed); then the throughput of --cost-workloads\n"
 		"(default syscall,cn/r) with the program attached over without, --rounds (default\n"
-		"10) alternating runs of --seconds (default 3) each.\n");
+		"10) alternating runs of --seconds (default 3) each, syscalls counted --syscall-sample\n"
+		"percent of the time (default the backend's, %d).\n", PP_SC_SAMPLE_PCT_DEFAULT);
 }
 
 int main(int argc, char **argv)
@@ -352,12 +357,13 @@ int main(int argc, char **argv)
 		{ "cost-workloads", required_argument, NULL, 'c' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "no-cost", no_argument, NULL, 'n' },
+		{ "syscall-sample", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int o;
-	while ((o = getopt_long(argc, argv, "d:e:s:c:r:njh", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "d:e:s:c:r:nS:jh", lo, NULL)) != -1) {
 		switch (o) {
 		case 'd': data = optarg; break;
 		case 'e':
@@ -371,12 +377,14 @@ int main(int argc, char **argv)
 		case 'c': cost_wl = optarg; break;
 		case 'r': rounds = atoi(optarg); break;
 		case 'n': no_cost = true; break;
+		case 'S': sample_pct = (unsigned)atoi(optarg); break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc || !(seconds > 0) || rounds < 1 || rounds > MAX_ROUNDS) {
+	if (optind < argc || !(seconds > 0) || rounds < 1 || rounds > MAX_ROUNDS ||
+	    sample_pct > 100) {
 		usage(stderr);
 		return 2;
 	}

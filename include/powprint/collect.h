@@ -20,7 +20,7 @@
 #define PP_INTERVAL_MIN_MS 100
 #define PP_INTERVAL_DEFAULT_MS 1000
 #define PP_SAMPLE_HZ_DEFAULT 1000
-#define PP_SC_SAMPLE_PCT_DEFAULT 10
+#define PP_SC_SAMPLE_PCT_DEFAULT 5
 
 /* The collector backends, in the fixed order they are probed, opened and read: indices 0 to
  * pp_backend_count() - 1. Adding a backend to the table (fingerprint/collect/backends.c) is

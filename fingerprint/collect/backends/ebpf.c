@@ -38,7 +38,7 @@
 
 #define B "ebpf"
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
-#define SAMPLE_PERIOD_MS 500
+#define SAMPLE_PERIOD_MS 1000
 
 /* The one loaded program of this process and who uses it. Loaded by the first probe (loading
  * parses the kernel's BTF and runs the verifier: a tenth of a second) and kept until the
