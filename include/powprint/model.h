@@ -38,8 +38,13 @@ struct pp_train_opts {
 
 /* Left out by default: the thread count says how a program was written and started (our
  * miner loop runs its hashing on the main thread, the benign harness on workers), not what
- * it computes, and a model would learn that shortcut instead of the workload. */
-#define PP_TRAIN_EXCLUDE_DEFAULT "f.threads"
+ * it computes, and a model would learn that shortcut instead of the workload. The two
+ * rounding-mode shares belong to the rounding-mode rule, which weighs them with their number
+ * of switches: a share is NaN in a window without switches (a lone busy thread on an idle
+ * machine), which recordings on a busy machine never show, so a model would send those
+ * windows down whichever branch it happened to make for "missing". */
+#define PP_TRAIN_EXCLUDE_DEFAULT \
+	"f.threads,f.fp_round_nondefault_share,f.fp_preempt_nondefault_share"
 
 /* Trains a model on ds. -EINVAL (with why) when a class is missing, no feature is usable, or
  * a parameter is wrong. */
