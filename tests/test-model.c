@@ -1,6 +1,7 @@
 /* The model: train -> save -> load -> classify gives the same answers; booster.json is plain
  * xgboost JSON (xgboost's own loader reads it, and powprint loads a bare booster); corrupt,
  * foreign and backend-mismatched models fail clearly; fingerprints and k-of-n smoothing. */
+#include "core/datadir.h"
 #include "data/model/synth.h"
 #include "fingerprint/model/model-priv.h"
 #include "support/testutil.h"
@@ -547,11 +548,17 @@ static void check_runs(const struct pp_model *m, const struct pp_dataset *ds,
 	cr_assert_eq(pp_model_predict_many(m, X, rows, nf, p), 0);
 	struct pp_kofn *s;
 	cr_assert_eq(pp_kofn_new(k, n, &s), 0);
+	int ecols[2];
+	pp_evidence_bind(ds, ecols);
+	bool have_ev = ecols[0] >= 0 && ecols[1] >= 0;
 	for (int r = 0; r < nruns; r++) {
 		cr_assert_gt(rv[r].nwindows, 0);
 		if (r)
 			cr_assert_gt(rv[r].run, rv[r - 1].run, "runs in run order");
+		cr_assert_eq(rv[r].rule != NULL, have_ev, "the rule's verdicts where there is evidence");
 		int flagged = 0, first = -1;
+		struct pp_round_tally tally;
+		pp_round_tally_init(&tally, PP_ROUND_WINDOWS);
 		pp_kofn_reset(s);
 		for (int i = 0; i < rv[r].nwindows; i++) {
 			int row = rv[r].rows[i];
@@ -563,8 +570,14 @@ static void check_runs(const struct pp_model *m, const struct pp_dataset *ds,
 				cr_assert_gt(x->window, pp_dataset_row(ds, rv[r].rows[i - 1])->window);
 			cr_assert_eq(rv[r].p[i], p[row], "row %d: %a, alone %a", row, rv[r].p[i],
 				     p[row]);
-			flagged += p[row] >= thr;
-			if (pp_kofn_push(s, p[row] >= thr) && first < 0)
+			struct pp_evidence e;
+			pp_evidence_from_row(ds, ecols, row, &e);
+			bool fired = have_ev && pp_round_tally_push(&tally, &e);
+			if (have_ev)
+				cr_assert_eq(rv[r].rule[i], fired, "row %d", row);
+			bool w = p[row] >= thr || fired;
+			flagged += w;
+			if (pp_kofn_push(s, w) && first < 0)
 				first = i;
 		}
 		cr_assert_eq(rv[r].windows_flagged, flagged);
@@ -983,4 +996,23 @@ Test(model, huge_fingerprint_counts_read_as_zero)
 	free(model);
 	synth_rmrf(dir);
 	free(dir);
+}
+
+/* Without the ebpf backend the default is the model trained without its features: it needs
+ * only backends every machine has, and the one with them needs ebpf. */
+Test(model, default_model_without_ebpf_needs_no_ebpf)
+{
+	char path[4096], why[512];
+	for (int ebpf = 0; ebpf < 2; ebpf++) {
+		cr_assert_eq(pp_default_model_path(false, ebpf, path, sizeof(path)), 0, "%s", path);
+		cr_expect(strstr(path, ebpf ? "/models/pmu-less/" : "/models/pmu-less-no-ebpf/"),
+			  "%s", path);
+		struct pp_model *m;
+		cr_assert_eq(pp_model_load(path, NULL, 0, &m, why, sizeof(why)), 0, "%s", why);
+		bool needs = false;
+		for (int i = 0; i < pp_model_nbackends(m); i++)
+			needs |= !strcmp(pp_model_backend(m, i), "ebpf");
+		cr_expect_eq(needs, ebpf, "%s", path);
+		pp_model_free(m);
+	}
 }
