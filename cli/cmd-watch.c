@@ -253,6 +253,26 @@ static int run(int argc, char **argv)
 			why[0] ? why : pp_strerror(err));
 		return CLI_EXIT_FAIL;
 	}
+	/* A model fed NaN for a whole backend's features decides on whatever its trees do with
+	 * "missing": --backends must keep every backend the model needs. */
+	for (int i = 0; args.backends && i < pp_model_nbackends(m); i++) {
+		const char *b = pp_model_backend(m, i), *at = args.backends;
+		size_t l = strlen(b);
+		bool listed = false;
+		for (; *at; at += strcspn(at, ","), at += *at == ',') {
+			listed |= strncmp(at, b, l) == 0 && (at[l] == ',' || at[l] == '\0');
+			if (listed)
+				break;
+		}
+		if (!listed) {
+			int rc = cli_usage_error(cmd, "the model %s needs the %s backend, which "
+						 "--backends leaves out: add it, or pass a model "
+						 "trained without it (e.g. data/models/"
+						 "pmu-less-no-ebpf)", model, b);
+			pp_model_free(m);
+			return rc;
+		}
+	}
 	/* Every monitored process costs descriptors: use all the hard limit allows. */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
