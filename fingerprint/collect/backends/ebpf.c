@@ -65,8 +65,11 @@ static struct {
 	char probe_why[256];
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
 
-/* libbpf's last message while loading, to explain a failure (it prints the verifier log). */
+/* libbpf's last message while loading, to explain a failure (it prints the verifier log).
+ * libbpf's print hook is process-wide: print_lock keeps the sampler thread's attaches and a
+ * collector's load from swapping it under each other. */
 static char libbpf_msg[256];
+static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -111,6 +114,7 @@ static int fill_classes(struct pp_ebpf *s)
  * against this BTF instead of the kernel's (pp_ebpf_layout_check). */
 static int load(const char *btf_path, struct pp_ebpf **out, bool *fpu, char *why, size_t len)
 {
+	pthread_mutex_lock(&print_lock);
 	libbpf_print_fn_t old = libbpf_set_print(capture_print);
 	int err = 0;
 	struct pp_ebpf *s = NULL;
@@ -140,17 +144,22 @@ static int load(const char *btf_path, struct pp_ebpf **out, bool *fpu, char *why
 			break;
 	}
 	libbpf_set_print(old);
+	pthread_mutex_unlock(&print_lock);
 	*out = s;
 	return s ? 0 : err;
 }
 
 static int attach(struct pp_ebpf *s, char *why, size_t len)
 {
+	pthread_mutex_lock(&print_lock);
 	libbpf_print_fn_t old = libbpf_set_print(capture_print);
 	libbpf_msg[0] = '\0';
 	int err = pp_ebpf__attach(s);
 	libbpf_set_print(old);
-	return err ? load_why(err, "cannot attach the BPF tracepoints", why, len) : 0;
+	if (err)
+		load_why(err, "cannot attach the BPF tracepoints", why, len);
+	pthread_mutex_unlock(&print_lock);
+	return err;
 }
 
 static int ebpf_probe_locked(char *why, size_t len)
@@ -258,12 +267,16 @@ static int ebpf_open(void *priv, struct pp_backend_ctx *ctx)
 
 static int attach_prog(struct bpf_program *prog, struct bpf_link **out, char *why, size_t len)
 {
+	pthread_mutex_lock(&print_lock);
 	libbpf_print_fn_t old = libbpf_set_print(capture_print);
 	libbpf_msg[0] = '\0';
 	*out = bpf_program__attach(prog);
 	int err = *out ? 0 : -errno;
 	libbpf_set_print(old);
-	return err ? load_why(err, "cannot attach the BPF tracepoint", why, len) : 0;
+	if (err)
+		load_why(err, "cannot attach the BPF tracepoint", why, len);
+	pthread_mutex_unlock(&print_lock);
+	return err;
 }
 
 /* Seconds the syscall hook has been attached since the program was loaded. */
