@@ -92,6 +92,9 @@ Test(collect, pause_stops_counting_and_sampling)
 
 Test(collect, target_exiting_early_ends_a_partial_window)
 {
+	/* Probing first loads the ebpf program (once per process; a second under ASan), which
+	 * would otherwise eat the 300 ms the child works before counting starts. */
+	fx_have("ebpf");
 	pid_t pid = fx_spawn(fx_exit_soon);
 	PP_OPTS(pp_collect_opts, o, .interval_ms = 2000);
 	struct pp_collector *c;
