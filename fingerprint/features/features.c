@@ -215,6 +215,12 @@ static double gather(const struct pp_window *w, double *in)
 	return m;
 }
 
+/* A feature that is one input over a common denominator (samples, task-clock seconds). */
+struct from_input {
+	enum pp_feature f;
+	enum input count;
+};
+
 void pp_features_compute(const struct pp_window *w, struct pp_features *out)
 {
 	double *v = out->v;
@@ -251,10 +257,7 @@ void pp_features_compute(const struct pp_window *w, struct pp_features *out)
 
 	double ns = C(SAMPLES);
 	v[PP_F_IP_SAMPLES] = ratio(ns, tc);
-	static const struct {
-		enum pp_feature f;
-		enum input count;
-	} shares[] = {
+	static const struct from_input shares[] = {
 		{ PP_F_IP_AES, IN_CLS_AES },           { PP_F_IP_CLMUL, IN_CLS_CLMUL },
 		{ PP_F_IP_SHA, IN_CLS_SHA },           { PP_F_IP_MUL, IN_CLS_MUL },
 		{ PP_F_IP_DIV, IN_CLS_DIV },           { PP_F_IP_SQRT, IN_CLS_SQRT },
@@ -284,10 +287,7 @@ void pp_features_compute(const struct pp_window *w, struct pp_features *out)
 
 	v[PP_F_FP_ROUND_NONDEFAULT_SHARE] = ratio(C(FP_NONDEFAULT), C(FP_SWITCHES));
 	v[PP_F_FP_PREEMPT_NONDEFAULT_SHARE] = ratio(C(FP_PREEMPTED_NONDEFAULT), C(FP_PREEMPTED));
-	static const struct {
-		enum pp_feature f;
-		enum input count;
-	} per_s[] = {
+	static const struct from_input per_s[] = {
 		{ PP_F_SC_SYNC, IN_SC_SYNC },   { PP_F_SC_MEMORY, IN_SC_MEMORY },
 		{ PP_F_SC_PROTECT, IN_SC_PROTECT }, { PP_F_SC_FILE, IN_SC_FILE },
 		{ PP_F_SC_NET, IN_SC_NET },     { PP_F_SC_TIME, IN_SC_TIME },
