@@ -54,6 +54,20 @@ static double pct(double num, double den)
 	return den > 0 ? 100 * num / den : NAN;
 }
 
+/* The four rounding-mode counts both parts add up, as windows and datasets name them and as
+ * --json does. */
+enum { PRE, PRE_ND, SW, SW_ND, NFP };
+static const char *const fp_count[NFP] = { "bpf.fp_preempted", "bpf.fp_preempted_nondefault",
+					   "bpf.fp_switches", "bpf.fp_round_nondefault" };
+static const char *const fp_json[NFP] = { "preemptions", "preemptions_nondefault", "switches",
+					  "switches_nondefault" };
+
+static void fp_add_json(cJSON *o, const double *t)
+{
+	for (int k = 0; k < NFP; k++)
+		cJSON_AddNumberToObject(o, fp_json[k], t[k]);
+}
+
 /* ---- 1. shares per workload of a dataset ---- */
 
 static int raw_col(const struct pp_dataset *ds, const char *name)
@@ -74,9 +88,10 @@ static int dataset_shares(const char *dir, bool json, cJSON *arr)
 		fprintf(stderr, "bench-ebpf: %s: %s\n", dir, why);
 		return -1;
 	}
-	int c_pre = raw_col(ds, "bpf.fp_preempted"), c_pnd = raw_col(ds, "bpf.fp_preempted_nondefault");
-	int c_sw = raw_col(ds, "bpf.fp_switches"), c_nd = raw_col(ds, "bpf.fp_round_nondefault");
-	if (c_pre < 0 || c_pnd < 0 || c_sw < 0 || c_nd < 0) {
+	int col[NFP], missing = 0;
+	for (int k = 0; k < NFP; k++)
+		missing += (col[k] = raw_col(ds, fp_count[k])) < 0;
+	if (missing) {
 		fprintf(stderr, "bench-ebpf: %s was recorded without the ebpf backend (no "
 			"raw.bpf.fp_* columns): record it again where `powprint info` lists ebpf\n",
 			dir);
@@ -99,23 +114,21 @@ static int dataset_shares(const char *dir, bool json, cJSON *arr)
 		if (k < nd)
 			continue;
 		done[nd++] = r->workload;
-		double pre = 0, pnd = 0, sw = 0, snd = 0;
+		double sum[NFP] = { 0 };
 		long rows = 0;
 		for (int t = i; t < n; t++) {
 			const struct pp_dataset_row *x = pp_dataset_row(ds, t);
 			const double *raw = pp_dataset_raw(ds, t);
-			if (strcmp(x->workload, r->workload) || !isfinite(raw[c_pre]))
+			if (strcmp(x->workload, r->workload) || !isfinite(raw[col[PRE]]))
 				continue;
 			rows++;
-			pre += raw[c_pre];
-			pnd += raw[c_pnd];
-			sw += raw[c_sw];
-			snd += raw[c_nd];
+			for (int k = 0; k < NFP; k++)
+				sum[k] += raw[col[k]];
 		}
 		bool rx = !strcmp(r->family, "randomx"), benign = r->label == PP_LABEL_BENIGN;
-		double share = pct(pnd, pre);
+		double share = pct(sum[PRE_ND], sum[PRE]);
 		const char *target = rx ? ">= 50%" : benign ? "0%" : "-";
-		bool ok = rx ? share >= 100 * SHARE_MIN_RX : benign ? pnd == 0 : true;
+		bool ok = rx ? share >= 100 * SHARE_MIN_RX : benign ? sum[PRE_ND] == 0 : true;
 		misses += !ok;
 		if (json) {
 			cJSON *o = cJSON_CreateObject();
@@ -123,17 +136,14 @@ static int dataset_shares(const char *dir, bool json, cJSON *arr)
 			cJSON_AddStringToObject(o, "family", r->family);
 			cJSON_AddStringToObject(o, "class", benign ? "benign" : "miner");
 			cJSON_AddNumberToObject(o, "windows", (double)rows);
-			cJSON_AddNumberToObject(o, "preemptions", pre);
-			cJSON_AddNumberToObject(o, "preemptions_nondefault", pnd);
-			cJSON_AddNumberToObject(o, "switches", sw);
-			cJSON_AddNumberToObject(o, "switches_nondefault", snd);
+			fp_add_json(o, sum);
 			cJSON_AddStringToObject(o, "target", target);
 			cJSON_AddBoolToObject(o, "met", ok);
 			cJSON_AddItemToArray(arr, o);
 		} else {
 			printf("  %-20s %-8s %-10s %8ld %11.0f %6.1f%% %11.0f %6.1f%%  %-7s %s\n",
-			       r->workload, benign ? "benign" : "miner", r->family, rows, pre, share, sw,
-			       pct(snd, sw), target, ok ? "" : "MISSED");
+			       r->workload, benign ? "benign" : "miner", r->family, rows, sum[PRE], share,
+			       sum[SW], pct(sum[SW_ND], sum[SW]), target, ok ? "" : "MISSED");
 		}
 	}
 	free(done);
@@ -177,15 +187,10 @@ static int exec_share(const char *cmd, double seconds, bool json, cJSON *arr)
 		return -1;
 	}
 	static struct pp_window w;
-	double pre = 0, pnd = 0, sw = 0, snd = 0, cpu = 0;
+	double t[NFP] = { 0 }, cpu = 0;
 	while (pp_collector_read(c, &w) == 0) {
-		double v[4] = { pp_window_count(&w, "bpf.fp_preempted"),
-				pp_window_count(&w, "bpf.fp_preempted_nondefault"),
-				pp_window_count(&w, "bpf.fp_switches"),
-				pp_window_count(&w, "bpf.fp_round_nondefault") };
-		if (isfinite(v[0])) {
-			pre += v[0], pnd += v[1], sw += v[2], snd += v[3];
-		}
+		for (int k = 0; isfinite(pp_window_count(&w, fp_count[PRE])) && k < NFP; k++)
+			t[k] += pp_window_count(&w, fp_count[k]);
 		if (isfinite(w.task_clock_s))
 			cpu += w.task_clock_s;
 		if (w.end_s >= seconds || w.target_exited)
@@ -196,20 +201,18 @@ static int exec_share(const char *cmd, double seconds, bool json, cJSON *arr)
 		kill(spin, SIGKILL);
 		waitpid(spin, NULL, 0);
 	}
-	bool ok = pnd == 0 && snd == 0;
+	bool ok = t[PRE_ND] == 0 && t[SW_ND] == 0;
 	if (json) {
 		cJSON *e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "command", cmd);
 		cJSON_AddNumberToObject(e, "cpu_seconds", cpu);
-		cJSON_AddNumberToObject(e, "preemptions", pre);
-		cJSON_AddNumberToObject(e, "preemptions_nondefault", pnd);
-		cJSON_AddNumberToObject(e, "switches", sw);
-		cJSON_AddNumberToObject(e, "switches_nondefault", snd);
+		fp_add_json(e, t);
 		cJSON_AddBoolToObject(e, "met", ok);
 		cJSON_AddItemToArray(arr, e);
 	} else {
 		printf("  %-44.44s %6.1f s CPU %6.0f preemptions %6.1f%% %6.0f switches %6.1f%%  0%% %s\n",
-		       cmd, cpu, pre, pct(pnd, pre), sw, pct(snd, sw), ok ? "" : "MISSED");
+		       cmd, cpu, t[PRE], pct(t[PRE_ND], t[PRE]), t[SW], pct(t[SW_ND], t[SW]),
+		       ok ? "" : "MISSED");
 	}
 	return !ok;
 }
