@@ -59,10 +59,10 @@ Test(ip_sample, matmul_shows_no_aes)
 	fx_reap(pid);
 	cr_assert_gt(pp_window_count(&win, "ip.samples"), 100, "too few samples");
 	cr_expect_lt(F(&win, PP_F_IP_AES), 0.02, "aes share %.3f", F(&win, PP_F_IP_AES));
-	/* Loads and FP math: 15% and more of the samples on Intel Xeon; on AMD EPYC the samples
-	 * land mostly on the loop's integer bookkeeping (4% here), and ASan's shadow checks dilute
-	 * them further in sanitizer builds. Not zero: the decoder does see them. */
-	cr_expect_gt(F(&win, PP_F_IP_FP_SIMD) + F(&win, PP_F_IP_LOAD), 0.02,
+	/* Loads and FP math. The fixture's inner loop is unrolled: rolled, AMD EPYC put most
+	 * samples on its integer bookkeeping (about 1% on FP, below any fixed bar); unrolled,
+	 * 95% land on FP here, 22% in an ASan build (its shadow checks around each load). */
+	cr_expect_gt(F(&win, PP_F_IP_FP_SIMD) + F(&win, PP_F_IP_LOAD), 0.10,
 		     "fp %.3f load %.3f", F(&win, PP_F_IP_FP_SIMD), F(&win, PP_F_IP_LOAD));
 	cr_expect_lt(F(&win, PP_F_IP_JIT), 0.02);
 }
