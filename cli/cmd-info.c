@@ -8,6 +8,7 @@
 #include <powprint/powprint.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 static bool json;
 
@@ -72,7 +73,11 @@ static void print_human(const struct pp_sysinfo *si)
 
 	printf("\ncounters\n");
 	printf("  %-20s %s: %s\n", "hardware PMU", yes(si->hw_pmu), si->hw_why);
-	printf("  %-20s %s\n", "core PMU (sysfs)", si->core_pmu[0] ? si->core_pmu : "none");
+	printf("  %-20s %s%s\n", "core PMU (sysfs)", si->core_pmu[0] ? si->core_pmu : "none",
+	       strchr(si->core_pmu, ',') ? " (hybrid: generic events opened on each, summed)" : "");
+	printf("  %-20s %s\n", "inherit_thread", si->inherit_thread ? "yes: counters follow "
+	       "threads, not forked children" : "no (Linux < 5.13): counters follow forked "
+	       "children too, so the agent charges a parent with its children's work");
 	printf("  %-20s", "libpfm4 PMUs");
 	for (int i = 0; i < si->npfm_pmus; i++)
 		printf(" %s", si->pfm_pmus[i]);

@@ -3,6 +3,7 @@
 #include <powprint/sysinfo.h>
 #include <powprint/perf.h>
 #include <powprint/error.h>
+#include "core/pmus.h"
 #include "core/sysinfo-cjson.h"
 
 #include <cjson/cJSON.h>
@@ -188,6 +189,15 @@ static void read_caches_fallback(struct pp_sysinfo *si)
 		si->l3_kib = -1;
 }
 
+bool pp_sysinfo_kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+	if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return true; /* unknown: assume a current kernel */
+	return ma > major || (ma == major && mi >= minor);
+}
+
 static void read_kernel(struct pp_sysinfo *si)
 {
 	struct utsname u;
@@ -214,19 +224,29 @@ static void read_kernel(struct pp_sysinfo *si)
 		fclose(f);
 }
 
-/* The sysfs event source that carries the core PMU's events, if the kernel registered one. */
+/* The sysfs event sources of the core PMUs, comma-separated ("cpu", "cpu_core,cpu_atom"). */
 static void find_core_pmu(struct pp_sysinfo *si)
 {
-	static const char *const names[] = { "cpu", "cpu_core", "cpu_atom", "armv8_pmuv3",
-					     "armv8_pmuv3_0", "armv8_cortex_a53", "arm_pmu" };
-	char path[256];
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s", names[i]);
-		if (access(path, F_OK) == 0) {
-			snprintf(si->core_pmu, sizeof(si->core_pmu), "%s", names[i]);
-			return;
-		}
-	}
+	struct pp_core_pmu pmu[PP_CORE_PMUS_MAX];
+	int n = pp_core_pmus(NULL, pmu, PP_CORE_PMUS_MAX);
+	size_t len = 0;
+	for (int i = 0; i < n && len < sizeof(si->core_pmu); i++)
+		len += (size_t)snprintf(si->core_pmu + len, sizeof(si->core_pmu) - len, "%s%s",
+					i ? "," : "", pmu[i].name);
+}
+
+/* x86 guests see CPUID's hypervisor bit as a "hypervisor" flag in /proc/cpuinfo. */
+bool pp_sysinfo_hypervisor(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[4096];
+	bool vm = false;
+	while (f && !vm && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5) && strstr(line, " hypervisor"))
+			vm = true;
+	if (f)
+		fclose(f);
+	return vm;
 }
 
 static int open_counter(__u32 type, __u64 config, int group)
@@ -268,14 +288,26 @@ static void probe_hw_pmu(struct pp_sysinfo *si)
 	} else {
 		si->hw_err = cyc < 0 ? cyc : ins;
 		const char *what = cyc < 0 ? "cycles" : "instructions";
-		if ((si->hw_err == -ENOENT || si->hw_err == -EOPNOTSUPP || si->hw_err == -ENODEV) &&
-		    !si->core_pmu[0])
+		bool lacks = si->hw_err == -ENOENT || si->hw_err == -EOPNOTSUPP ||
+			     si->hw_err == -ENODEV;
+		if (lacks && !si->core_pmu[0] && si->hypervisor)
 			snprintf(si->hw_why, sizeof(si->hw_why),
 				 "no hardware PMU: the kernel exposes no core PMU in "
-				 "/sys/bus/event_source/devices (common in VMs whose hypervisor "
+				 "/sys/bus/event_source/devices (this is a VM whose hypervisor "
 				 "hides the PMU); opening %s failed with %s. Use the software "
 				 "backends (perf-sw, ip-sample, procfs)",
 				 what, strerror(-si->hw_err));
+		else if (lacks && !si->core_pmu[0])
+			snprintf(si->hw_why, sizeof(si->hw_why),
+				 "no hardware PMU: the kernel has no driver for this CPU's PMU (no "
+				 "core PMU in /sys/bus/event_source/devices); opening %s failed with "
+				 "%s. Use the software backends (perf-sw, ip-sample, procfs)",
+				 what, strerror(-si->hw_err));
+		else if (lacks)
+			snprintf(si->hw_why, sizeof(si->hw_why),
+				 "the core PMU (%s) does not count %s (%s): its kernel driver lacks "
+				 "the generic event; use the software backends (perf-sw, ip-sample, "
+				 "procfs)", si->core_pmu, what, strerror(-si->hw_err));
 		else
 			explain_perf_error(si->hw_err, what, si->hw_why, sizeof(si->hw_why), si);
 	}
@@ -374,8 +406,10 @@ void pp_sysinfo_read(struct pp_sysinfo *si)
 	read_caches_fallback(si);
 	si->online_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	read_kernel(si);
+	si->hypervisor = pp_sysinfo_hypervisor();
 	find_core_pmu(si);
 	probe_hw_pmu(si);
+	si->inherit_thread = pp_perf_has_inherit_thread();
 	probe_pfm(si);
 	probe_sw(si);
 	read_pages(si);
@@ -429,6 +463,7 @@ cJSON *pp_sysinfo_to_cjson(const struct pp_sysinfo *si)
 	if (si->hw_err)
 		cJSON_AddNumberToObject(c, "hardware_pmu_errno", -si->hw_err);
 	cJSON_AddStringToObject(c, "core_pmu_sysfs", si->core_pmu);
+	cJSON_AddBoolToObject(c, "inherit_thread", si->inherit_thread);
 	cJSON *pmus = cJSON_AddArrayToObject(c, "libpfm4_pmus");
 	for (int i = 0; i < si->npfm_pmus; i++)
 		cJSON_AddItemToArray(pmus, cJSON_CreateString(si->pfm_pmus[i]));

@@ -130,7 +130,13 @@ Test(features, formulas)
 	EXPECT_NEAR(f.v[PP_F_MINOR_FAULTS], 200);
 	EXPECT_NEAR(f.v[PP_F_MAJOR_FAULTS], 2);
 	EXPECT_NEAR(f.v[PP_F_IPC], 2);
-	EXPECT_NEAR(f.v[PP_F_GHZ], 3);                   /* 1.5e9 cycles in 0.5 s of CPU */
+	/* 1.5e9 user-mode cycles in the 0.45 s of user time of 0.5 s of CPU (the task clock
+	 * counts kernel time too). */
+	EXPECT_NEAR(f.v[PP_F_GHZ], 1.5 / (0.5 * 0.45 / 0.5));
+	add_gauge(&w, "hw.kernel", 1); /* --kernel: cycles over all CPU time */
+	struct pp_features fk;
+	pp_features_compute(&w, &fk);
+	EXPECT_NEAR(fk.v[PP_F_GHZ], 3);
 	EXPECT_NEAR(f.v[PP_F_L1D_LOAD_MISS_PKI], 2);
 	EXPECT_NEAR(f.v[PP_F_LLC_LOAD_MISS_PKI], 0.1);
 	EXPECT_NEAR(f.v[PP_F_DTLB_LOAD_MISS_PKI], 0.001);

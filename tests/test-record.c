@@ -137,6 +137,16 @@ Test(record, two_workloads_csv_and_meta_shape, .timeout = 120)
 	cr_assert_eq(cJSON_GetObjectItem(m, "feature_version")->valueint, PP_FEATURES_VERSION);
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m, "features")), PP_F_COUNT);
 	cr_assert(cJSON_IsObject(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "host"), "cpu")));
+	/* What each hardware event means on the recording machine's vendor. */
+	cJSON *mean = cJSON_GetObjectItem(m, "event_meanings");
+	const char *vendor = cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(m, "host"), "cpu"), "vendor"));
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(mean, "vendor")), vendor);
+	const char *cr = pp_hw_event_meaning("cache-references", vendor);
+	if (cr)
+		cr_expect_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(mean, "cache-references")),
+				 cr);
+	cr_expect(cJSON_IsString(cJSON_GetObjectItem(mean, "cycles")));
 	cr_assert_eq(count_ok_runs(m), 2);
 	cJSON *cmd = cJSON_GetArrayItem(cJSON_GetObjectItem(m, "commands"), 0);
 	cr_assert(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(cmd, "command")), "--workloads"));

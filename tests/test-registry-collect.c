@@ -128,7 +128,8 @@ Test(registry_collect, backends_are_complete_and_unique)
 	int ndecl = 0;
 	while (pp_backend_counts(hw)[ndecl])
 		ndecl++;
-	cr_expect_eq(nev, ndecl, "perf-hw declares exactly its default events");
+	cr_expect(in_names(pp_backend_counts(hw), "hw.kernel"), "and the counting mode");
+	cr_expect_eq(nev + 1, ndecl, "perf-hw declares exactly its default events and the mode");
 
 	/* Probing and option checking walk the same table. */
 	struct pp_backend_status st[PP_BACKEND_MAX];

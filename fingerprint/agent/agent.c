@@ -6,6 +6,7 @@
 
 #include <powprint/error.h>
 #include <powprint/features.h>
+#include <powprint/perf.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -472,6 +473,10 @@ int pp_agent_tick(struct pp_agent *a)
 {
 	a->tick++;
 	a->st.ticks++;
+	if (a->tick == 1 && !pp_perf_has_inherit_thread())
+		agent_warn(a, NULL, "kernel", "this kernel has no inherit_thread (Linux < 5.13): "
+			   "counters follow forked child processes too, so a parent is charged "
+			   "with its children's work and a miner's parent may be flagged with it");
 	/* Windows first: they end at (about) the same moment for everyone. */
 	int n = 0;
 	for (int b = 0; b < AGENT_NBUCKETS; b++)

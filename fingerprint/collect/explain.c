@@ -1,6 +1,8 @@
 /* Sentences for a person when attaching fails: which setting or capability is missing. */
 #include "fingerprint/collect/collector.h"
 
+#include <powprint/sysinfo.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,11 +48,13 @@ int pp_perf_why(int err, pid_t pid, const char *what, char *why, size_t len)
 		char pt[384] = "";
 		if (pid > 0 && pid != getpid())
 			ptrace_hint(pt, sizeof(pt));
+		/* CAP_PERFMON exists from Linux 5.8; before, perf needs CAP_SYS_ADMIN. */
 		snprintf(why, len,
 			 "opening %s on %s was refused: kernel.perf_event_paranoid is %d (user-space "
 			 "counting of your own processes needs <= 2, kernel counting <= 1; "
-			 "sysctl kernel.perf_event_paranoid=1) or run with CAP_PERFMON / root%s%s",
-			 what, who, par, pt[0] ? "; " : "", pt);
+			 "sysctl kernel.perf_event_paranoid=1) or run with %s / root%s%s",
+			 what, who, par, pp_sysinfo_kernel_at_least(5, 8) ? "CAP_PERFMON" :
+			 "CAP_SYS_ADMIN (this kernel predates CAP_PERFMON)", pt[0] ? "; " : "", pt);
 		break;
 	}
 	case ESRCH:
@@ -65,10 +69,18 @@ int pp_perf_why(int err, pid_t pid, const char *what, char *why, size_t len)
 	case ENOENT:
 	case ENODEV:
 	case EOPNOTSUPP:
-		snprintf(why, len,
-			 "%s: the kernel does not support it here (%s); a VM without a virtual PMU "
-			 "has no hardware events: use perf-sw, ip-sample and procfs",
-			 what, strerror(-err));
+	case ENXIO:
+		if (pp_sysinfo_hypervisor())
+			snprintf(why, len,
+				 "%s: not supported here (%s): this VM's hypervisor exposes no "
+				 "virtual PMU, or not this event; use perf-sw, ip-sample and procfs",
+				 what, strerror(-err));
+		else
+			snprintf(why, len,
+				 "%s: not supported here (%s): this CPU's PMU, or the kernel's driver "
+				 "for it, lacks the event (see `powprint info`); name events it has "
+				 "with --events, or use perf-sw, ip-sample and procfs",
+				 what, strerror(-err));
 		break;
 	default:
 		snprintf(why, len, "opening %s on %s failed: %s", what, who, strerror(-err));

@@ -226,6 +226,22 @@ static cJSON *array_item(cJSON *obj, const char *key)
 	return a;
 }
 
+/* What each perf-hw event of the list counts on this vendor's PMU: cache-references is the
+ * last-level cache on Intel, L2 on AMD Zen, L1D on ARM; a model must know which it read. */
+static cJSON *event_meanings(const char *events, const char *vendor)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "vendor", vendor);
+	char list[1024];
+	snprintf(list, sizeof(list), "%s", events ? events : "");
+	char *save = NULL;
+	for (char *e = strtok_r(list, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+		const char *m = pp_hw_event_meaning(e, vendor);
+		cJSON_AddStringToObject(o, e, m ? m : "as libpfm4 encodes it for this PMU");
+	}
+	return o;
+}
+
 void rec_meta_begin(cJSON *meta, const struct pp_record_opts *o, const struct pp_collect_opts *co)
 {
 	set_item(meta, "format", cJSON_CreateString(META_FORMAT));
@@ -257,6 +273,10 @@ void rec_meta_begin(cJSON *meta, const struct pp_record_opts *o, const struct pp
 		set_item(meta, "events", cJSON_CreateString(co->events));
 	else if (!cJSON_HasObjectItem(meta, "events"))
 		set_item(meta, "events", cJSON_CreateString(pp_collector_default_events()));
+	if (!cJSON_HasObjectItem(meta, "event_meanings"))
+		set_item(meta, "event_meanings",
+			 event_meanings(cJSON_GetStringValue(cJSON_GetObjectItem(meta, "events")),
+					si.vendor));
 
 	char now[32];
 	iso_now(now, sizeof(now));

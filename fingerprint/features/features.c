@@ -34,7 +34,9 @@ static const struct pp_feature_info features[PP_F_COUNT] = {
 	[PP_F_MAJOR_FAULTS] = { "major_faults", PCS, SW "|" PF,
 				"page-faults-maj / task_clock_s (else proc.majflt)" },
 	[PP_F_IPC] = { "ipc", "instructions per cycle", HW, "instructions / cycles" },
-	[PP_F_GHZ] = { "ghz", "GHz while running", HW, "cycles / task_clock_s / 1e9" },
+	[PP_F_GHZ] = { "ghz", "GHz while running", HW,
+		      "cycles / (task_clock_s x proc.utime_s / (proc.utime_s + proc.stime_s)) / 1e9 "
+		      "for user-mode cycles (else cycles / task_clock_s / 1e9)" },
 	[PP_F_L1D_LOAD_MISS_PKI] = { "l1d_load_miss_pki", "per 1000 instructions", HW,
 				     "1000 * L1-dcache-load-misses / instructions" },
 	[PP_F_LLC_LOAD_MISS_PKI] = { "llc_load_miss_pki", "per 1000 instructions", HW,
@@ -160,7 +162,8 @@ static double ratio(double a, double b)
 	X(SC_TIME, "bpf.sc.time")                                                              \
 	X(BRANCH_MISS, "branch-misses") X(CACHE_REF, "cache-references")                       \
 	X(CTX, "context-switches") X(MIGRATIONS, "cpu-migrations") X(CYCLES, "cycles")         \
-	X(DTLB_MISS, "dTLB-load-misses") X(INSTRUCTIONS, "instructions")                       \
+	X(DTLB_MISS, "dTLB-load-misses") X(HW_KERNEL, "hw.kernel")                             \
+	X(INSTRUCTIONS, "instructions")                                                        \
 	X(CLS_AES, "ip.cls.aes") X(CLS_BRANCH, "ip.cls.branch") X(CLS_CLMUL, "ip.cls.clmul")   \
 	X(CLS_DIV, "ip.cls.div") X(CLS_FP_SIMD, "ip.cls.fp-simd")                              \
 	X(CLS_INT_SIMD, "ip.cls.int-simd") X(CLS_LOAD, "ip.cls.load") X(CLS_MUL, "ip.cls.mul") \
@@ -245,7 +248,13 @@ void pp_features_compute(const struct pp_window *w, struct pp_features *out)
 
 	double cyc = C(CYCLES), ins = C(INSTRUCTIONS);
 	v[PP_F_IPC] = ratio(ins, cyc);
-	v[PP_F_GHZ] = ratio(cyc, tc) / 1e9;
+	/* User-mode cycles (perf-hw's default) run during user time only: the task clock counts
+	 * kernel time too, so scale it by procfs's user share when there is one (else perf
+	 * stat's own cycles / task-clock). */
+	double busy = tc, user = ratio(C(UTIME), C(UTIME) + C(STIME));
+	if (C(HW_KERNEL) != 1 && isfinite(user) && user > 0)
+		busy = tc * user;
+	v[PP_F_GHZ] = ratio(cyc, busy) / 1e9;
 	v[PP_F_L1D_LOAD_MISS_PKI] = 1000 * ratio(C(L1D_MISS), ins);
 	v[PP_F_LLC_LOAD_MISS_PKI] = 1000 * ratio(C(LLC_MISS), ins);
 	v[PP_F_DTLB_LOAD_MISS_PKI] = 1000 * ratio(C(DTLB_MISS), ins);

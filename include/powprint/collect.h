@@ -176,5 +176,8 @@ void pp_collector_close(struct pp_collector *c);
 
 /* The default perf-hw events, comma-separated. */
 const char *pp_collector_default_events(void);
+/* What a default perf-hw event counts on a vendor's PMU (vendor as in `info`: GenuineIntel,
+ * AuthenticAMD, "implementer 0x41" for ARM), or NULL for another event or vendor. */
+const char *pp_hw_event_meaning(const char *event, const char *vendor);
 
 #endif

@@ -9,7 +9,7 @@
 #ifndef POWPRINT_FEATURES_H
 #define POWPRINT_FEATURES_H
 
-#define PP_FEATURES_VERSION 2
+#define PP_FEATURES_VERSION 3
 
 enum pp_feature {
 	/* Utilisation and scheduling */

@@ -44,8 +44,11 @@ struct pp_sysinfo {
 	/* Counters. */
 	bool hw_pmu;                /* cycles and instructions opened on this process */
 	int hw_err;                 /* negative errno from that attempt */
-	char hw_why[256];           /* why not, for a person */
-	char core_pmu[32];          /* sysfs event source of the core PMU ("cpu", ...) or "" */
+	char hw_why[512];           /* why not, for a person */
+	char core_pmu[96];          /* sysfs event sources of the core PMUs ("cpu", "cpu_core,
+				     * cpu_atom", "armv8_pmuv3_0") or "" */
+	bool hypervisor;            /* running in a VM (x86: CPUID's hypervisor bit) */
+	bool inherit_thread;        /* counters can follow threads but not forked children */
 	int npfm_pmus;              /* PMUs libpfm4 detects (present ones only) */
 	char pfm_pmus[PP_SYSINFO_MAX_PMUS][32];
 	char pfm_error[128];
@@ -63,6 +66,10 @@ struct pp_sysinfo {
 
 /* Fills *si. Never fails: what cannot be read is marked unknown with a reason. */
 void pp_sysinfo_read(struct pp_sysinfo *si);
+/* Running in a virtual machine (x86: CPUID's hypervisor bit; false where it cannot tell). */
+bool pp_sysinfo_hypervisor(void);
+/* The running kernel is at least major.minor (true when its release cannot be parsed). */
+bool pp_sysinfo_kernel_at_least(int major, int minor);
 
 /* A JSON object describing *si (the shape `powprint info --json` prints); caller frees. */
 char *pp_sysinfo_json(const struct pp_sysinfo *si);

@@ -138,7 +138,11 @@ static int ips_open(void *priv, struct pp_backend_ctx *ctx)
 	struct perf_event_attr a;
 	pp_ring_attr(&a, ctx->opts->sample_hz, ctx->opts->kernel, fits ? ds : ds / 2);
 	a.inherit = 1;
-	a.inherit_thread = ctx->opts->threads_only;
+	/* Before Linux 5.13 there is no inherit_thread: follow children too, and say so. */
+	a.inherit_thread = ctx->opts->threads_only && pp_perf_has_inherit_thread();
+	if (ctx->opts->threads_only && !a.inherit_thread)
+		ctx->warn(ctx, "ip-sample: this kernel has no inherit_thread (Linux < 5.13): "
+			  "samples follow forked child processes too");
 
 	int tasks_done = 0;
 	for (int k = 0; k < t->ntids; k++) {
