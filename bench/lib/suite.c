@@ -1,5 +1,6 @@
 /* pp_bench_run: hash rates, then a short recording of each workload (pp_record into a
  * temporary dataset), then each run classified with the default model. */
+#include "bench/lib/tmp-dataset.h"
 #include "core/why.h"
 #include "core/file.h"
 
@@ -154,16 +155,6 @@ out:
 	free(rule);
 }
 
-static void remove_dataset(const char *dir)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/windows.csv", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/meta.json", dir);
-	unlink(path);
-	rmdir(dir);
-}
-
 int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t len)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -190,7 +181,7 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 	free(all);
 	free(sum.text);
 	if (err && err != -EIO && err != -EINTR) {
-		remove_dataset(dir);
+		pp_tmp_dataset_remove(dir);
 		pp_model_free(m);
 		return err;
 	}
@@ -216,7 +207,7 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 	free(mtext);
 	if (sum.rows_added && (err = pp_dataset_read(dir, &ds, why, len))) {
 		cJSON_Delete(meta);
-		remove_dataset(dir);
+		pp_tmp_dataset_remove(dir);
 		pp_model_free(m);
 		return err;
 	}
@@ -266,6 +257,6 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 	cJSON_Delete(meta);
 	pp_dataset_free(ds);
 	pp_model_free(m);
-	remove_dataset(dir);
+	pp_tmp_dataset_remove(dir);
 	return 0;
 }
