@@ -115,6 +115,19 @@ Test(evset, an_unknown_id_leaves_its_member_lost)
 	cr_expect_eq(d[1].val, 600);
 }
 
+/* Found by fuzzing: a read listing one ID twice, the first time going backwards, must not
+ * count the second as a delta from the first. */
+Test(evset, an_id_listed_twice_counts_once)
+{
+	struct pp_evset_prev prev[2] = { { 1000, 1000, 1000 }, { 0, 0, 0 } };
+	struct pp_evset_delta d[2];
+	uint64_t b[] = { 2, 0, 5000, 300, 11, 9000, 11 };
+	cr_assert_eq(pp_evset_decode(b, sizeof(b), ids, 2, prev, d), 0);
+	cr_expect(d[0].lost, "enabled time went backwards");
+	cr_expect(d[1].lost, "ID 22 is not in the read");
+	cr_expect_eq(prev[0].val, 300, "resynced to the first listing, not the second");
+}
+
 /* ---- on software events: the same open, enable and read the hardware path runs ---- */
 
 static char warned[2048];

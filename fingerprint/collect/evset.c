@@ -288,11 +288,13 @@ int pp_evset_decode(const uint64_t *buf, ssize_t n, const uint64_t *ids, int nme
 	    (size_t)n < (3 + 2 * (size_t)nmem) * sizeof(uint64_t))
 		return -EIO;
 	uint64_t te = buf[1], tr = buf[2];
+	bool seen[PP_EVSET_MAX] = { 0 }; /* an ID listed twice counts once */
 	for (uint64_t k = 0; k < buf[0]; k++) {
 		uint64_t val = buf[3 + 2 * k], id = buf[4 + 2 * k];
-		for (int j = 0; j < nmem; j++) {
-			if (ids[j] != id || !out[j].lost)
+		for (int j = 0; j < nmem && j < PP_EVSET_MAX; j++) {
+			if (ids[j] != id || seen[j])
 				continue;
+			seen[j] = true;
 			struct pp_evset_prev *p = &prev[j];
 			bool back = val < p->val || te < p->ena || tr < p->run;
 			out[j] = (struct pp_evset_delta){
