@@ -250,6 +250,81 @@ Test(record, interrupted_recording_keeps_completed_runs, .timeout = 120)
 	free(dir);
 }
 
+/* Whether a process other than us still runs with arg among its command-line words. */
+static bool someone_runs_with(const char *arg)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool found = false;
+	while (d && !found && (e = readdir(d))) {
+		int pid = atoi(e->d_name);
+		if (pid <= 0 || pid == getpid())
+			continue;
+		char path[64], buf[4096];
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
+			buf[n] = '\0';
+			if (!strcmp(buf + i, arg))
+				found = true;
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* SIGKILL, unlike Ctrl-C, gives the recorder no chance to clean up: 20 recordings into one
+ * dataset, each killed at a different moment (before, during and between runs), must leave a
+ * dataset that loads with only whole runs in it, and no worker running on. */
+Test(record, sigkilled_recordings_leave_whole_runs_and_no_worker, .timeout = 300)
+{
+	char *dir = tmpdir();
+	int killed_mid_run = 0, loads = 0;
+	for (int k = 0; k < 20; k++) {
+		pid_t pid = fork();
+		cr_assert_geq(pid, 0);
+		if (pid == 0) {
+			int devnull = open("/dev/null", O_WRONLY);
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+			execl(PP_CLI_PATH, "powprint", "record", "--workloads", "cn/0,idle",
+			      "--interval", "200", "--seconds", "0.6", "--out", dir, (char *)NULL);
+			_exit(127);
+		}
+		usleep(400000 + 250000 * (k % 12)); /* 0.4 to 3.15 s: every phase of a run */
+		killed_mid_run += someone_runs_with(dir) && kill(pid, 0) == 0;
+		kill(pid, SIGKILL);
+		int st;
+		cr_assert_eq(waitpid(pid, &st, 0), pid);
+		usleep(100000); /* the kernel's parent-death signal is asynchronous */
+		cr_expect(!someone_runs_with(dir), "kill %d: a worker outlived its recorder", k);
+
+		char path[512];
+		snprintf(path, sizeof(path), "%s/windows.csv", dir);
+		if (access(path, F_OK) != 0)
+			continue; /* killed before the first run was saved */
+		struct pp_dataset *ds;
+		char why[512];
+		cr_assert_eq(pp_dataset_read(dir, &ds, why, sizeof(why)), 0, "kill %d: %s", k, why);
+		loads++;
+		cr_expect_eq(pp_dataset_nrows(ds), 3 * pp_dataset_nruns(ds),
+			     "kill %d: %d rows in %d runs: a partial run", k, pp_dataset_nrows(ds),
+			     pp_dataset_nruns(ds));
+		pp_dataset_free(ds);
+		cJSON *m = meta_of(dir);
+		cJSON_Delete(m);
+	}
+	cr_log_info("20 SIGKILLs (%d during a run): the dataset loaded after %d, whole runs only",
+		    killed_mid_run, loads);
+	cr_expect_geq(loads, 8, "loaded after %d kills: most come after a run was saved", loads);
+	cr_expect_geq(killed_mid_run, 5, "%d kills hit a running worker", killed_mid_run);
+	free(dir);
+}
+
 Test(record, external_command_is_labelled, .timeout = 60)
 {
 	char *dir = tmpdir(), *err;

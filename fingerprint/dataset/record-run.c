@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,10 +64,16 @@ static void child_started(void *arg, const struct pp_workload *w, pid_t pid, pid
 	dprintf(*(int *)arg, "R %d %d\n", (int)pid, (int)child);
 }
 
-static _Noreturn void child_main(const struct rec_run *r, double seconds, int fd)
+static _Noreturn void child_main(const struct rec_run *r, double seconds, int fd,
+				  pid_t recorder)
 {
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	/* A recorder that is SIGKILLed cannot kill its worker: the kernel does, and a recorder
+	 * that died before this line is noticed here. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != recorder)
+		_exit(1);
 	int devnull = open("/dev/null", O_WRONLY);
 	if (devnull >= 0)
 		dup2(devnull, STDOUT_FILENO);
@@ -189,6 +196,7 @@ int rec_run_catalog(const struct rec_run *r, const struct rec_labels *lab,
 	/* The child works a little longer than we count, so that every counted window is full
 	 * (windows are timed from the attach, just after the child reports it has started). */
 	double child_s = seconds + fmax(0.5, co->interval_ms / 1000.0);
+	pid_t self = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int err = -errno;
@@ -198,7 +206,7 @@ int rec_run_catalog(const struct rec_run *r, const struct rec_labels *lab,
 	}
 	if (pid == 0) {
 		close(pfd[0]);
-		child_main(r, child_s, pfd[1]);
+		child_main(r, child_s, pfd[1], self);
 	}
 	close(pfd[1]);
 
