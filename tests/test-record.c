@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -322,6 +323,52 @@ Test(record, sigkilled_recordings_leave_whole_runs_and_no_worker, .timeout = 300
 		    killed_mid_run, loads);
 	cr_expect_geq(loads, 8, "loaded after %d kills: most come after a run was saved", loads);
 	cr_expect_geq(killed_mid_run, 5, "%d kills hit a running worker", killed_mid_run);
+	free(dir);
+}
+
+/* A full disk: the run that does not fit fails with a clear error; what was saved before is
+ * intact, and no temporary file is left. Needs root to mount a small tmpfs. */
+Test(record, a_full_disk_keeps_the_saved_runs, .timeout = 120)
+{
+	char *dir = tmpdir();
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "mount -t tmpfs -o size=4m pp-record-test '%s' 2>/dev/null", dir);
+	if (getuid() != 0 || system(cmd) != 0) {
+		rmdir(dir);
+		cr_skip_test("needs root to mount a small tmpfs (the atomic writes are tested above)");
+	}
+	char *out, *err;
+	int rc = record(dir, "--workloads idle", &out, &err);
+	cr_expect_eq(rc, 0, "%s", err);
+	free(out);
+	free(err);
+	char *before = slurp(dir, "windows.csv"), *meta_before = slurp(dir, "meta.json");
+	/* Shrink the disk to what is used plus a page: the next save cannot fit. */
+	struct statvfs v;
+	cr_assert_eq(statvfs(dir, &v), 0);
+	unsigned long used_kib = (v.f_blocks - v.f_bfree) * v.f_frsize / 1024 + 4;
+	snprintf(cmd, sizeof(cmd), "mount -o remount,size=%luk '%s'", used_kib, dir);
+	cr_assert_eq(system(cmd), 0);
+	rc = record(dir, "--workloads idle", &out, &err);
+	cr_expect_eq(rc, 1, "a run that cannot be saved fails the recording");
+	cr_expect(strstr(err, "No space left") && strstr(err, dir), "the reason and where: %s", err);
+	char *after = slurp(dir, "windows.csv"), *meta_after = slurp(dir, "meta.json");
+	cr_expect_str_eq(after, before, "the saved runs are intact");
+	cr_expect_str_eq(meta_after, meta_before);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		cr_expect(!strstr(e->d_name, ".tmp"), "temporary file left: %s", e->d_name);
+	closedir(d);
+	snprintf(cmd, sizeof(cmd), "umount '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+	rmdir(dir);
+	free(before);
+	free(after);
+	free(meta_before);
+	free(meta_after);
+	free(out);
+	free(err);
 	free(dir);
 }
 

@@ -93,16 +93,18 @@ static void on_window(struct rec_sink *s, const struct pp_window *w, double run_
 static int save(struct rec_state *st, cJSON *meta, char *why, size_t len)
 {
 	const char *dir = st->o->out_dir;
+	int err = 0;
 	if (st->sink.ds) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/windows.csv", dir);
-		int err = pp_dataset_write_csv(st->sink.ds, path, why, len);
-		if (err)
-			return err;
+		err = pp_dataset_write_csv(st->sink.ds, path, why, len);
 	}
-	int err = rec_meta_write(meta, st->sink.ds, dir);
-	if (err)
+	if (!err && (err = rec_meta_write(meta, st->sink.ds, dir)))
 		snprintf(why, len, "cannot write %s/meta.json: %s", dir, strerror(-err));
+	/* Both files are replaced atomically: the runs saved before are still there. */
+	if (err && strlen(why) + 80 < len)
+		snprintf(why + strlen(why), len - strlen(why), "; the runs saved before this one are "
+			 "intact (free space and run again to append)");
 	return err;
 }
 
