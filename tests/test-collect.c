@@ -116,6 +116,48 @@ Test(collect, target_exiting_early_ends_a_partial_window)
 	fx_reap(pid);
 }
 
+/* Busy for 300 ms, then exec'd into a shell loop: the same process, a new program. */
+static void busy_then_exec(void)
+{
+	double t0 = pp_clock_mono_s();
+	while (pp_clock_mono_s() - t0 < 0.3)
+		;
+	execl("/bin/sh", "sh", "-c", "while :; do :; done", (char *)NULL);
+}
+
+/* A target that execs in the middle of a window keeps being counted and sampled: counters
+ * survive exec, and the sampled code is read from the new program's mappings. */
+Test(collect, a_target_that_execs_mid_window_keeps_being_counted)
+{
+	fx_have("ebpf");
+	pid_t pid = fx_spawn(busy_then_exec);
+	PP_OPTS(pp_collect_opts, o, .interval_ms = 200);
+	struct pp_collector *c;
+	char why[512];
+	cr_assert_eq(pp_collector_open_pid(pid, &o, &c, why, sizeof(why)), 0, "%s", why);
+	int windows = 0;
+	for (int i = 0; i < 5; i++) {
+		cr_assert_eq(pp_collector_read(c, &win), 0, "window %d", i);
+		windows++;
+		cr_expect_gt(win.task_clock_s, 0.05, "window %d: %.3f s of CPU", i, win.task_clock_s);
+		if (!isnan(pp_window_count(&win, "ip.samples")) && i >= 3) {
+			/* After the exec: the shell's code, decoded from its new mappings. */
+			cr_expect_gt(pp_window_count(&win, "ip.samples"), 20, "window %d", i);
+			cr_expect_lt(F(&win, PP_F_IP_UNREADABLE), 0.2, "window %d: %.2f unreadable", i,
+				     F(&win, PP_F_IP_UNREADABLE));
+		}
+	}
+	char comm[32] = "", path[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	FILE *f = fopen(path, "r");
+	cr_assert(f && fgets(comm, sizeof(comm), f));
+	fclose(f);
+	cr_expect(!strncmp(comm, "sh", 2), "it did exec: %s", comm);
+	pp_collector_close(c);
+	fx_reap(pid);
+	cr_expect_eq(windows, 5);
+}
+
 Test(collect, invalid_pid)
 {
 	struct pp_collector *c = NULL;
