@@ -419,7 +419,7 @@ Test(perf_hw, hybrid_events_open_once_per_core_pmu_and_are_summed)
 	/* Both stand-ins count all the time here, so the sum is scaled back to one thread's
 	 * time: about 0.3 s of cpu-clock, not 0.6 s. */
 	double cyc = pp_window_count(&w, "cycles");
-	cr_expect(cyc > 1e8 && cyc < 4.5e8, "cycles %g (ns of cpu-clock)", cyc);
+	cr_expect(cyc > 3e7 && cyc < 4.5e8, "cycles %g (ns of cpu-clock)", cyc);
 }
 
 /* ---- libpfm4 encoding details ---- */
