@@ -159,6 +159,7 @@ bool cli_isatty(FILE *f);
 extern const struct cli_cmd cmd_info;
 extern const struct cli_cmd cmd_bench;
 extern const struct cli_cmd cmd_profile;
+extern const struct cli_cmd cmd_report;
 extern const struct cli_cmd cmd_list;
 extern const struct cli_cmd cmd_run;
 extern const struct cli_cmd cmd_stat;

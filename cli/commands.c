@@ -7,6 +7,7 @@
 const struct cli_cmd *const cli_commands[] = {
 	&cmd_bench,
 	&cmd_profile,
+	&cmd_report,
 	&cmd_info,
 	&cmd_list,
 	&cmd_run,

@@ -161,6 +161,72 @@ static void add_confusion(cJSON *o, const struct pp_confusion *c)
 	add_num(o, "accuracy", c->accuracy);
 }
 
+/* The ROC curve the AUC measures, for plotting: at most this many points. */
+#define ROC_MAX_POINTS 200
+
+struct roc_score {
+	double p;
+	int label;
+};
+
+static int cmp_roc_desc(const void *a, const void *b)
+{
+	double x = ((const struct roc_score *)a)->p, y = ((const struct roc_score *)b)->p;
+	return (x < y) - (x > y);
+}
+
+/* window.roc: {threshold, fpr, tpr} where windows with p >= threshold are flagged, one per
+ * distinct score from the highest down (the last flags every window), thinned evenly to
+ * ROC_MAX_POINTS with both ends kept; empty when a class is absent. */
+static int add_roc(cJSON *w, const double *p, const int *label, int n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(w, "roc");
+	struct roc_score *s = malloc(((size_t)n + 1) * sizeof(*s));
+	double *pt = malloc(((size_t)n + 1) * 3 * sizeof(*pt));
+	int k = 0, m = 0, err = 0;
+	long npos = 0, nneg = 0, tp = 0, fp = 0;
+	if (!arr || !s || !pt) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		if (isnan(p[i]) || (label[i] != 0 && label[i] != 1))
+			continue;
+		s[k++] = (struct roc_score){ p[i], label[i] };
+		label[i] ? npos++ : nneg++;
+	}
+	if (!npos || !nneg)
+		goto out;
+	qsort(s, (size_t)k, sizeof(*s), cmp_roc_desc);
+	for (int i = 0; i < k; i++) {
+		s[i].label ? tp++ : fp++;
+		if (i + 1 < k && s[i + 1].p == s[i].p)
+			continue;
+		pt[3 * m] = s[i].p;
+		pt[3 * m + 1] = (double)fp / (double)nneg;
+		pt[3 * m + 2] = (double)tp / (double)npos;
+		m++;
+	}
+	int keep = m < ROC_MAX_POINTS ? m : ROC_MAX_POINTS;
+	for (int j = 0; j < keep; j++) {
+		/* keep > 1 whenever m > 1; j * (m - 1) / (keep - 1) rises strictly when m >= keep. */
+		int i = keep > 1 ? (int)(((long)j * (m - 1) + (keep - 1) / 2) / (keep - 1)) : 0;
+		cJSON *o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			err = -ENOMEM;
+			goto out;
+		}
+		cJSON_AddNumberToObject(o, "threshold", pt[3 * i]);
+		cJSON_AddNumberToObject(o, "fpr", pt[3 * i + 1]);
+		cJSON_AddNumberToObject(o, "tpr", pt[3 * i + 2]);
+	}
+out:
+	free(s);
+	free(pt);
+	return err;
+}
+
 static const char *cv_name(enum pp_cv cv)
 {
 	return cv == PP_CV_WORKLOAD ? "leave-one-workload-out" :
@@ -580,6 +646,8 @@ int pp_model_eval(const struct pp_dataset *ds, const struct pp_eval_opts *opts, 
 	cJSON *w = cJSON_AddObjectToObject(root, "window");
 	add_confusion(w, &c);
 	add_num(w, "roc_auc", pp_roc_auc(p, label, n));
+	if ((err = add_roc(w, p, label, n)))
+		goto out;
 	per_workload(root, ds, p, label, thr, evidence_rows ? rule : NULL);
 	cJSON *knobs = cJSON_AddObjectToObject(root, "per_knob");
 	knob_table(knobs, "duty", ds, p, label, thr, offsetof(struct pp_dataset_row, duty));
