@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "cli/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
@@ -95,8 +96,9 @@ static const struct cli_opt watch_opts[] = {
 		"serve Prometheus /metrics (e.g. 127.0.0.1:9464)"),
 	CLI_WORD("action", 0, "ACTION", &args.action, action_words,
 		 "on an alert: none (default), stop (SIGSTOP) or kill"),
-	CLI_STR("allow", 0, "GLOB,...", &args.allow,
-		"executables never stopped or killed (path or name globs)"),
+	CLI_STR("allow", 0, "ENTRY,...", &args.allow,
+		"never stop or kill these: exe:/path/to/binary (that file, pinned by inode at "
+		"start) or cgroup:/path (and below); names are refused, any process can take one"),
 	CLI_STR("backends", 'b', "LIST", &args.backends,
 		"comma-separated: " CLI_HELP_BACKENDS " (default: the model's, and ebpf for the "
 		"rounding-mode rule where it works)"),
@@ -123,11 +125,17 @@ struct out {
 	char host[256];
 };
 
+/* Events as readable lines. The process chose its name and executable, and a model's author
+ * its workload names: each goes out as one printable line (pp_agent_text_line). */
 static void human(const struct pp_agent_event *ev, FILE *f)
 {
 	const struct pp_agent_proc *p = ev->proc;
 	const struct pp_verdict *v = ev->verdict;
-	char ts[32];
+	if (!p || ev->type == PP_EV_WARNING)
+		return;
+	char comm[4 * sizeof(p->comm)], exe[4 * sizeof(p->exe)], text[3072], ts[32];
+	pp_agent_text_line(p->comm, comm, sizeof(comm));
+	pp_agent_text_line(p->exe[0] ? p->exe : "?", exe, sizeof(exe));
 	time_t t = (time_t)ev->time_unix;
 	struct tm tm;
 	localtime_r(&t, &tm);
@@ -135,26 +143,30 @@ static void human(const struct pp_agent_event *ev, FILE *f)
 	switch (ev->type) {
 	case PP_EV_ALERT:
 		fprintf(f, "%s ALERT   pid %d (%s) %s: p(miner) %.3f, %llu of %llu windows flagged",
-			ts, (int)p->pid, p->comm, p->exe[0] ? p->exe : "?", v ? v->p_miner : NAN,
+			ts, (int)p->pid, comm, exe, v ? v->p_miner : NAN,
 			(unsigned long long)ev->windows_flagged,
 			(unsigned long long)ev->windows_seen);
-		if (v && v->nearest >= 0)
-			fprintf(f, "; like %s (%s) at distance %.2f", v->nearest_workload,
+		if (v && v->nearest >= 0) {
+			pp_agent_text_line(v->nearest_workload, text, sizeof(text));
+			fprintf(f, "; like %s (%s) at distance %.2f", text,
 				v->nearest_miner ? "miner" : "benign", v->distance);
+		}
 		if (v && v->rule) {
-			char text[128];
-			fprintf(f, "; %s", pp_round_describe(v, text, sizeof(text)));
+			char rule[128];
+			fprintf(f, "; %s", pp_round_describe(v, rule, sizeof(rule)));
 		}
 		if (p->container_id[0])
 			fprintf(f, "; container %.12s", p->container_id);
 		fputc('\n', f);
 		break;
 	case PP_EV_CLEARED:
-		fprintf(f, "%s cleared pid %d (%s): %s\n", ts, (int)p->pid, p->comm, ev->reason);
+		pp_agent_text_line(ev->reason ? ev->reason : "", text, sizeof(text));
+		fprintf(f, "%s cleared pid %d (%s): %s\n", ts, (int)p->pid, comm, text);
 		break;
 	case PP_EV_ACTION:
-		fprintf(f, "%s action  %s pid %d (%s): %s\n", ts, ev->action, (int)p->pid, p->comm,
-			ev->message ? ev->message : "");
+		pp_agent_text_line(ev->message ? ev->message : "", text, sizeof(text));
+		fprintf(f, "%s action  %s pid %d (%s): %s\n", ts, ev->action, (int)p->pid, comm,
+			text);
 		break;
 	case PP_EV_WARNING:
 		break;
@@ -166,9 +178,12 @@ static void on_event(void *arg, const struct pp_agent_event *ev)
 {
 	struct out *o = arg;
 	char *line = pp_agent_event_json(ev, o->host);
-	if (ev->type == PP_EV_WARNING)
-		fprintf(stderr, "powprint watch: warning: %s\n", ev->message ? ev->message : "");
-	else if (o->json && line)
+	if (ev->type == PP_EV_WARNING) {
+		/* The message may quote a process's name: one line, whatever it holds. */
+		char msg[3072];
+		pp_agent_text_line(ev->message ? ev->message : "", msg, sizeof(msg));
+		fprintf(stderr, "powprint watch: warning: %s\n", msg);
+	} else if (o->json && line)
 		printf("%s\n", line), fflush(stdout);
 	else
 		human(ev, stdout);
@@ -281,6 +296,11 @@ static int run(int argc, char **argv)
 	}
 	if (gethostname(out.host, sizeof(out.host) - 1))
 		out.host[0] = '\0';
+	/* Host names are letters, digits, '-' and '.': anything else (set in a UTS namespace)
+	 * must not reach the summary line, which is printed without a JSON library. */
+	for (char *h = out.host; *h; h++)
+		if (!isalnum((unsigned char)*h) && !strchr("-._", *h))
+			*h = '?';
 	rc = CLI_EXIT_FAIL;
 	struct pp_metrics_server *srv = NULL;
 	struct pp_agent *a = NULL;
@@ -407,7 +427,7 @@ const struct cli_cmd cmd_watch = {
 	.summary = "the detection agent: find covert miners among running processes",
 	.usage = "[--model MODEL] [--interval MS] [--min-cpu PCT] [--max-targets N]\n"
 		 "       [--pid PID,... | --cgroup PATH | --all] [--json] [--log FILE] [--syslog]\n"
-		 "       [--metrics ADDR:PORT] [--action none|stop|kill] [--allow EXE_GLOB,...]",
+		 "       [--metrics ADDR:PORT] [--action none|stop|kill] [--allow ENTRY,...]",
 	.description = "Scans /proc every interval and attaches the collectors to processes that "
 		       "used at least --min-cpu of a core (at most --max-targets at once; when more "
 		       "are busy, each gets a turn of N windows in rotation). Each monitored process "
@@ -415,7 +435,7 @@ const struct cli_cmd cmd_watch = {
 		       "over the model's threshold. An alert, and a 'cleared' event when a flagged "
 		       "process exits, idles or turns benign, is one JSON line with the process's "
 		       "identity, p(miner), nearest fingerprint and top features. --action never "
-		       "touches pid 1, kernel threads, the agent or an --allow'ed executable. "
+		       "touches pid 1, kernel threads, the agent or an --allow'ed executable or cgroup. "
 		       "SIGINT/SIGTERM: exit with a summary; SIGHUP: reload the model and reopen "
 		       "the log. docs/agent.md has the details and the metrics.",
 	.opts = watch_opts,

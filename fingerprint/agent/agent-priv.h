@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define PF_KTHREAD_FLAG 0x00200000u  /* /proc/PID/stat flags: a kernel thread */
@@ -26,6 +27,15 @@ struct agent_stat {
 
 #define AGENT_NBUCKETS 4096
 #define AGENT_MAX_ALLOW 32
+
+/* One --allow entry (allow.c): an executable file, pinned by device and inode when the agent
+ * started, or a cgroup and everything below it. */
+struct agent_allow {
+	enum { ALLOW_EXE, ALLOW_CGROUP } kind;
+	char path[512];            /* the executable's resolved path, or the cgroup v2 path */
+	dev_t dev;
+	ino_t ino;
+};
 
 enum pstate { P_IDLE = 0, P_WAITING, P_MONITORED, P_BLOCKED };
 
@@ -49,6 +59,7 @@ struct proc {
 	struct pp_verdict last;
 	struct pp_round_tally round;  /* the rounding-mode rule's evidence since attaching */
 	struct pp_agent_proc id;   /* read at attach; refreshed for events */
+	int pidfd;                 /* with --action, while monitored: -1 when none */
 };
 
 struct pp_agent {
@@ -56,8 +67,7 @@ struct pp_agent {
 	struct pp_model *m;
 	char backends[256];
 	bool ebpf;                 /* the ebpf backend works here: the rounding-mode rule's evidence */
-	char allow_buf[1024];
-	const char *allow[AGENT_MAX_ALLOW];
+	struct agent_allow allow[AGENT_MAX_ALLOW];
 	int nallow;
 	char cgroup[512];
 	pid_t *pids;
@@ -93,6 +103,27 @@ void agent_clear(struct pp_agent *a, struct proc *p, const char *reason);
  * actions. */
 void agent_judge_batch(struct pp_agent *a, int n);
 
+/* The allowlist (allow.c). */
+
+/* Parses --allow's comma-separated entries ("exe:/path", "/path", "cgroup:/path") into out:
+ * -EINVAL with why for a name, a glob or a missing file. */
+int agent_allow_parse(const char *list, struct agent_allow *out, int max, int *n, char *why,
+		      size_t len);
+/* The entry that covers process id (its exe path and the inode it runs now, or its cgroup
+ * now), or NULL. */
+const struct agent_allow *agent_allow_match(const struct agent_allow *al, int n,
+					    const struct pp_agent_proc *id);
+/* Whether the kernel marks s a kernel thread (whatever its name). */
+bool agent_is_kthread(const struct agent_stat *s);
+
+/* Signals (signal.c). */
+
+/* A pidfd on pid, checked to be the process that started at start_ticks: the descriptor,
+ * -ESRCH when pid names another process or none, -ENOSYS before Linux 5.3. */
+int agent_pidfd_open(pid_t pid, unsigned long long start_ticks);
+/* Sends sig through pidfd, or when pidfd < 0 with kill() after checking the start time. */
+int agent_signal(pid_t pid, unsigned long long start_ticks, int pidfd, int sig);
+
 /* /proc (proc.c). */
 
 /* Parses /proc/PID/stat; -ESRCH when the process is gone, -EBADMSG if unparsable. */
@@ -111,6 +142,20 @@ double agent_uptime_s(void);
 int agent_flagged_each(const struct pp_agent *a,
 		       void (*fn)(void *arg, const struct pp_agent_proc *id, double p), void *arg);
 const struct pp_agent_opts *agent_opts(const struct pp_agent *a);
+
+/* Text a process chose, made safe for an output (text.c). */
+
+/* The length of the valid UTF-8 sequence at s (1 to 4 bytes; 1 for ASCII and the NUL), or 0
+ * when the byte at s starts none (overlong, surrogate, past U+10FFFF, cut short). */
+size_t agent_utf8_seq(const char *s);
+/* s as valid UTF-8 (pp_agent_text_utf8) in a new string; NULL when out of memory. */
+char *agent_text_dup_utf8(const char *s);
+/* Writes v as a quoted Prometheus label value: \\, \" and \n escaped, other controls and
+ * invalid UTF-8 as U+FFFD. */
+void agent_label_write(FILE *f, const char *v);
+/* A JSON text (taken, freed) with DEL, C1 controls and U+2028/U+2029 written as \u escapes,
+ * which cJSON leaves raw; NULL when out of memory. */
+char *agent_json_escape_controls(char *json);
 const struct pp_model *agent_model(const struct pp_agent *a);
 
 #endif

@@ -98,14 +98,10 @@ int pp_agent_new(struct pp_model *m, const struct pp_agent_opts *opts, struct pp
 		snprintf(a->cgroup, sizeof(a->cgroup), "%s%s", cg[0] == '/' ? "" : "/", cg);
 		o->cgroup = a->cgroup;
 	}
-	if (o->allow) {
-		snprintf(a->allow_buf, sizeof(a->allow_buf), "%s", o->allow);
-		char *save = NULL;
-		for (char *g = strtok_r(a->allow_buf, ",", &save); g; g = strtok_r(NULL, ",", &save))
-			if (a->nallow < AGENT_MAX_ALLOW)
-				a->allow[a->nallow++] = g;
-		o->allow = NULL;
-	}
+	if (o->allow && (err = agent_allow_parse(o->allow, a->allow, AGENT_MAX_ALLOW, &a->nallow,
+						 why, len)))
+		goto fail;
+	o->allow = NULL;
 	if (o->backends)
 		snprintf(a->backends, sizeof(a->backends), "%s", o->backends);
 	o->backends = NULL;
@@ -141,6 +137,10 @@ static void detach(struct pp_agent *a, struct proc *p, const char *cleared_reaso
 		pp_collector_close(p->col);
 		p->col = NULL;
 		a->st.detached_total++;
+	}
+	if (p->pidfd >= 0) {
+		close(p->pidfd);
+		p->pidfd = -1;
 	}
 	if (cleared_reason)
 		agent_clear(a, p, cleared_reason);
@@ -265,7 +265,7 @@ static void scan(struct pp_agent *a)
 		struct agent_stat s;
 		if (agent_stat_read(pid, &s))
 			continue;
-		bool kthread = (s.flags & PF_KTHREAD_FLAG) || pid == 2 || s.ppid == 2;
+		bool kthread = agent_is_kthread(&s);
 		if (kthread || s.state == 'Z' || s.state == 'X')
 			continue;
 		struct proc **pp = slot(a, pid), *p = *pp;
@@ -283,6 +283,7 @@ static void scan(struct pp_agent *a)
 				continue;
 			}
 			p->pid = pid;
+			p->pidfd = -1;
 			p->start_ticks = s.start_ticks;
 			/* First sight: its average since it started, so a new miner qualifies at
 			 * once. */
@@ -344,6 +345,14 @@ static int attach(struct pp_agent *a, struct proc *p)
 	if (pp_agent_proc_read(p->pid, &p->id) || p->id.start_ticks != p->start_ticks)
 		return -ESRCH;
 	int err = pp_collector_open_pid(p->pid, &co, &p->col, why, sizeof(why));
+	/* What --action will signal through: opened now, while (pid, start) is checked. */
+	if (!err && a->o.action != PP_ACTION_NONE) {
+		p->pidfd = agent_pidfd_open(p->pid, p->start_ticks);
+		if (p->pidfd == -ESRCH) {
+			pp_collector_close(p->col);
+			err = -ESRCH;
+		}
+	}
 	if (!err) {
 		p->st = P_MONITORED;
 		pp_round_tally_init(&p->round, PP_ROUND_WINDOWS);

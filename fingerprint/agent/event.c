@@ -23,9 +23,21 @@ static cJSON *num_or_null(double v)
 	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
 }
 
+/* Every string goes in as valid UTF-8: a process's name, arguments and paths, and a model's
+ * workload and feature names, come from others and may hold any byte but NUL. */
+static void add_text(cJSON *o, const char *k, const char *v)
+{
+	char *clean = agent_text_dup_utf8(v);
+	cJSON_AddItemToObject(o, k, clean ? cJSON_CreateString(clean) : cJSON_CreateNull());
+	free(clean);
+}
+
 static void add_str_or_null(cJSON *o, const char *k, const char *v)
 {
-	cJSON_AddItemToObject(o, k, v && v[0] ? cJSON_CreateString(v) : cJSON_CreateNull());
+	if (v && v[0])
+		add_text(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
 }
 
 char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host)
@@ -51,7 +63,7 @@ char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host)
 			cJSON_AddNullToObject(o, "uid");
 		else
 			cJSON_AddNumberToObject(o, "uid", p->uid);
-		cJSON_AddStringToObject(o, "comm", p->comm);
+		add_text(o, "comm", p->comm);
 		add_str_or_null(o, "exe", p->exe);
 		add_str_or_null(o, "cmdline", p->cmdline);
 		add_str_or_null(o, "cgroup", p->cgroup);
@@ -64,10 +76,10 @@ char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host)
 			cJSON_AddNumberToObject(o, "threshold", pp_model_threshold(ev->model));
 		if (v && v->nearest >= 0) {
 			cJSON *n = cJSON_AddObjectToObject(o, "nearest");
-			cJSON_AddStringToObject(n, "workload", v->nearest_workload);
-			cJSON_AddStringToObject(n, "family", v->nearest_family);
+			add_text(n, "workload", v->nearest_workload);
+			add_text(n, "family", v->nearest_family);
 			if (v->nearest_knobs && v->nearest_knobs[0])
-				cJSON_AddStringToObject(n, "knobs", v->nearest_knobs);
+				add_text(n, "knobs", v->nearest_knobs);
 			cJSON_AddStringToObject(n, "class", v->nearest_miner ? "miner" : "benign");
 			cJSON_AddItemToObject(n, "distance", num_or_null(v->distance));
 		} else {
@@ -79,13 +91,12 @@ char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host)
 			cJSON_AddBoolToObject(r, "fired", v->rule);
 			cJSON_AddItemToObject(r, "nondefault_share", num_or_null(v->round_share));
 			cJSON_AddNumberToObject(r, "preemptions", v->round_preemptions);
-			cJSON_AddStringToObject(r, "evidence", pp_round_describe(v, text, sizeof(text)));
+			add_text(r, "evidence", pp_round_describe(v, text, sizeof(text)));
 		}
 		cJSON *t = cJSON_AddArrayToObject(o, "top_features");
 		for (int k = 0; v && ev->model && k < v->ntop; k++) {
 			cJSON *e = cJSON_CreateObject();
-			cJSON_AddStringToObject(e, "feature",
-						pp_model_feature_name(ev->model, v->top[k].feature));
+			add_text(e, "feature", pp_model_feature_name(ev->model, v->top[k].feature));
 			cJSON_AddNumberToObject(e, "contribution", v->top[k].contrib);
 			cJSON_AddItemToArray(t, e);
 		}
@@ -96,14 +107,14 @@ char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host)
 		cJSON_AddStringToObject(o, "smoothing", sm);
 	}
 	if (ev->reason)
-		cJSON_AddStringToObject(o, ev->type == PP_EV_WARNING ? "kind" : "reason", ev->reason);
+		add_text(o, ev->type == PP_EV_WARNING ? "kind" : "reason", ev->reason);
 	if (ev->type == PP_EV_ACTION) {
 		cJSON_AddStringToObject(o, "action", ev->action ? ev->action : "none");
 		cJSON_AddBoolToObject(o, "done", ev->action_err == 0);
 	}
 	if (ev->message)
-		cJSON_AddStringToObject(o, "message", ev->message);
-	char *s = cJSON_PrintUnformatted(o);
+		add_text(o, "message", ev->message);
+	char *s = agent_json_escape_controls(cJSON_PrintUnformatted(o));
 	cJSON_Delete(o);
 	return s;
 }

@@ -6,13 +6,11 @@
 #include "fingerprint/agent/agent-priv.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,61 +68,30 @@ void agent_clear(struct pp_agent *a, struct proc *p, const char *reason)
 	p->flagged = false;
 }
 
-static bool allowlisted(const struct pp_agent *a, const char *exe)
-{
-	const char *base = strrchr(exe, '/');
-	base = base ? base + 1 : exe;
-	for (int i = 0; i < a->nallow; i++) {
-		if (fnmatch(a->allow[i], exe, 0) == 0)
-			return true;
-		if (!strchr(a->allow[i], '/') && fnmatch(a->allow[i], base, 0) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Signals the process only if (pid, start time) still names it: pidfd first, then check. */
-static int signal_proc(const struct proc *p, int sig)
-{
-#ifdef SYS_pidfd_open
-	int fd = (int)syscall(SYS_pidfd_open, p->pid, 0);
-	if (fd < 0)
-		return -errno;
-	struct agent_stat st;
-	int err = agent_stat_read(p->pid, &st);
-	if (!err && st.start_ticks != p->start_ticks)
-		err = -ESRCH;
-	if (!err && syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-#else
-	struct agent_stat st;
-	int err = agent_stat_read(p->pid, &st);
-	if (!err && st.start_ticks != p->start_ticks)
-		return -ESRCH;
-	return err ? err : kill(p->pid, sig) < 0 ? -errno : 0;
-#endif
-}
-
 static void act(struct pp_agent *a, struct proc *p)
 {
 	if (a->o.action == PP_ACTION_NONE)
 		return;
 	char msg[768] = "";
 	int err = 0;
+	const struct agent_allow *al;
 	if (p->pid == 1)
 		snprintf(msg, sizeof(msg), "refused: pid 1 is never signalled"), err = -EPERM;
 	else if (p->pid == a->self || p->kthread)
 		snprintf(msg, sizeof(msg), "refused: %s is never signalled",
 			 p->kthread ? "a kernel thread" : "the agent itself"), err = -EPERM;
-	else if (a->nallow && !p->id.exe[0])
-		snprintf(msg, sizeof(msg), "refused: its executable is unknown, so the allowlist "
-			 "cannot be checked"), err = -EPERM;
-	else if (a->nallow && allowlisted(a, p->id.exe))
-		snprintf(msg, sizeof(msg), "refused: %s is allowlisted", p->id.exe), err = -EPERM;
+	else if ((al = agent_allow_match(a->allow, a->nallow, &p->id)))
+		snprintf(msg, sizeof(msg), "refused: allowlisted (%s:%s)",
+			 al->kind == ALLOW_EXE ? "exe" : "cgroup", al->path), err = -EPERM;
 	if (!err) {
-		err = signal_proc(p, a->o.action == PP_ACTION_KILL ? SIGKILL : SIGSTOP);
+		/* No pidfd from the attach (descriptors ran out): one now, still checked. */
+		if (p->pidfd < 0)
+			p->pidfd = agent_pidfd_open(p->pid, p->start_ticks);
+		if (p->pidfd == -ESRCH)
+			err = -ESRCH;
+		else
+			err = agent_signal(p->pid, p->start_ticks, p->pidfd,
+					   a->o.action == PP_ACTION_KILL ? SIGKILL : SIGSTOP);
 		snprintf(msg, sizeof(msg), "%s", err ? strerror(-err) : "done");
 	}
 	if (err && err != -EPERM)

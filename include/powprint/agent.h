@@ -127,6 +127,14 @@ char *pp_agent_metrics(const struct pp_agent *a);
  * fingerprint, top features, windows seen. Caller frees. */
 char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host);
 
+/* Text a watched process chose (name, command line, paths) is anything but NUL. These copy s
+ * into out (len > 0, always terminated, cut at a character boundary) and return the length:
+ * pp_agent_text_utf8 as valid UTF-8, each invalid byte as U+FFFD (what JSON carries);
+ * pp_agent_text_line as one printable line: backslash as \\, \n \t \r, other control
+ * characters (C0, DEL, C1, U+2028/U+2029) and invalid bytes as \xNN or \uNNNN. */
+size_t pp_agent_text_utf8(const char *s, char *out, size_t len);
+size_t pp_agent_text_line(const char *s, char *out, size_t len);
+
 /* Reads a process's identity; -ESRCH when it is gone. */
 int pp_agent_proc_read(pid_t pid, struct pp_agent_proc *p);
 
