@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -56,6 +58,27 @@ void pp_code_reload_maps(struct pp_code_reader *r, struct pp_ip_proc *pr, uint32
 	}
 }
 
+/* Opens the file m maps, in our own mount namespace, only if it is the very file (a regular
+ * file of m's inode and device, and ctime when m has one): the path is the target's to
+ * choose, and after it exits could name a FIFO (an open that never returns), a symbolic link
+ * or another container's file. -1 otherwise. */
+static int open_mapped_file(const struct pp_map *m)
+{
+	int fd = open(m->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_ino == m->ino &&
+		    (((uint32_t)major(st.st_dev) << 20) | (minor(st.st_dev) & 0xfffff)) == m->dev;
+	uint64_t ver = same ? ((uint64_t)st.st_ctim.tv_sec * 1000000000u +
+			       (uint64_t)st.st_ctim.tv_nsec) | 1 : 0;
+	if (!same || (m->ver && m->ver != ver)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* The process has gone (a zombie has no memory left): read file-backed code from the file. */
 static void read_from_files(struct pp_ip_pending *pd, int n, uint8_t (*code)[PP_DECODE_BACK],
 			    bool *ok)
@@ -69,7 +92,7 @@ static void read_from_files(struct pp_ip_pending *pd, int n, uint8_t (*code)[PP_
 		if (!open_path || strcmp(open_path, m->path) != 0) {
 			if (fd >= 0)
 				close(fd);
-			fd = open(m->path, O_RDONLY | O_CLOEXEC);
+			fd = open_mapped_file(m);
 			open_path = m->path;
 		}
 		off_t at = (off_t)(m->offset + (pd[j].e->ip - pd[j].back - m->start));
