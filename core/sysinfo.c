@@ -135,7 +135,7 @@ static void read_cpu(struct pp_sysinfo *si)
 	char line[256];
 
 	if (uname(&u) == 0)
-		snprintf(si->arch, sizeof(si->arch), "%s", u.machine);
+		snprintf(si->arch, sizeof(si->arch), "%.*s", (int)sizeof(si->arch) - 1, u.machine);
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		char *v = strchr(line, ':');
@@ -144,7 +144,8 @@ static void read_cpu(struct pp_sysinfo *si)
 		v += 1 + strspn(v + 1, " \t");
 		v[strcspn(v, "\n")] = '\0';
 		if (!strncmp(line, "CPU implementer", 15) && !si->vendor[0])
-			snprintf(si->vendor, sizeof(si->vendor), "implementer %s", v);
+			snprintf(si->vendor, sizeof(si->vendor), "implementer %.*s",
+				 (int)sizeof(si->vendor) - 13, v);
 		else if (!strncmp(line, "CPU part", 8) && !si->raw_model)
 			si->raw_model = si->model = (int)strtol(v, NULL, 0);
 		else if (!strncmp(line, "CPU variant", 11) && !si->raw_family)
@@ -152,7 +153,7 @@ static void read_cpu(struct pp_sysinfo *si)
 		else if (!strncmp(line, "CPU revision", 12))
 			si->stepping = (int)strtol(v, NULL, 0);
 		else if (!strncmp(line, "model name", 10) && !si->brand[0])
-			snprintf(si->brand, sizeof(si->brand), "%s", v);
+			snprintf(si->brand, sizeof(si->brand), "%.*s", (int)sizeof(si->brand) - 1, v);
 	}
 	if (f)
 		fclose(f);
