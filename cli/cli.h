@@ -106,6 +106,16 @@ struct cli_opt {
 #define CLI_CALL(NAME, S, ARG, FN, CTX, HELP, ...) { .name = NAME, .val = S, .arg = ARG, \
 	.help = HELP, .type = CLI_T_FN, .fn = FN, .dst = CTX, __VA_ARGS__ }
 
+/* The option vocabulary (vocab.c): each long name with the one short letter (0: long-only)
+ * and the one meaning it has in every command that takes it. */
+struct cli_term {
+	const char *name;
+	int val;
+	const char *meaning;
+};
+extern const struct cli_term cli_vocab[];   /* ends with { 0 } */
+const struct cli_term *cli_term_find(const char *name);
+
 struct cli_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -114,6 +124,9 @@ struct cli_cmd {
 	const char *description;        /* a paragraph for --help, may be NULL */
 	const struct cli_opt *opts;     /* terminated by { 0 } */
 	bool no_operands;               /* cli_parse refuses arguments after the options */
+	/* The command prints data on stdout: cli_parse adds -o/--output FILE, which sends it to
+	 * FILE instead (cli_output_finish puts it in place). */
+	bool output;
 };
 
 /* The command table (commands.c), NULL-terminated. Each cmd-<name>.c defines cmd_<name>. */
@@ -153,8 +166,31 @@ struct pp_window;
  * the collector started the target (it got the signal too and ends its own windows). */
 int cli_collector_read(struct pp_collector *col, struct pp_window *w, bool started);
 
+/* -o/--output FILE: stdout goes to a temporary file beside FILE from the moment the option
+ * is parsed. cli_output_finish (main, after the command) renames it onto FILE if the command
+ * succeeded or wrote something (a stream cut short keeps its lines), else removes it and FILE
+ * is left as it was; a failed write (a full disk) fails the command. Returns the exit status. */
+int cli_output_finish(const struct cli_cmd *cmd, int status);
+/* The descriptor a command started by this one (stat -- CMD) should get as its stdout, so its
+ * output never mixes with ours: our original stdout under --output; our stderr when stdout
+ * carries machine-readable data (data_on_stdout: --csv, --json), saying so once; else 0
+ * (it inherits ours). For pp_collect_opts.child_stdout. */
+int cli_child_stdout(const struct cli_cmd *cmd, bool data_on_stdout);
+
+/* "s" unless n is 1: "%llu detection%s". */
+#define CLI_PLURAL(n) ((n) == 1 ? "" : "s")
+
 /* Whether stdout/stderr is a terminal (for progress displays). */
 bool cli_isatty(FILE *f);
+
+/* Prints a --json result on stdout (json.c; the layout rule of docs/json.md): a document
+ * (stream false) indented, a record of a stream (stream true) compact on one line and flushed,
+ * so a reader sees each window or event as it happens. Numbers are tidied first
+ * (pp_json_print). Returns 0, or CLI_EXIT_FAIL when out of memory. */
+struct cJSON;
+int cli_json_print(struct cJSON *j, bool stream);
+/* The same for a JSON document the library made as text (a model's summary, an evaluation). */
+int cli_json_print_text(const char *text);
 
 extern const struct cli_cmd cmd_info;
 extern const struct cli_cmd cmd_bench;

@@ -1,6 +1,7 @@
 /* powprint eval: cross-validates the detector on recorded datasets with splits by workload,
  * family or run (never by window), and prints window- and process-level metrics. */
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -14,24 +15,25 @@ static struct {
 	int ndirs;
 	int smooth[2];     /* K/N; 0/0: the library's default */
 	double threshold;  /* 0: the library's default */
-	bool json, model_only;
+	bool json, model_only, progress;
 } args;
 
 static const struct cli_opt eval_opts[] = {
 	CLI_LIST("data", 'd', "DIR[,DIR...]", args.dirs, &args.ndirs,
 		 "dataset directories (windows.csv + meta.json)"),
-	CLI_STR("cv", 'c', "SCHEME", &args.cv,
+	CLI_STR("cv", 0, "SCHEME", &args.cv,
 		"leave-one-workload-out (default), leave-one-family-out, by-run[:K]"),
 	CLI_STR("backends", 'b', "LIST", &args.backends,
 		"use only features these backends produce"),
 	CLI_STR("params", 'P', "K=V,...", &args.params, "xgboost parameters, as for train"),
-	CLI_PROB("threshold", 't', "P", &args.threshold,
+	CLI_PROB("threshold", 0, "P", &args.threshold,
 		 "decision threshold on p(miner) (default 0.5)"),
 	CLI_KOFN("smooth", 0, "K/N", &args.smooth,
 		 "process verdict: miner once K of the last N windows are (3/5)"),
 	CLI_FLAG("model-only", 0, &args.model_only,
 		 "score the model alone, without the rounding-mode rule beside it"),
 	CLI_FLAG("json", 'j', &args.json, "print one JSON object"),
+	CLI_PROGRESS_OPT(&args.progress),
 	{ 0 },
 };
 
@@ -49,12 +51,12 @@ static void pct(const char *label, double v)
 		printf("  %s %.2f%%", label, 100 * v);
 }
 
+/* Called after each fold: fold + 1 of nfolds are done. */
 static void progress(void *arg, int fold, int nfolds, const char *name)
 {
-	(void)arg;
-	fprintf(stderr, "\rfold %d/%d (%s)\033[K", fold + 1, nfolds, name);
-	if (fold + 1 == nfolds)
-		fprintf(stderr, "\r\033[K");
+	char what[160];
+	snprintf(what, sizeof(what), "folds, %s held out", name);
+	cli_progress_show(arg, fold + 1, nfolds, false, what, -1);
 }
 
 static void print_human(const cJSON *r)
@@ -161,29 +163,33 @@ static int run(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	if (pp_dataset_notes(ds)[0])
 		fprintf(stderr, "%s", pp_dataset_notes(ds));
+	struct cli_progress prog;
+	cli_progress_start(&prog, args.progress);
 	PP_OPTS(pp_train_opts, to, .params = args.params, .threshold = args.threshold,
 		.backends = args.backends);
 	PP_OPTS(pp_eval_opts, eo, .cv = cv, .k = k, .train = &to, .smooth_k = args.smooth[0],
-		.smooth_n = args.smooth[1], .progress = cli_isatty(stderr) ? progress : NULL,
+		.smooth_n = args.smooth[1], .progress = prog.on ? progress : NULL, .progress_arg = &prog,
 		.model_only = args.model_only);
 	char *out = NULL, why[1024] = "";
 	int err = pp_model_eval(ds, &eo, &out, why, sizeof(why));
+	cli_progress_end(&prog);
 	pp_dataset_free(ds);
 	if (err)
 		return cli_fail(&cmd_eval, err, why);
+	rc = 0;
 	if (args.json) {
-		puts(out);
+		rc = cli_json_print_text(out);
 	} else {
 		cJSON *r = cJSON_Parse(out);
 		print_human(r);
 		cJSON_Delete(r);
 	}
 	free(out);
-	return 0;
+	return rc;
 }
 
 const struct cli_cmd cmd_eval = {
-	.name = "eval", .fn = run, .no_operands = true,
+	.name = "eval", .fn = run, .no_operands = true, .output = true,
 	.summary = "cross-validate the detector without leakage (splits by workload, family, run)",
 	.usage = "--data DIR[,DIR...] [--cv leave-one-workload-out|leave-one-family-out|by-run[:K]] "
 		 "[--smooth K/N] [--model-only] [--json]",

@@ -2,7 +2,10 @@
  * reports hashes per second, the AES back end and page size used, and whether every
  * thread's first hash matched the single-thread result. */
 #include "cli/cli.h"
+#include "cli/progress.h"
+#include "core/suggest.h"
 #include "core/hex.h"
+#include "fingerprint/agent/json-shapes.h"
 
 #include <powprint/error.h>
 #include <powprint/hash.h>
@@ -11,12 +14,14 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct args {
 	const char *algo, *input_hex;
-	bool json;
+	bool json, progress;
+	struct cli_progress prog;
 	double burst[2];
 	struct pp_mine_opts mine;
 	uint8_t key[256];
@@ -67,8 +72,8 @@ static const struct cli_opt hash_opts[] = {
 	CLI_INT("threads", 't', "N", &args.mine.threads, 1, PP_MINE_MAX_THREADS,
 		"miner threads, one scratchpad each (default 1)"),
 	CLI_DOUBLE("seconds", 's', "S", &args.mine.seconds, 0.001, 1e9,
-		   "run this long (default 10 unless --hashes)", .what = "a positive number"),
-	CLI_U64("hashes", 'n', "N", &args.mine.hashes, 1, 1L << 40,
+		   "run this long (default 10 unless --count)", .what = "a positive number"),
+	CLI_U64("count", 'n', "N", &args.mine.hashes, 1, 1L << 40,
 		"or stop after N hashes in total"),
 	CLI_WORD("huge-pages", 0, "auto|on|off", &args.mine.hash.pages, pages_words,
 		 "scratchpad pages (default auto: hugetlb, THP, normal)"),
@@ -91,6 +96,7 @@ static const struct cli_opt hash_opts[] = {
 	CLI_CALL("key", 0, "TEXT", key_text, NULL, "RandomX: key (seed) as text"),
 	CLI_CALL("key-hex", 0, "HEX", key_hex, NULL, "RandomX: key (seed) as hex"),
 	CLI_FLAG("json", 'j', &args.json, "print one JSON object"),
+	CLI_PROGRESS_OPT(&args.progress),
 	{ 0 },
 };
 
@@ -102,23 +108,30 @@ static void list_algos(FILE *out)
 	fprintf(out, "\n");
 }
 
+/* Seconds (or hashes) done of those asked for, with the rate so far. */
 static void progress(void *arg, const struct pp_mine_status *st)
 {
-	(void)arg;
-	fprintf(stderr, "\r[%6.1fs] %llu hashes, %.1f H/s   ", st->elapsed_s,
-		(unsigned long long)st->hashes, st->hps);
-	fflush(stderr);
+	const struct pp_mine_opts *o = &args.mine;
+	char what[96];
+	snprintf(what, sizeof(what), "%s of %s: %llu hashes, %.1f H/s", o->seconds > 0 ?
+		 "seconds" : "hashes", o->algo, (unsigned long long)st->hashes, st->hps);
+	if (o->seconds > 0)
+		cli_progress_show(arg, (long)st->elapsed_s, (long)ceil(o->seconds), false, what,
+				  o->seconds - st->elapsed_s);
+	else
+		cli_progress_show(arg, (long)st->hashes, (long)o->hashes, false, what, -1);
 }
 
-/* RandomX dataset init (fast mode: minutes) on stderr, only when it is a terminal. */
+/* RandomX dataset init (fast mode: 2 GiB, tens of seconds): items done, from the kernel's
+ * shared counter, reported by one of its threads about 10 times a second. */
 static void init_progress(void *arg, const char *what, uint64_t done, uint64_t total)
 {
-	(void)arg;
-	fprintf(stderr, "\r%s init: %5.1f%%", what,
-		total ? 100.0 * (double)done / (double)total : 100.0);
+	char w[64];
+	snprintf(w, sizeof(w), "%s %s items (%.0f%%)", args.algo, what,
+		 total ? 100.0 * (double)done / (double)total : 100.0);
+	cli_progress_show(arg, (long)done, (long)total, false, w, -1);
 	if (done >= total)
-		fprintf(stderr, "\n");
-	fflush(stderr);
+		cli_progress_end(arg);
 }
 
 static bool is_randomx(const char *algo)
@@ -181,15 +194,13 @@ static int one_hash(struct args *a)
 			cJSON *j = cJSON_CreateObject();
 			cJSON_AddStringToObject(j, "algo", a->algo);
 			cJSON_AddStringToObject(j, "input", len ? a->input_hex : "");
-			cJSON_AddNumberToObject(j, "height", (double)a->mine.height);
+			pp_json_add_number(j, "height", (double)a->mine.height, PP_JSON_EXACT);
 			cJSON_AddStringToObject(j, "hash", hex);
 			struct pp_hash_info info;
 			pp_hash_worker_info(w, &info);
 			cJSON_AddStringToObject(j, "aes_backend", info.aes_backend);
 			cJSON_AddStringToObject(j, "exec", info.exec);
-			char *s = cJSON_PrintUnformatted(j);
-			printf("%s\n", s);
-			free(s);
+			rc = cli_json_print(j, false);
 			cJSON_Delete(j);
 		} else {
 			printf("%s\n", hex);
@@ -206,9 +217,10 @@ static int miner(struct args *a)
 	struct pp_mine_opts *o = &a->mine;
 	if (o->seconds == 0 && o->hashes == 0)
 		o->seconds = 10;
-	bool tty = cli_isatty(stderr);
-	if (tty && !a->json)
+	if (a->prog.on) {
 		o->progress = progress;
+		o->progress_arg = &a->prog;
+	}
 	o->stop = &cli_stop;
 	cli_catch_stop();
 
@@ -216,8 +228,7 @@ static int miner(struct args *a)
 	if (!res)
 		return CLI_EXIT_FAIL;
 	int err = pp_mine_run(o, res);
-	if (o->progress)
-		fprintf(stderr, "\n");
+	cli_progress_end(&a->prog);
 	if (err) {
 		fprintf(stderr, "powprint hash: mining with %s failed: %s\n", a->algo,
 			pp_strerror(err));
@@ -229,27 +240,8 @@ static int miner(struct args *a)
 		return CLI_EXIT_FAIL;
 	}
 	if (a->json) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "algo", res->info.algo);
-		cJSON_AddStringToObject(j, "family", res->info.family);
-		cJSON_AddNumberToObject(j, "threads", res->threads);
-		cJSON_AddStringToObject(j, "aes_backend", res->info.aes_backend);
-		cJSON_AddStringToObject(j, "pages", res->info.pages);
-		cJSON_AddStringToObject(j, "exec", res->info.exec);
-		cJSON_AddNumberToObject(j, "scratchpad_bytes", (double)res->info.scratchpad_bytes);
-		cJSON_AddNumberToObject(j, "init_seconds", res->info.init_seconds);
-		cJSON_AddNumberToObject(j, "seconds", res->seconds);
-		cJSON_AddNumberToObject(j, "hashes", (double)res->hashes);
-		cJSON_AddNumberToObject(j, "hps", res->hps);
-		cJSON *t = cJSON_AddArrayToObject(j, "thread_hps");
-		for (int i = 0; i < res->threads; i++)
-			cJSON_AddItemToArray(t, cJSON_CreateNumber(res->thread_hps[i]));
-		cJSON_AddNumberToObject(j, "duty_pct", o->duty_pct ? o->duty_pct : 100);
-		cJSON_AddNumberToObject(j, "height", (double)o->height);
-		cJSON_AddBoolToObject(j, "verified", res->verified);
-		char *s = cJSON_PrintUnformatted(j);
-		printf("%s\n", s);
-		free(s);
+		cJSON *j = pp_mine_result_json(o, res);
+		cli_json_print(j, false);
 		cJSON_Delete(j);
 	} else {
 		printf("%s: %d thread%s, AES %s, %s pages, %zu KiB scratchpad each",
@@ -291,29 +283,39 @@ static int run(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	bool known = false;
-	for (const char *const *n = pp_hash_names(); *n; n++)
+	size_t nnames = 0;
+	for (const char *const *n = pp_hash_names(); *n; n++, nnames++)
 		known |= strcmp(*n, a->algo) == 0;
 	if (!known) {
-		fprintf(stderr, "powprint hash: unknown algorithm '%s'\n", a->algo);
+		const char *near = pp_suggest_in(a->algo, pp_hash_names(), nnames);
+		fprintf(stderr, "powprint hash: unknown algorithm '%s'", a->algo);
+		if (near)
+			fprintf(stderr, "; did you mean '%s'?", near);
+		fputc('\n', stderr);
 		list_algos(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	/* On a terminal, or when asked; --json keeps stderr quiet unless asked too. */
+	cli_progress_start(&a->prog, a->progress);
+	a->prog.on &= !a->json || a->progress;
 	if (is_randomx(a->algo)) {
 		if (a->mine.hash.key_len > 60)
 			return cli_usage_error(&cmd_hash, "a RandomX key is 0 to 60 bytes, not %zu",
 					       a->mine.hash.key_len);
-		if (cli_isatty(stderr) && !a->json)
+		if (a->prog.on) {
 			a->mine.hash.progress = init_progress;
+			a->mine.hash.progress_arg = &a->prog;
+		}
 	}
 	a->mine.algo = a->algo;
 	return a->input_hex ? one_hash(a) : miner(a);
 }
 
 const struct cli_cmd cmd_hash = {
-	.name = "hash", .fn = run, .no_operands = true,
+	.name = "hash", .fn = run, .no_operands = true, .output = true,
 	.summary = "compute proof-of-work hashes: one input, or a miner-like run with H/s",
 	.usage = "--algo NAME [--mode light|fast] [--key TEXT | --key-hex HEX] "
-		 "(--input HEX [--height H] | [--threads N] [--seconds S | --hashes N] "
+		 "(--input HEX [--height H] | [--threads N] [--seconds S | --count N] "
 		 "[--huge-pages auto|on|off] [--soft-aes] [--jit on|off] [--jit-rwx] [--duty PCT] [--burst ON/OFF] [--nice N]) "
 		 "[--json]",
 	.description =

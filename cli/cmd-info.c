@@ -145,15 +145,13 @@ static int run(int argc, char **argv)
 		cJSON_AddNullToObject(k, "jit");
 	cJSON_AddStringToObject(root, "version", PP_VERSION_STRING);
 	cJSON_AddStringToObject(root, "git", PP_GIT_REVISION);
-	char *s = cJSON_Print(root);
-	puts(s);
-	free(s);
+	rc = cli_json_print(root, false);
 	cJSON_Delete(root);
-	return 0;
+	return rc;
 }
 
 const struct cli_cmd cmd_info = {
-	.name = "info", .fn = run, .no_operands = true,
+	.name = "info", .fn = run, .no_operands = true, .output = true,
 	.summary = "describe the CPU, kernel, PMU, counters and huge pages of this machine",
 	.usage = "[--json]",
 	.opts = info_opts,

@@ -123,11 +123,9 @@ static int run(int argc, char **argv)
 				cJSON_AddItemToArray(arr, workload_json(w));
 		}
 		cJSON_AddItemToObject(root, "common_options", common_json());
-		char *s = cJSON_Print(root);
-		printf("%s\n", s);
-		cJSON_free(s);
+		rc = cli_json_print(root, false);
 		cJSON_Delete(root);
-		return 0;
+		return rc;
 	}
 	printf("%-18s %-7s %-12s %-9s %s\n", "NAME", "CLASS", "FAMILY", "UNIT", "DESCRIPTION");
 	for (int i = 0; i < n; i++) {
@@ -149,7 +147,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_list = {
-	.name = "list", .fn = run, .no_operands = true,
+	.name = "list", .fn = run, .no_operands = true, .output = true,
 	.summary = "list the workloads: miners and benign look-alikes",
 	.usage = "[--class miner|benign] [--verbose] [--json]",
 	.opts = list_opts,

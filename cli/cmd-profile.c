@@ -22,8 +22,8 @@ static const struct cli_opt profile_opts[] = {
 	CLI_FLAG("quick", 0, &args.o.quick,
 		 "the quick kernels (cn/0, cn/r, cn-lite/1, rx/0) and look-alikes, shorter runs: "
 		 "about two minutes on 2 cores"),
-	CLI_STR("out", 'o', "FILE", &args.out, "where to write the profile (default profile.json)"),
-	CLI_STR("label", 0, "NAME", &args.o.label,
+	CLI_STR("output", 'o', "FILE", &args.out, "where to write the profile (default profile.json)"),
+	CLI_STR("machine", 0, "NAME", &args.o.label,
 		"the machine's name in reports (default: CPU brand and CPU count)"),
 	CLI_STR("algos", 0, "LIST", &args.o.algos,
 		"comma-separated algorithms to measure (default: one per family, as bench)"),
@@ -70,7 +70,7 @@ static int run(int argc, char **argv)
 		snprintf(why, sizeof(why), "cannot write %s: %s", args.out, strerror(-err));
 		return cli_fail(&cmd_profile, err, why);
 	}
-	fprintf(stderr, "profile written to %s (draw it with: powprint report %s --out report/)\n",
+	fprintf(stderr, "profile written to %s (draw it with: powprint report %s --output report/)\n",
 		args.out, args.out);
 	return 0;
 }
@@ -78,7 +78,7 @@ static int run(int argc, char **argv)
 const struct cli_cmd cmd_profile = {
 	.name = "profile", .fn = run, .no_operands = true,
 	.summary = "profile this machine: hash rates, scaling, speed knobs, memory, fingerprints",
-	.usage = "[--quick] [-o FILE] [--label NAME] [--algos LIST] [--hash-seconds S] "
+	.usage = "[--quick] [-o FILE] [--machine NAME] [--algos LIST] [--hash-seconds S] "
 		 "[--seconds S]",
 	.description =
 		"Measures each kernel family's hash rate per thread count (1, 2, 4 ... every "

@@ -1,5 +1,6 @@
 /* powprint record: labelled counter datasets (docs/dataset.md). */
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -12,35 +13,35 @@
 
 static struct {
 	struct pp_record_opts o;
-	bool json, quick;
+	bool json, quick, progress;
 } args = { .o = { .sz = sizeof(struct pp_record_opts), .seed = 1 } };
 
 static const struct cli_opt record_opts[] = {
 	CLI_STR("workloads", 0, "SEL", &args.o.workloads,
 		"all | miner | benign | NAME[,NAME...] (default all)"),
-	CLI_DOUBLE("seconds", 0, "S", &args.o.seconds, DBL_TRUE_MIN, 86400 * 7,
+	CLI_DOUBLE("seconds", 's', "S", &args.o.seconds, DBL_TRUE_MIN, 86400 * 7,
 		   "counted seconds per run (default 10)",
 		   .what = "a positive number of seconds"),
 	CLI_INT("repeat", 0, "N", &args.o.repeat, 1, 1000,
 		"runs per combination of knobs (default 1)"),
-	CLI_STR("threads", 0, "LIST", &args.o.threads,
+	CLI_STR("threads", 't', "LIST", &args.o.threads,
 		"thread counts to record, e.g. 1,2 (default 1)"),
 	CLI_STR("duty", 0, "LIST", &args.o.duty,
 		"duty cycles in percent, e.g. 100,50,20 (default 100)"),
 	CLI_STR("soft-aes", 0, "LIST", &args.o.soft_aes, "miners: off, on or off,on (default off)"),
 	CLI_STR("huge-pages", 0, "LIST", &args.o.huge_pages,
 		"miners' page policy: auto, on, off or a list, e.g. auto,off (default auto)"),
-	CLI_UINT("interval", 0, "MS", &args.o.interval_ms, 100, 60000,
+	CLI_UINT("interval", 'I', "MS", &args.o.interval_ms, 100, 60000,
 		 "window length in ms (default 1000, at least 100)"),
-	CLI_STR("backends", 0, "LIST", &args.o.backends,
+	CLI_STR("backends", 'b', "LIST", &args.o.backends,
 		"collector backends (default: every available one)"),
 	CLI_STR("events", 'e', "EVENTS", &args.o.events,
 		"perf-hw events by libpfm4 name (default set otherwise)"),
-	CLI_UINT("sample-hz", 0, "HZ", &args.o.sample_hz, 1, 100000,
+	CLI_UINT("freq", 'F', "HZ", &args.o.sample_hz, 1, 100000,
 		 "ip-sample rate per thread (default 1000)"),
 	CLI_U64("seed", 0, "N", &args.o.seed, 0, 0x7fffffff,
 		"orders the runs reproducibly (default 1)"),
-	CLI_STR("out", 0, "DIR", &args.o.out_dir,
+	CLI_STR("output", 'o', "DIR", &args.o.out_dir,
 		"dataset directory; an existing dataset is appended to"),
 	CLI_FLAG("quick", 0, &args.quick, "a small representative set in about two minutes"),
 	CLI_STR("label", 0, "CLASS", &args.o.label, "external program or pid: miner or benign"),
@@ -50,42 +51,25 @@ static const struct cli_opt record_opts[] = {
 		"external program or pid: workload column (default: its name)"),
 	CLI_INT("pid", 'p', "PID", &args.o.pid, 1, 0x7fffffff,
 		"record an existing process (with --seconds)"),
-	CLI_FLAG("json", 0, &args.json, "print the summary as one JSON object"),
+	CLI_FLAG("json", 'j', &args.json, "print the summary as one JSON object"),
+	CLI_PROGRESS_OPT(&args.progress),
 	{ 0 },
 };
 
-static void fmt_time(double s, char *buf, size_t len)
-{
-	if (s >= 3600)
-		snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-	else if (s >= 60)
-		snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
-	else
-		snprintf(buf, len, "%ds", (int)s);
-}
-
+/* "run 3/12: sort t2 d50 soft-aes, 4/6 s" with the time left for the whole recording. */
 static void progress(void *arg, const struct pp_record_progress *p)
 {
-	(void)arg;
-	char left[32];
-	fmt_time(p->left_s, left, sizeof(left));
-	int width = 24, done = (int)(width * (p->run + (p->run_seconds > 0 ?
-			p->run_elapsed_s / p->run_seconds : 0)) / (p->nruns ? p->nruns : 1));
-	if (done > width)
-		done = width;
 	const bool pages = p->huge_pages && strcmp(p->huge_pages, "auto");
-	fprintf(stderr, "\r\033[K[%.*s%*s] run %d/%d %s t%d d%d%s%s%s %.0f/%.0fs, %s left",
-		done, "########################", width - done, "", p->run + 1, p->nruns,
-		p->workload, p->threads, p->duty, p->soft_aes ? " soft-aes" : "",
-		pages ? " huge-pages=" : "", pages ? p->huge_pages : "", p->run_elapsed_s,
-		p->run_seconds, left);
-	fflush(stderr);
+	char what[256];
+	snprintf(what, sizeof(what), "%s t%d d%d%s%s%s, %.0f/%.0f s", p->workload, p->threads,
+		 p->duty, p->soft_aes ? " soft-aes" : "", pages ? " huge-pages=" : "",
+		 pages ? p->huge_pages : "", p->run_elapsed_s, p->run_seconds);
+	cli_progress_show(arg, p->run, p->nruns, true, what, p->left_s);
 }
 
 static void log_line(void *arg, const char *msg)
 {
-	bool tty = *(bool *)arg;
-	fprintf(stderr, "%s%s\n", tty ? "\r\033[K" : "", msg);
+	cli_progress_say(arg, msg);
 }
 
 static char *join_argv(int argc, char **argv)
@@ -106,7 +90,6 @@ static char *join_argv(int argc, char **argv)
 
 static int run(int argc, char **argv)
 {
-	bool tty = cli_isatty(stderr);
 	char *cmdline = join_argv(argc, argv);
 	int rc = cli_parse(&cmd_record, argc, argv);
 	if (rc >= 0) {
@@ -140,22 +123,27 @@ static int run(int argc, char **argv)
 	}
 	if (!o.out_dir) {
 		free(cmdline);
-		return cli_usage_error(&cmd_record, "--out DIR is required");
+		return cli_usage_error(&cmd_record, "--output DIR is required");
 	}
 	o.command_line = cmdline;
 	o.stop = &cli_stop;
+	/* --json keeps stderr for messages unless --progress asks for the line too. */
+	struct cli_progress prog;
+	cli_progress_start(&prog, args.progress);
+	prog.on &= !json || args.progress;
 	o.log = log_line;
-	o.log_arg = &tty;
-	if (tty && !json)
+	o.log_arg = &prog;
+	if (prog.on) {
 		o.progress = progress;
+		o.progress_arg = &prog;
+	}
 
 	cli_catch_stop();
 
 	struct pp_record_summary sum;
 	char why[1024] = "";
 	int err = pp_record(&o, &sum, why, sizeof(why));
-	if (tty && o.progress)
-		fprintf(stderr, "\r\033[K");
+	cli_progress_end(&prog);
 	if (err && err != -EIO && err != -EINTR) {
 		cli_fail(&cmd_record, err, why);
 		free(cmdline);
@@ -170,9 +158,7 @@ static int run(int argc, char **argv)
 		cJSON_AddNumberToObject(j, "rows_added", (double)sum.rows_added);
 		cJSON_AddNumberToObject(j, "rows_total", (double)sum.rows_total);
 		cJSON_AddBoolToObject(j, "interrupted", sum.interrupted);
-		char *s = cJSON_Print(j);
-		puts(s);
-		free(s);
+		cli_json_print(j, false);
 		cJSON_Delete(j);
 	} else if (sum.text) {
 		fputs(sum.text, stdout);
@@ -187,10 +173,10 @@ const struct cli_cmd cmd_record = {
 	.summary = "record a labelled counter dataset (windows.csv + meta.json)",
 	.usage = "[--workloads SEL] [--seconds S] [--repeat N] [--threads LIST] [--duty LIST]\n"
 		 "       [--soft-aes LIST] [--huge-pages LIST] [--interval MS] [--backends LIST] [--seed N] [--quick] "
-		 "--out DIR\n"
-		 "   or: powprint record --label miner|benign --family NAME --out DIR -- CMD ARGS\n"
+		 "--output DIR\n"
+		 "   or: powprint record --label miner|benign --family NAME --output DIR -- CMD ARGS\n"
 		 "   or: powprint record --label miner|benign --family NAME --pid PID --seconds S "
-		 "--out DIR",
+		 "--output DIR",
 	.description =
 		"Runs each selected workload, once per combination of the knobs, as its own child "
 		"process with the collectors attached after its setup, and appends one row per "

@@ -16,12 +16,12 @@ static struct {
 } args;
 
 static const struct cli_opt report_opts[] = {
-	CLI_STR("out", 'o', "DIR", &args.out,
+	CLI_STR("output", 'o', "DIR", &args.out,
 		"directory to write (index.html, and NAME.svg, NAME.csv, NAME.gp per figure); "
 		"replaced only once the new report is complete"),
-	CLI_STR("dataset", 'd', "DIR", &args.dataset,
+	CLI_STR("data", 'd', "DIR", &args.dataset,
 		"a recorded dataset: add the distributions of its most telling features"),
-	CLI_STR("eval", 'e', "REPORT.json", &args.eval,
+	CLI_STR("eval", 0, "REPORT.json", &args.eval,
 		"a report of powprint eval --json: add the ROC curve, the confusion matrix and "
 		"the detection rate of each workload"),
 	CLI_FLAG("quiet", 'q', &args.quiet, "no progress lines; print only the path of index.html"),
@@ -68,7 +68,7 @@ static int run(int argc, char **argv)
 		return cli_usage_error(&cmd_report, "name at least one profile (the JSON that "
 				       "powprint profile writes)");
 	if (!args.out)
-		return cli_usage_error(&cmd_report, "--out DIR is required");
+		return cli_usage_error(&cmd_report, "--output DIR is required");
 	PP_OPTS(pp_report_opts, o, .profiles = profiles, .nprofiles = np,
 		.dataset = args.dataset, .eval = args.eval, .out = args.out,
 		.log = args.quiet ? NULL : log_line);
@@ -85,12 +85,12 @@ const struct cli_cmd cmd_report = {
 	.name = "report", .fn = run,
 	.summary = "figures for a paper: profiles side by side, dataset and detection, in one "
 		   "HTML page",
-	.usage = "PROFILE.json... [--dataset DIR] [--eval REPORT.json] --out DIR [--quiet]",
+	.usage = "PROFILE.json... [--data DIR] [--eval REPORT.json] --output DIR [--quiet]",
 	.description = "Draws with gnuplot (package gnuplot-nox) the hash rate against threads, "
 		       "the speed-ups of hardware AES, huge pages and the JIT, each miner's "
 		       "fingerprint beside its nearest benign look-alike and the memory probe of "
 		       "each profile (machines side by side, named by their label), a table of "
-		       "the machines, and with --dataset and --eval the feature distributions per "
+		       "the machines, and with --data and --eval the feature distributions per "
 		       "class, the ROC curve, the confusion matrix and the per-workload detection "
 		       "rates. DIR/index.html holds everything inline and opens offline; each "
 		       "figure is also NAME.svg with its numbers in NAME.csv. DIR appears only "

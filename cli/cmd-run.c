@@ -1,6 +1,7 @@
 /* powprint run: runs one workload in this process (so collectors can attach to its pid),
  * then prints its throughput and whether its known-answer check passed. */
 #include "cli/cli.h"
+#include "core/json.h"
 
 #include <powprint/error.h>
 #include <powprint/workload.h>
@@ -74,6 +75,8 @@ static bool takes_value(const char *a)
 {
 	if (a[0] != '-' || strchr(a, '='))
 		return false;
+	if (!strcmp(a, "-o") || !strcmp(a, "--output"))  /* cli_parse's own */
+		return true;
 	for (const struct cli_opt *o = run_opts; o->name; o++) {
 		if (!o->arg)
 			continue;
@@ -116,13 +119,13 @@ static void print_json(const struct pp_workload *w, int rc, const struct pp_work
 	if (rc && rc != -EBADMSG) {
 		cJSON_AddStringToObject(j, "error", r->error[0] ? r->error : pp_strerror(rc));
 	} else {
-		cJSON_AddNumberToObject(j, "rate", r->rate);
+		pp_json_add_number(j, "rate", r->rate, PP_JSON_MEASURED);
 		cJSON_AddStringToObject(j, "unit", r->unit);
-		cJSON_AddNumberToObject(j, "work", r->work);
-		cJSON_AddNumberToObject(j, "seconds", r->seconds);
-		cJSON_AddNumberToObject(j, "setup_seconds", r->setup_seconds);
-		cJSON_AddNumberToObject(j, "cpu_seconds", r->cpu_seconds);
-		cJSON_AddNumberToObject(j, "busy_seconds", r->busy_seconds);
+		pp_json_add_number(j, "work", r->work, PP_JSON_MEASURED);
+		pp_json_add_number(j, "seconds", r->seconds, PP_JSON_MEASURED);
+		pp_json_add_number(j, "setup_seconds", r->setup_seconds, PP_JSON_MEASURED);
+		pp_json_add_number(j, "cpu_seconds", r->cpu_seconds, PP_JSON_MEASURED);
+		pp_json_add_number(j, "busy_seconds", r->busy_seconds, PP_JSON_MEASURED);
 		cJSON_AddNumberToObject(j, "threads", r->threads);
 		cJSON_AddBoolToObject(j, "verified", r->verified);
 		cJSON_AddStringToObject(j, "verify", r->verify_msg);
@@ -144,9 +147,7 @@ static void print_json(const struct pp_workload *w, int rc, const struct pp_work
 		else
 			cJSON_AddTrueToObject(p, key);
 	}
-	char *s = cJSON_Print(j);
-	printf("%s\n", s);
-	cJSON_free(s);
+	cli_json_print(j, false);
 	cJSON_Delete(j);
 }
 
@@ -180,7 +181,11 @@ static int run(int argc, char **argv)
 	const char *name = argv[ni];
 	const struct pp_workload *w;
 	if (pp_workload_find(name, &w)) {
-		fprintf(stderr, "powprint run: unknown workload '%s'\n", name);
+		const char *near = pp_workload_suggest(name);
+		fprintf(stderr, "powprint run: unknown workload '%s'", name);
+		if (near)
+			fprintf(stderr, "; did you mean '%s'?", near);
+		fputc('\n', stderr);
 		list_names(stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -213,6 +218,7 @@ static int run(int argc, char **argv)
 		 pp_workload_help(w));
 	const struct cli_cmd cmd = {
 		.name = "run",
+		.output = true,
 		.summary = summary,
 		.usage = usage,
 		.description = "Runs the workload in this process for --seconds, prints its "
@@ -289,7 +295,7 @@ out:
 }
 
 const struct cli_cmd cmd_run = {
-	.name = "run", .fn = run,
+	.name = "run", .fn = run, .output = true,
 	.summary = "run one workload (miner or benign) and check its known answer",
 	.usage = "NAME [--seconds S] [--threads N] [--duty PCT] [--burst ON/OFF] [--nice N] "
 		 "[workload options] [--json]",

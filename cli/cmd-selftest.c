@@ -1,6 +1,7 @@
 /* powprint selftest: runs every kernel's embedded known-answer vectors; exit 1 on any
  * failure. */
 #include "cli/cli.h"
+#include "core/json.h"
 
 #include <powprint/error.h>
 #include <powprint/selftest.h>
@@ -36,7 +37,7 @@ static int run(int argc, char **argv)
 			cJSON_AddBoolToObject(k, "pass", ok);
 			cJSON_AddNumberToObject(k, "passed", r.passed);
 			cJSON_AddNumberToObject(k, "total", r.total);
-			cJSON_AddNumberToObject(k, "seconds", r.seconds);
+			pp_json_add_number(k, "seconds", r.seconds, PP_JSON_MEASURED);
 			cJSON_AddStringToObject(k, "detail", detail);
 			cJSON_AddItemToArray(arr, k);
 		} else {
@@ -47,9 +48,7 @@ static int run(int argc, char **argv)
 	if (json) {
 		cJSON_AddBoolToObject(root, "pass", failed == 0);
 		cJSON_AddNumberToObject(root, "failed", failed);
-		char *s = cJSON_PrintUnformatted(root);
-		printf("%s\n", s);
-		free(s);
+		cli_json_print(root, false);
 		cJSON_Delete(root);
 	} else {
 		printf("%s: %d of %d kernels passed\n", failed ? "FAILED" : "ok", n - failed, n);
@@ -62,7 +61,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_selftest = {
-	.name = "selftest", .fn = run, .no_operands = true,
+	.name = "selftest", .fn = run, .no_operands = true, .output = true,
 	.summary = "check every kernel against embedded known-answer vectors",
 	.usage = "[--json]",
 	.opts = selftest_opts,

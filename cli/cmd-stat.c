@@ -1,6 +1,7 @@
 /* powprint stat: counters of a process or a command, one line (or JSON object, or CSV row)
  * per window, like `perf stat -I`. */
 #include "cli/cli.h"
+#include "fingerprint/agent/json-shapes.h"
 
 #include <powprint/collect.h>
 #include <powprint/error.h>
@@ -47,34 +48,27 @@ static void print_warning(void *arg, const char *msg)
 	fprintf(stderr, "powprint stat: warning: %s\n", msg);
 }
 
-static cJSON *num_or_null(double v)
-{
-	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
 static void print_json(const struct pp_window *w)
 {
 	struct pp_features fv;
 	pp_features_compute(w, &fv);
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "window", (double)w->index);
-	cJSON_AddNumberToObject(o, "start_s", w->start_s);
-	cJSON_AddNumberToObject(o, "end_s", w->end_s);
-	cJSON_AddNumberToObject(o, "start_unix", w->start_unix);
-	cJSON_AddItemToObject(o, "task_clock_s", num_or_null(w->task_clock_s));
+	bool thin = pp_features_drop_thin(w, &fv);
+	cJSON *o = pp_window_json(w->index, w->start_s, w->end_s);
+	pp_json_add_number(o, "start_unix", w->start_unix, PP_JSON_TIME);
+	pp_json_add_number(o, "task_clock_s", w->task_clock_s, PP_JSON_MEASURED);
 	cJSON_AddNumberToObject(o, "tasks", w->tasks);
 	cJSON_AddBoolToObject(o, "partial", w->partial);
 	cJSON_AddBoolToObject(o, "target_exited", w->target_exited);
+	/* The rates per task-clock second below are null because the target hardly ran. */
+	cJSON_AddBoolToObject(o, "rates_left_out", thin);
 	cJSON_AddNumberToObject(o, "features_version", fv.version);
 	cJSON *f = cJSON_AddObjectToObject(o, "features");
 	for (int i = 0; i < PP_F_COUNT; i++)
-		cJSON_AddItemToObject(f, pp_feature_info(i)->name, num_or_null(fv.v[i]));
+		pp_json_add_number(f, pp_feature_info(i)->name, fv.v[i], PP_JSON_MEASURED);
 	cJSON *c = cJSON_AddObjectToObject(o, "counts");
 	for (int i = 0; i < w->ncounts; i++)
-		cJSON_AddItemToObject(c, w->counts[i].name, num_or_null(w->counts[i].value));
-	char *s = cJSON_PrintUnformatted(o);
-	puts(s);
-	free(s);
+		pp_json_add_number(c, w->counts[i].name, w->counts[i].value, PP_JSON_MEASURED);
+	cli_json_print(o, true);
 	cJSON_Delete(o);
 }
 
@@ -101,7 +95,10 @@ static void print_csv(const struct pp_window *w, bool counts)
 {
 	struct pp_features f;
 	pp_features_compute(w, &f);
-	printf("%llu,%.3f,%.3f,%d", (unsigned long long)w->index, w->start_s, w->end_s,
+	pp_features_drop_thin(w, &f);
+	/* Microseconds: a last window cut short by the target's exit may last well under a
+	 * millisecond, and must not share its stamp with the window before it. */
+	printf("%llu,%.6f,%.6f,%d", (unsigned long long)w->index, w->start_s, w->end_s,
 	       w->partial);
 	csv_num(w->task_clock_s);
 	for (int i = 0; i < PP_F_COUNT; i++)
@@ -116,7 +113,13 @@ static void print_text(const struct pp_window *w, bool counts)
 {
 	struct pp_features f;
 	pp_features_compute(w, &f);
-	printf("%9.3f", w->end_s);
+	bool thin = pp_features_drop_thin(w, &f);
+	/* Milliseconds, unless the window is so short (a target that exited just after the last
+	 * full window) that its end would print as the end of the window before it. */
+	if (round(w->end_s * 1e3) == round(w->start_s * 1e3))
+		printf("%12.6f", w->end_s);
+	else
+		printf("%9.3f", w->end_s);
 	for (int i = 0; i < PP_F_COUNT; i++)
 		if (isfinite(f.v[i]))
 			printf(" %s=%.4g", pp_feature_info(i)->name, f.v[i]);
@@ -125,7 +128,12 @@ static void print_text(const struct pp_window *w, bool counts)
 			if (isfinite(w->counts[i].value))
 				printf(" [%s]=%.6g", w->counts[i].name, w->counts[i].value);
 	if (w->partial)
-		printf(" (partial%s)", w->target_exited ? ": target exited" : "");
+		printf(" (partial, %.3g ms%s)", (w->end_s - w->start_s) * 1e3,
+		       w->target_exited ? ": target exited" : "");
+	if (thin)
+		printf(" (rates per task-clock s left out: %.2g ms on a CPU, under %g ms)",
+		       isfinite(w->task_clock_s) ? w->task_clock_s * 1e3 : 0,
+		       PP_FEATURES_MIN_TASK_CLOCK_S * 1e3);
 	printf("\n");
 }
 
@@ -148,6 +156,8 @@ static int run(int argc, char **argv)
 	PP_OPTS(pp_collect_opts, opts, .backends = args.backends, .events = args.events,
 		.interval_ms = (unsigned)interval, .sample_hz = (unsigned)args.freq,
 		.kernel = args.kernel, .warn = print_warning);
+	if (have_cmd)
+		opts.child_stdout = cli_child_stdout(cmd, json || csv);
 	char why[1024];
 	int err = pp_collect_opts_check(&opts, why, sizeof(why));
 	if (err)
@@ -207,7 +217,7 @@ static int run(int argc, char **argv)
 }
 
 const struct cli_cmd cmd_stat = {
-	.name = "stat", .fn = run,
+	.name = "stat", .fn = run, .output = true,
 	.summary = "count a process's events window by window, from every collector backend",
 	.usage = "[--backends LIST] [-e EVENTS] [--interval MS] [--json|--csv] (-p PID | -- CMD ARGS)",
 	.description =

@@ -18,12 +18,12 @@ static struct {
 static const struct cli_opt train_opts[] = {
 	CLI_LIST("data", 'd', "DIR[,DIR...]", args.dirs, &args.ndirs,
 		 "dataset directories (windows.csv + meta.json)"),
-	CLI_STR("out", 'o', "MODEL", &args.out, "model directory to write"),
+	CLI_STR("output", 'o', "MODEL", &args.out, "model directory to write"),
 	CLI_STR("backends", 'b', "LIST", &args.backends,
 		"use only features these backends produce (e.g. perf-sw,ip-sample,procfs)"),
 	CLI_STR("params", 'P', "K=V,...", &args.params,
 		"xgboost parameters over the defaults; rounds=N for the rounds"),
-	CLI_PROB("threshold", 't', "P", &args.threshold,
+	CLI_PROB("threshold", 0, "P", &args.threshold,
 		 "decision threshold on p(miner) (default 0.5)"),
 	CLI_STR("exclude", 'x', "LIST", &args.exclude,
 		"features to leave out (default " PP_TRAIN_EXCLUDE_DEFAULT "; \"\" = none)"),
@@ -43,7 +43,7 @@ static int run(int argc, char **argv)
 		return cli_usage_error(&cmd_train, "--data DIR is required (a dataset that "
 				       "`powprint record` wrote)");
 	if (!out)
-		return cli_usage_error(&cmd_train, "--out MODEL is required (the model directory "
+		return cli_usage_error(&cmd_train, "--output MODEL is required (the model directory "
 				       "to write)");
 
 	struct pp_dataset *ds = cli_dataset_read(&cmd_train, dirs, ndirs);
@@ -66,8 +66,9 @@ static int run(int argc, char **argv)
 		return cli_fail(&cmd_train, err, why);
 	}
 	char *summary = pp_model_summary_json(m);
+	rc = 0;
 	if (json) {
-		puts(summary ? summary : "{}");
+		rc = cli_json_print_text(summary);
 	} else {
 		cJSON *s = cJSON_Parse(summary ? summary : "{}");
 		cJSON *t = cJSON_GetObjectItem(s, "training");
@@ -98,14 +99,14 @@ static int run(int argc, char **argv)
 	free(summary);
 	pp_model_free(m);
 	pp_dataset_free(ds);
-	return 0;
+	return rc;
 }
 
 const struct cli_cmd cmd_train = {
 	.name = "train", .fn = run, .no_operands = true,
 	.summary = "train the miner/benign detector on recorded datasets",
 	.usage = "--data DIR[,DIR...] [--backends LIST] [--params K=V,...] [--threshold P] "
-		 "--out MODEL",
+		 "--output MODEL",
 	.description = "Fits gradient-boosted trees (xgboost, binary:logistic) to the f.* columns "
 		       "and computes a fingerprint (median and robust spread of every feature) per "
 		       "workload. Datasets must share the feature-vector version; features not in "

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "core/clock.h"
 #include "cli/cli.h"
+#include "core/json.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -102,9 +103,9 @@ static const struct cli_opt watch_opts[] = {
 	CLI_STR("backends", 'b', "LIST", &args.backends,
 		"comma-separated: " CLI_HELP_BACKENDS " (default: the model's, and ebpf for the "
 		"rounding-mode rule where it works)"),
-	CLI_LONG("sample-hz", 0, "HZ", &args.hz, 1, 100000,
+	CLI_LONG("freq", 'F', "HZ", &args.hz, 1, 100000,
 		 "ip-sample rate per thread (default 1000)"),
-	CLI_DOUBLE("seconds", 0, "S", &args.seconds, DBL_TRUE_MIN, INFINITY,
+	CLI_DOUBLE("seconds", 's', "S", &args.seconds, DBL_TRUE_MIN, INFINITY,
 		   "exit after S seconds (default: until SIGINT/SIGTERM)",
 		   .what = "a positive number"),
 	{ 0 },
@@ -263,9 +264,28 @@ static int run(int argc, char **argv)
 					&err);
 	model = model_path;
 	if (!m) {
-		fprintf(stderr, "powprint watch: cannot load the model %s: %s\n(train one with "
-			"'powprint train --out DIR' and pass --model DIR)\n", model,
-			why[0] ? why : pp_strerror(err));
+		/* The loader's why names the file and what to do already. */
+		if (why[0])
+			fprintf(stderr, "powprint watch: %s\n", why);
+		else
+			fprintf(stderr, "powprint watch: cannot load the model %s: %s\n(train one "
+				"with 'powprint train --output DIR' and pass --model DIR)\n", model,
+				pp_strerror(err));
+		return CLI_EXIT_FAIL;
+	}
+	/* Named processes that are not there: say so, and give up only if none is. */
+	int alive = 0;
+	for (int i = 0; i < npids; i++) {
+		if (kill(pids[i], 0) == 0 || errno != ESRCH)
+			alive++;
+		else
+			fprintf(stderr, "powprint watch: warning: pid %d does not exist (it exited "
+				"or never existed)\n", (int)pids[i]);
+	}
+	if (npids && !alive) {
+		fprintf(stderr, "powprint watch: none of the --pid processes exist: nothing to "
+			"watch\n");
+		pp_model_free(m);
 		return CLI_EXIT_FAIL;
 	}
 	/* A model fed NaN for a whole backend's features decides on whatever its trees do with
@@ -297,7 +317,7 @@ static int run(int argc, char **argv)
 	if (gethostname(out.host, sizeof(out.host) - 1))
 		out.host[0] = '\0';
 	/* Host names are letters, digits, '-' and '.': anything else (set in a UTS namespace)
-	 * must not reach the summary line, which is printed without a JSON library. */
+	 * is shown as '?' in the events and the summary line. */
 	for (char *h = out.host; *h; h++)
 		if (!isalnum((unsigned char)*h) && !strchr("-._", *h))
 			*h = '?';
@@ -310,7 +330,8 @@ static int run(int argc, char **argv)
 		goto done;
 	}
 	if (metrics && (err = pp_metrics_server_start(metrics, &srv, why, sizeof(why)))) {
-		cli_fail(cmd, err, why);
+		/* A malformed address is a usage error; a taken port is a failure. */
+		rc = err == -EINVAL ? cli_usage_error(cmd, "%s", why) : cli_fail(cmd, err, why);
 		goto done;
 	}
 	if (out.syslog)
@@ -392,22 +413,35 @@ static int run(int argc, char **argv)
 	struct pp_agent_stats st;
 	pp_agent_get_stats(a, &st);
 	double wall = pp_clock_mono_s() - t0;
-	if (out.json)
-		printf("{\"event\":\"summary\",\"host\":\"%s\",\"seconds\":%.3f,\"scans\":%llu,"
-		       "\"windows_classified\":%llu,\"detections\":%llu,\"cleared\":%llu,"
-		       "\"actions\":%llu,\"attached\":%llu,\"rotations\":%llu,\"cpu_seconds\":%.3f,"
-		       "\"rss_bytes\":%llu,\"fds\":%d}\n", out.host, wall,
-		       (unsigned long long)st.scans, (unsigned long long)st.windows_classified,
-		       (unsigned long long)st.detections, (unsigned long long)st.cleared,
-		       (unsigned long long)st.actions, (unsigned long long)st.attached_total,
-		       (unsigned long long)st.rotations_total, st.cpu_s,
-		       (unsigned long long)st.rss_bytes, st.fds);
-	fprintf(stderr, "powprint watch: %.0f s, %llu scans, %llu windows classified, %llu "
-		"detections, %llu cleared, %llu actions; processes attached %llu times; agent CPU "
-		"%.2f s (%.2f%% of a core), RSS %.1f MiB\n", wall, (unsigned long long)st.scans,
-		(unsigned long long)st.windows_classified, (unsigned long long)st.detections,
-		(unsigned long long)st.cleared, (unsigned long long)st.actions,
-		(unsigned long long)st.attached_total, st.cpu_s,
+	if (out.json) {
+		/* The stream's last line: what the agent did, in the events' layout. */
+		cJSON *sum = cJSON_CreateObject();
+		cJSON_AddStringToObject(sum, "event", "summary");
+		cJSON_AddStringToObject(sum, "host", out.host);
+		pp_json_add_number(sum, "seconds", wall, PP_JSON_MEASURED);
+		pp_json_add_number(sum, "scans", (double)st.scans, PP_JSON_EXACT);
+		pp_json_add_number(sum, "windows_classified", (double)st.windows_classified,
+				   PP_JSON_EXACT);
+		pp_json_add_number(sum, "detections", (double)st.detections, PP_JSON_EXACT);
+		pp_json_add_number(sum, "cleared", (double)st.cleared, PP_JSON_EXACT);
+		pp_json_add_number(sum, "actions", (double)st.actions, PP_JSON_EXACT);
+		pp_json_add_number(sum, "attached", (double)st.attached_total, PP_JSON_EXACT);
+		pp_json_add_number(sum, "rotations", (double)st.rotations_total, PP_JSON_EXACT);
+		pp_json_add_number(sum, "cpu_seconds", st.cpu_s, PP_JSON_MEASURED);
+		pp_json_add_number(sum, "rss_bytes", (double)st.rss_bytes, PP_JSON_EXACT);
+		pp_json_add_number(sum, "fds", st.fds, PP_JSON_EXACT);
+		cli_json_print(sum, true);
+		cJSON_Delete(sum);
+	}
+	fprintf(stderr, "powprint watch: %.0f s, %llu scan%s, %llu window%s classified, %llu "
+		"detection%s, %llu cleared, %llu action%s; processes attached %llu time%s; agent "
+		"CPU %.2f s (%.2f%% of a core), RSS %.1f MiB\n", wall,
+		(unsigned long long)st.scans, CLI_PLURAL(st.scans),
+		(unsigned long long)st.windows_classified, CLI_PLURAL(st.windows_classified),
+		(unsigned long long)st.detections, CLI_PLURAL(st.detections),
+		(unsigned long long)st.cleared,
+		(unsigned long long)st.actions, CLI_PLURAL(st.actions),
+		(unsigned long long)st.attached_total, CLI_PLURAL(st.attached_total), st.cpu_s,
 		wall > 0 ? 100.0 * st.cpu_s / wall : 0.0, st.rss_bytes / 1048576.0);
 	fflush(stdout);
 	rc = 0;

@@ -1,6 +1,8 @@
 /* powprint: dispatches to a subcommand (perf style). */
 #include "cli/cli.h"
 
+#include "core/suggest.h"
+
 #include <powprint/powprint.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,9 +18,22 @@ static void usage(FILE *out)
 	fprintf(out, "\n'powprint help COMMAND' or 'powprint COMMAND --help' for a command's options.\n");
 }
 
+static const char *command_name(size_t i, const void *ctx)
+{
+	(void)ctx;
+	return cli_commands[i]->name;
+}
+
 static int unknown_command(const char *name)
 {
-	fprintf(stderr, "powprint: unknown command '%s'\nvalid commands:", name);
+	size_t n = 0;
+	while (cli_commands[n])
+		n++;
+	const char *near = pp_suggest(name, command_name, n, NULL);
+	fprintf(stderr, "powprint: unknown command '%s'", name);
+	if (near)
+		fprintf(stderr, "; did you mean '%s'?", near);
+	fprintf(stderr, "\nvalid commands:");
 	for (int i = 0; cli_commands[i]; i++)
 		fprintf(stderr, " %s", cli_commands[i]->name);
 	fprintf(stderr, "\n(see 'powprint --help')\n");
@@ -59,5 +74,5 @@ int main(int argc, char **argv)
 	if (!c)
 		return unknown_command(name);
 	/* The command sees argv[0] = its name, as getopt expects. */
-	return c->fn(argc - 1, argv + 1);
+	return cli_output_finish(c, c->fn(argc - 1, argv + 1));
 }

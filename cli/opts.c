@@ -2,15 +2,19 @@
  * cli_opt table; each argument is then converted, checked against its range or choices and
  * stored by its type (cli.h), so a command declares its options once. */
 #include "cli/cli.h"
+#include "core/suggest.h"
 
 #include <powprint/collect.h>
 #include <powprint/error.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CLI_MAX_OPTS 64
@@ -44,6 +48,12 @@ static void print_expanded(FILE *out, const char *text)
 	print_expanded(out, at + strlen(CLI_HELP_BACKENDS));
 }
 
+/* The -o/--output option that cli_parse adds to commands with .output set. */
+static const struct cli_opt output_opt = {
+	.name = "output", .val = 'o', .arg = "FILE", .type = CLI_T_STR,
+	.help = "write the output to FILE instead of stdout (in place once the command ends)",
+};
+
 void cli_help(const struct cli_cmd *cmd, FILE *out)
 {
 	fprintf(out, "usage: powprint %s %s\n\n%s\n", cmd->name, cmd->usage ? cmd->usage : "",
@@ -63,6 +73,8 @@ void cli_help(const struct cli_cmd *cmd, FILE *out)
 		print_expanded(out, o->help);
 		fputc('\n', out);
 	}
+	if (cmd->output)
+		fprintf(out, "  %-28s %s\n", "-o, --output FILE", output_opt.help);
 	fprintf(out, "  %-28s %s\n", "-h, --help", "show this help");
 }
 
@@ -71,7 +83,86 @@ static void list_valid(const struct cli_cmd *cmd)
 	fprintf(stderr, "valid options for '%s':", cmd->name);
 	for (const struct cli_opt *o = cmd->opts; o && o->name; o++)
 		fprintf(stderr, " --%s", o->name);
+	if (cmd->output)
+		fprintf(stderr, " --output");
 	fprintf(stderr, " --help\n(see 'powprint %s --help')\n", cmd->name);
+}
+
+static struct {
+	char path[PATH_MAX], tmp[PATH_MAX + 32];
+	int saved;          /* the original stdout while it is redirected, else -1 */
+	bool child_note;    /* cli_child_stdout said where a child's output goes */
+} output = { .saved = -1 };
+
+static int output_open(const struct cli_cmd *cmd, const char *path)
+{
+	if (output.saved >= 0)
+		return cli_usage_error(cmd, "--output given twice");
+	if (!path[0] || snprintf(output.path, sizeof(output.path), "%s", path) >=
+			(int)sizeof(output.path))
+		return cli_usage_error(cmd, "--output expects a file name, not '%s'", path);
+	snprintf(output.tmp, sizeof(output.tmp), "%s.tmp-%d", path, (int)getpid());
+	int fd = open(output.tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "powprint %s: cannot write %s: %s (is its directory there and "
+			"writable?)\n", cmd->name, path, strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	fflush(stdout);
+	output.saved = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (output.saved < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(output.tmp);
+		if (output.saved >= 0)
+			close(output.saved);
+		output.saved = -1;
+		return cli_fail(cmd, -e, NULL);
+	}
+	close(fd);
+	return 0;
+}
+
+int cli_output_finish(const struct cli_cmd *cmd, int status)
+{
+	if (output.saved < 0)
+		return status;
+	bool write_failed = fflush(stdout) != 0 || ferror(stdout) || fsync(STDOUT_FILENO) != 0;
+	int write_errno = errno;
+	struct stat st;
+	bool wrote = fstat(STDOUT_FILENO, &st) == 0 && st.st_size > 0;
+	dup2(output.saved, STDOUT_FILENO);
+	close(output.saved);
+	output.saved = -1;
+	if (write_failed) {
+		unlink(output.tmp);
+		fprintf(stderr, "powprint %s: cannot write %s: %s; it was left as it was\n",
+			cmd->name, output.path, strerror(write_errno));
+		return CLI_EXIT_FAIL;
+	}
+	if (status != 0 && !wrote) {
+		unlink(output.tmp);
+		return status;
+	}
+	if (rename(output.tmp, output.path) != 0) {
+		fprintf(stderr, "powprint %s: cannot put the output in place as %s: %s (it is in "
+			"%s)\n", cmd->name, output.path, strerror(errno), output.tmp);
+		return CLI_EXIT_FAIL;
+	}
+	return status;
+}
+
+int cli_child_stdout(const struct cli_cmd *cmd, bool data_on_stdout)
+{
+	if (output.saved >= 0)
+		return output.saved;
+	if (!data_on_stdout)
+		return 0;
+	if (!output.child_note)
+		fprintf(stderr, "powprint %s: the command's stdout goes to stderr, to keep stdout "
+			"for the data alone (-o FILE keeps both apart)\n", cmd->name);
+	output.child_note = true;
+	return STDERR_FILENO;
 }
 
 int cli_usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
@@ -252,6 +343,11 @@ static void describe(const struct cli_opt *o, char *buf, size_t len)
 	snprintf(buf, len, "a value");
 }
 
+static const char *word_name(size_t i, const void *ctx)
+{
+	return ((const struct cli_word *)ctx)[i].name;
+}
+
 static int bad_value(const struct cli_cmd *cmd, const struct cli_opt *o, const char *arg)
 {
 	char what[256];
@@ -259,6 +355,16 @@ static int bad_value(const struct cli_cmd *cmd, const struct cli_opt *o, const c
 		snprintf(what, sizeof(what), "%s", o->what);
 	else
 		describe(o, what, sizeof(what));
+	const char *near = NULL;
+	if (o->type == CLI_T_WORD) {
+		size_t n = 0;
+		while (o->words[n].name)
+			n++;
+		near = pp_suggest(arg, word_name, n, o->words);
+	}
+	if (near)
+		return cli_usage_error(cmd, "--%s expects %s, not '%s'; did you mean '%s'?",
+				       o->name, what, arg, near);
 	return cli_usage_error(cmd, "--%s expects %s, not '%s'", o->name, what, arg);
 }
 
@@ -352,6 +458,27 @@ static const struct cli_opt *opt_of(const struct cli_cmd *cmd, int n, int c)
 	return NULL;
 }
 
+/* Names of cmd's options; past the table come the implicit --help, then --output. */
+static const char *opt_name(size_t i, const void *ctx)
+{
+	const struct cli_cmd *cmd = ctx;
+	size_t n = (size_t)count_opts(cmd->opts);
+	return i < n ? cmd->opts[i].name : i == n ? "help" : output_opt.name;
+}
+
+static void unknown_long(const struct cli_cmd *cmd, int n, const char *bad)
+{
+	char name[64];
+	/* "--name=value" or "--name": the name alone. */
+	snprintf(name, sizeof(name), "%s", bad + strspn(bad, "-"));
+	name[strcspn(name, "=")] = '\0';
+	const char *near = pp_suggest(name, opt_name, (size_t)n + 1 + cmd->output, cmd);
+	fprintf(stderr, "powprint %s: unknown option '%s'", cmd->name, bad);
+	if (near)
+		fprintf(stderr, "; did you mean '--%s'?", near);
+	fputc('\n', stderr);
+}
+
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct option lo[CLI_MAX_OPTS + 2];
@@ -370,6 +497,11 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv)
 			if (o->arg)
 				so[sl++] = ':';
 		}
+	}
+	if (cmd->output) {
+		lo[k++] = (struct option){ output_opt.name, required_argument, NULL, 'o' };
+		so[sl++] = 'o';
+		so[sl++] = ':';
 	}
 	so[sl] = '\0';
 	lo[k++] = (struct option){ "help", no_argument, NULL, 'h' };
@@ -397,9 +529,15 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv)
 				fprintf(stderr, "powprint %s: unknown option '-%c'\n", cmd->name,
 					optopt);
 			else
-				fprintf(stderr, "powprint %s: unknown option '%s'\n", cmd->name, bad);
+				unknown_long(cmd, n, bad);
 			list_valid(cmd);
 			return CLI_EXIT_USAGE;
+		}
+		if (c == 'o' && cmd->output) {
+			int rc = output_open(cmd, optarg);
+			if (rc)
+				return rc;
+			continue;
 		}
 		const struct cli_opt *o = opt_of(cmd, n, c);
 		if (!o)

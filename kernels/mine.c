@@ -147,14 +147,17 @@ static void thread_main(struct run *r, int t, int threads, struct pp_mine_result
 #pragma omp single
 	r->t0 = pp_clock_mono_s();
 	/* implicit barrier after single */
+	if (t == 0)
+		report(r, r->t0); /* hashing starts now: callers time the phase from here */
 
 	uint8_t blob[BLOB_LEN], out[32];
 	uint64_t mine = 0;
-	double next_report = r->t0 + 0.25, last = r->t0;
+	double next_report = r->t0 + 0.25, last = r->t0, busy = 0;
 	while (w && throttle(r)) {
 		if (o->hashes && atomic_fetch_add(&r->claimed, 1) >= o->hashes)
 			break;
 		make_blob(blob, ((uint32_t)t << 24) + (uint32_t)mine);
+		double h0 = pp_clock_mono_s();
 		err = pp_hash_compute(w, blob, BLOB_LEN, o->height, out);
 		if (err) {
 			atomic_store(&r->err, err);
@@ -166,6 +169,7 @@ static void thread_main(struct run *r, int t, int threads, struct pp_mine_result
 		mine++;
 		atomic_fetch_add(&r->done, 1);
 		last = pp_clock_mono_s();
+		busy += last - h0;
 		if (t == 0 && last >= next_report) {
 			report(r, last);
 			next_report = last + 0.25;
@@ -173,6 +177,8 @@ static void thread_main(struct run *r, int t, int threads, struct pp_mine_result
 	}
 	double el = last - r->t0;
 	res->thread_hps[t] = el > 0 ? (double)mine / el : 0;
+#pragma omp atomic
+	res->busy_seconds += busy;
 	if (t == 0 && w)
 		pp_hash_worker_info(w, &res->info);
 	(void)threads;
@@ -220,7 +226,7 @@ int pp_mine_run(const struct pp_mine_opts *o, struct pp_mine_result *res)
 	res->hashes = atomic_load(&r.done);
 	res->seconds = end - r.t0;
 	res->hps = res->seconds > 0 ? (double)res->hashes / res->seconds : 0;
-	/* A thread that never hashed (--hashes below the thread count) has nothing to check. */
+	/* A thread that never hashed (--count below the thread count) has nothing to check. */
 	res->verified = atomic_load(&r.mismatch) == 0;
 	report(&r, end);
 out:

@@ -1,4 +1,4 @@
-/* With --dataset: how the most telling features are spread in miner and benign windows, as
+/* With --data: how the most telling features are spread in miner and benign windows, as
  * box plots. "Telling" is measured the way a detector would use the feature alone: the area
  * under its ROC curve, |AUC - 0.5| (0: no use, 0.5: separates the classes perfectly). */
 #include "report/report-priv.h"

@@ -39,7 +39,7 @@ int rp_out_check(const char *out, char *why, size_t len)
 						     strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return pp_why(why, len, -EEXIST, "%s exists and is not a directory; the report is a "
-			      "directory: pick another --out", out);
+			      "directory: pick another --output", out);
 	DIR *d = opendir(out);
 	if (!d)
 		return pp_why(why, len, -errno, "cannot read %s: %s", out, strerror(errno));
@@ -52,10 +52,10 @@ int rp_out_check(const char *out, char *why, size_t len)
 		report |= !strcmp(e->d_name, "index.html");
 	}
 	closedir(d);
-	/* Never swap away a directory that is not ours: --out $HOME must not delete $HOME. */
+	/* Never swap away a directory that is not ours: --output $HOME must not delete $HOME. */
 	if (!empty && !report)
 		return pp_why(why, len, -EEXIST, "%s exists and is not a powprint report (it holds "
-			      "files but no index.html); the report replaces its --out directory "
+			      "files but no index.html); the report replaces its --output directory "
 			      "whole: pick a new or empty directory", out);
 	return 0;
 }
@@ -65,7 +65,7 @@ int rp_out_tmp(const char *out, char *tmp, size_t len, char *why, size_t wlen)
 	char base[4096], parent[4096];
 	if (strip(out, base, sizeof(base)) ||
 	    snprintf(tmp, len, "%s.tmp-XXXXXX", base) >= (int)len)
-		return pp_why(why, wlen, -ENAMETOOLONG, "--out %s: the path is too long", out);
+		return pp_why(why, wlen, -ENAMETOOLONG, "--output %s: the path is too long", out);
 	snprintf(parent, sizeof(parent), "%s", base);
 	char *slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
@@ -110,7 +110,7 @@ int rp_out_commit(const char *tmp, const char *out, char *why, size_t len)
 {
 	char base[4096];
 	if (strip(out, base, sizeof(base)))
-		return pp_why(why, len, -ENAMETOOLONG, "--out %s: the path is too long", out);
+		return pp_why(why, len, -ENAMETOOLONG, "--output %s: the path is too long", out);
 	/* The directory is readable by others, as any directory we would create is: mkdtemp
 	 * made it 0700. */
 	mode_t mask = umask(0);

@@ -32,8 +32,8 @@ static int load_inputs(struct rp_ctx *c, const struct pp_report_opts *o, char *w
 			return err;
 		if (!pp_dataset_nrows(c->ds))
 			return pp_why(why, len, -EINVAL, "the dataset %s is empty (its windows.csv has "
-				      "no rows); record one with powprint record --out DIR, or leave "
-				      "out --dataset", o->dataset);
+				      "no rows); record one with powprint record --output DIR, or leave "
+				      "out --data", o->dataset);
 	}
 	if (o->eval) {
 		c->eval_path = o->eval;

@@ -70,7 +70,7 @@ Test(cli_hash, bad_hex)
 Test(cli_hash, miner_json_shape)
 {
 	char *out, *err;
-	int rc = pp_cli_run("hash --algo cn-pico/0 --threads 2 --hashes 8 --json", &out, &err);
+	int rc = pp_cli_run("hash --algo cn-pico/0 --threads 2 --count 8 --json", &out, &err);
 	cr_assert_eq(rc, 0, "stderr: %s", err);
 	cJSON *j = cJSON_Parse(out);
 	cr_assert_not_null(j, "one JSON object expected: %s", out);
@@ -92,13 +92,28 @@ Test(cli_hash, miner_json_shape)
 Test(cli_hash, miner_text_soft_aes)
 {
 	char *out, *err;
-	int rc = pp_cli_run("hash --algo cn-pico/0 --hashes 2 --soft-aes --huge-pages off", &out,
+	int rc = pp_cli_run("hash --algo cn-pico/0 --count 2 --soft-aes --huge-pages off", &out,
 			    &err);
 	cr_assert_eq(rc, 0, "stderr: %s", err);
 	cr_assert(strstr(out, "AES soft, normal pages"), "stdout: %s", out);
 	cr_assert(strstr(out, "thread 0:"), "stdout: %s", out);
 	cr_assert(strstr(out, "matches the single-thread result"), "stdout: %s", out);
 	cr_assert_eq(strlen(err), 0, "no progress display when stderr is not a terminal: %s", err);
+	free(out);
+	free(err);
+}
+
+/* --progress: seconds done of those asked for and the time left, on stderr even in a pipe,
+ * a line per few seconds rather than a redraw; the result on stdout is unchanged. */
+Test(cli_hash, progress_when_asked, .timeout = 60)
+{
+	char *out, *err;
+	int rc = pp_cli_run("hash --algo cn-pico/0 --seconds 2 --progress", &out, &err);
+	cr_assert_eq(rc, 0, "stderr: %s", err);
+	cr_expect(strstr(err, "/2] seconds of cn-pico/0"), "no count: %s", err);
+	cr_expect(strstr(err, " left\n"), "no time left: %s", err);
+	cr_expect_null(strchr(err, '\r'), "a redraw in a pipe: %s", err);
+	cr_expect(strstr(out, "total:"), "stdout: %s", out);
 	free(out);
 	free(err);
 }

@@ -129,7 +129,7 @@ Test(cli_workloads, run_json_reports_rate_and_verify)
 Test(cli_workloads, failed_verify_exits_1)
 {
 	char *out, *err;
-	cr_assert_eq(pp_cli_run("run sort --count 1000 --seconds 0.1 --inject-fault", &out, &err), 1);
+	cr_assert_eq(pp_cli_run("run sort --keys 1000 --seconds 0.1 --inject-fault", &out, &err), 1);
 	cr_assert(strstr(out, "FAILED") && strstr(err, "did not verify"), "%s / %s", out, err);
 	free(out);
 	free(err);

@@ -211,3 +211,23 @@ Test(cli, bench_quick_json, .timeout = 300)
 	free(out);
 	free(err);
 }
+
+/* The table a person reads: the decision threshold is on it, and every throughput is printed
+ * by one formatter (three digits and an SI prefix: "270 kblocks/s", never "2.705e+05"). */
+Test(cli, bench_table_shows_threshold_and_plain_rates, .timeout = 300)
+{
+	char *out, *err;
+	int rc = pp_cli_run("bench --quick --workloads video-sad,cn-pico/0 --seconds 1", &out, &err);
+	cr_assert_eq(rc, 0, "bench failed: %s", err);
+	cr_expect(strstr(out, "threshold p(miner) >= 0."), "no threshold: %s", out);
+	cr_expect(strstr(out, "have p(miner) >= 0."), "the verdict rule is not said: %s", out);
+	cr_expect_null(strstr(out, "e+"), "a rate in exponent notation: %s", out);
+	const char *v = strstr(out, "\n  video-sad ");
+	cr_assert_not_null(v, "%s", out);
+	const char *b = strstr(v, "blocks/s");
+	cr_assert(b && b < strchr(v + 1, '\n'), "%s", v);
+	cr_expect(strchr("kMG", b[-1]) && b[-2] == ' ', "video-sad's rate has no prefix: %.60s",
+		  v);
+	free(out);
+	free(err);
+}

@@ -407,3 +407,59 @@ Test(collect, maps_out_of_order_lines_are_dropped)
 	cr_expect_null(pp_maps_find(&maps, 0x7f0000004800));
 	pp_maps_free(&maps);
 }
+
+/* `stat -- sleep 1`: a process that hardly runs. A window with under
+ * PP_FEATURES_MIN_TASK_CLOCK_S of CPU time has no rates per task-clock second (null in JSON,
+ * left out of the text, which says so); every window is stamped with its own end. */
+Test(collect, cli_stat_leaves_out_rates_of_a_sleeping_target, .timeout = 60)
+{
+	char *out, *err;
+	int rc = pp_cli_run("stat --json -b perf-sw,procfs -- sleep 1", &out, &err);
+	cr_assert_eq(rc, 0, "stderr: %s", err);
+	int thin = 0, n = 0;
+	double last_end = -1;
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"), n++) {
+		cJSON *o = cJSON_Parse(line);
+		cr_assert_not_null(o, "not JSON: %s", line);
+		double tc = cJSON_GetObjectItem(o, "task_clock_s")->valuedouble;
+		double end = cJSON_GetObjectItem(o, "end_s")->valuedouble;
+		cr_expect_gt(end, last_end, "window %d is stamped %g, the one before %g", n, end,
+			     last_end);
+		last_end = end;
+		bool left_out = tc < PP_FEATURES_MIN_TASK_CLOCK_S;
+		thin += left_out;
+		cr_expect_eq(cJSON_IsTrue(cJSON_GetObjectItem(o, "rates_left_out")), left_out,
+			     "%s", line);
+		cJSON *f = cJSON_GetObjectItem(o, "features");
+		for (int i = 0; i < PP_F_COUNT; i++)
+			if (left_out && pp_feature_per_task_clock(i))
+				cr_expect(cJSON_IsNull(cJSON_GetObjectItem(f, pp_feature_info(i)->name)),
+					  "%s in a window with %g s on a CPU: %s",
+					  pp_feature_info(i)->name, tc, line);
+		cr_expect(cJSON_IsNumber(cJSON_GetObjectItem(f, "cpu_util")), "%s", line);
+		cJSON_Delete(o);
+	}
+	cr_expect_geq(n, 1);
+	cr_expect_geq(thin, 1, "sleep ran 10 ms on a CPU in every window: %d windows", n);
+	free(out);
+	free(err);
+
+	rc = pp_cli_run("stat -b perf-sw,procfs -- sleep 1", &out, &err);
+	cr_assert_eq(rc, 0, "stderr: %s", err);
+	char prev[32] = "";
+	int said = 0;
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		char stamp[32];
+		cr_assert_eq(sscanf(line, "%31s", stamp), 1, "%s", line);
+		cr_expect_str_neq(stamp, prev, "two windows stamped %s", stamp);
+		snprintf(prev, sizeof(prev), "%s", stamp);
+		if (strstr(line, "rates per task-clock s left out")) {
+			said++;
+			cr_expect_null(strstr(line, "minor_faults="), "%s", line);
+			cr_expect_null(strstr(line, "ctx_switches="), "%s", line);
+		}
+	}
+	cr_expect_geq(said, 1, "%s", out);
+	free(out);
+	free(err);
+}

@@ -272,7 +272,7 @@ Test(eval, cli_train_eval_classify)
 	pp_dataset_free(a);
 	char *out, *err;
 
-	snprintf(args, sizeof(args), "train --data '%s' --params rounds=20 --out '%s'", data,
+	snprintf(args, sizeof(args), "train --data '%s' --params rounds=20 --output '%s'", data,
 		 model);
 	cr_assert_eq(pp_cli_run(args, &out, &err), 0, "%s", err);
 	cr_assert(strstr(out, "booster.json") && strstr(out, "f.a"), "%s", out);
@@ -324,13 +324,13 @@ Test(eval, cli_train_eval_classify)
 	cr_assert(strstr(err, "leave-one-workload-out"), "%s", err);
 	free(err);
 	cr_assert_eq(pp_cli_run("train --data x", NULL, &err), 2);
-	cr_assert(strstr(err, "--out"), "%s", err);
+	cr_assert(strstr(err, "--output"), "%s", err);
 	free(err);
 	snprintf(args, sizeof(args), "classify --model '%s' --data '%s'", data, data);
 	cr_assert_eq(pp_cli_run(args, NULL, &err), 1);
 	cr_assert(strstr(err, "not a model directory"), "%s", err);
 	free(err);
-	snprintf(args, sizeof(args), "train --data '%s/nope' --out '%s'", dir, model);
+	snprintf(args, sizeof(args), "train --data '%s/nope' --output '%s'", dir, model);
 	cr_assert_eq(pp_cli_run(args, NULL, &err), 1);
 	cr_assert(strstr(err, "meta.json"), "%s", err);
 	free(err);
@@ -361,7 +361,7 @@ Test(eval, cli_classify_live_command)
 	snprintf(model, sizeof(model), "%s/model", dir);
 	synth_write(src, data, PP_FEATURES_VERSION, 0);
 	pp_dataset_free(src);
-	snprintf(args, sizeof(args), "train --data '%s' --params rounds=5 --out '%s'", data, model);
+	snprintf(args, sizeof(args), "train --data '%s' --params rounds=5 --output '%s'", data, model);
 	cr_assert_eq(pp_cli_run(args, NULL, &err), 0, "%s", err);
 	free(err);
 	snprintf(args, sizeof(args), "classify --model '%s' --interval 200 --json -- sleep 1",
@@ -451,4 +451,133 @@ Test(eval, rounding_rule_catches_the_family_the_model_never_saw)
 		free(json);
 	}
 	pp_dataset_free(ds);
+}
+
+/* classify --data says when it scores the model's own training data (train records a digest
+ * of each training run), says nothing of the kind for data the model never saw, says it
+ * cannot tell for a model without digests, and closes with a summary by label and workload. */
+Test(eval, classify_says_when_the_data_trained_the_model)
+{
+	struct pp_dataset *a = synth_dataset(2, 4, 3, 0), *b = synth_dataset(2, 4, 7, 0);
+	char *dir = synth_tmpdir(), args[4096], da[1024], db[1024], model[1024], *out, *err;
+	snprintf(da, sizeof(da), "%s/a", dir);
+	snprintf(db, sizeof(db), "%s/b", dir);
+	snprintf(model, sizeof(model), "%s/model", dir);
+	synth_write(a, da, 1, 1);
+	synth_write(b, db, 1, 1);
+	pp_dataset_free(a);
+	pp_dataset_free(b);
+	snprintf(args, sizeof(args), "train --data '%s' --params rounds=10 --output '%s'", da, model);
+	cr_assert_eq(pp_cli_run(args, NULL, &err), 0, "%s", err);
+	free(err);
+
+	snprintf(args, sizeof(args), "classify --model '%s' --data '%s'", model, da);
+	cr_assert_eq(pp_cli_run(args, &out, &err), 0, "%s", err);
+	cr_expect(strstr(out, "every run was in the model's training data"), "%s", out);
+	cr_expect(strstr(out, "(in the model's training data)"), "%s", out);
+	const char *sum = strstr(out, "\nsummary: 16 runs, 64 windows");
+	cr_assert_not_null(sum, "no closing summary: %s", out);
+	cr_expect(strstr(sum, "labelled miner: ") && strstr(sum, "of 8 runs"), "%s", sum);
+	for (int w = 0; w < SYNTH_NWORKLOADS; w++)
+		cr_expect(strstr(sum, synth_workloads[w].name), "%s not summed up: %s",
+			  synth_workloads[w].name, sum);
+	free(out);
+	free(err);
+
+	snprintf(args, sizeof(args), "classify --model '%s' --data '%s' --json", model, db);
+	cr_assert_eq(pp_cli_run(args, &out, &err), 0, "%s", err);
+	cJSON *r = cJSON_Parse(out), *it;
+	cr_assert_not_null(r, "%s", out);
+	const cJSON *s = cJSON_GetObjectItem(r, "summary");
+	cr_expect_eq(num(s, "runs"), 16, "%s", out);
+	cr_expect_eq(num(s, "windows"), 64, "%s", out);
+	cr_expect_eq(num(s, "runs_in_training"), 0, "%s", out);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(r, "runs"))
+		cr_expect(cJSON_IsFalse(cJSON_GetObjectItem(it, "in_training")), "%s", out);
+	cJSON_Delete(r);
+	free(out);
+	free(err);
+
+	/* A model from before the digests still loads, and classify says it cannot tell. */
+	char path[1100];
+	snprintf(path, sizeof(path), "%s/model.json", model);
+	char *text = pp_test_slurp(path);
+	cJSON *mj = cJSON_Parse(text);
+	cr_assert_not_null(mj);
+	cr_assert(cJSON_HasObjectItem(cJSON_GetObjectItem(mj, "training"), "run_digests"));
+	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(mj, "training"), "run_digests");
+	char *old = cJSON_Print(mj);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(old, f);
+	fclose(f);
+	free(old);
+	free(text);
+	cJSON_Delete(mj);
+	snprintf(args, sizeof(args), "classify --model '%s' --data '%s'", model, db);
+	cr_assert_eq(pp_cli_run(args, &out, &err), 0, "%s", err);
+	cr_expect(strstr(out, "records no run digests"), "%s", out);
+	free(out);
+	free(err);
+	synth_rmrf(dir);
+	free(dir);
+}
+
+/* Live, the last window of a command that exits mid-window is marked partial and makes no
+ * "like X" claim of its own (the run's nearest fingerprint covers it); the run closes with a
+ * summary. */
+Test(eval, classify_live_partial_window_makes_no_claim, .timeout = 60)
+{
+	const char *names[] = { "f.cpu_util", "f.ctx_switches" };
+	struct pp_dataset *src;
+	cr_assert_eq(pp_dataset_new(names, 2, NULL, 0, &src), 0);
+	for (int r = 0; r < 6; r++)
+		for (int k = 0; k < 5; k++) {
+			bool miner = r < 3;
+			struct pp_dataset_row row = { .run_id = r, .workload = miner ? "cn/r" : "idle",
+						      .label = miner ? PP_LABEL_MINER : PP_LABEL_BENIGN,
+						      .window = k, .duty = -1, .threads = -1,
+						      .soft_aes = -1, .t_end = k + 1 };
+			double x[2] = { miner ? 0.95 + 0.01 * k : 0.001 * k,
+					miner ? 5 + k : 200 + 10 * k };
+			cr_assert_eq(pp_dataset_add_row(src, &row, x, NULL), 0);
+		}
+	char *dir = synth_tmpdir(), data[1024], model[1024], args[4096], *out, *err;
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(model, sizeof(model), "%s/model", dir);
+	synth_write(src, data, PP_FEATURES_VERSION, 0);
+	pp_dataset_free(src);
+	snprintf(args, sizeof(args), "train --data '%s' --params rounds=5 -o '%s'", data, model);
+	cr_assert_eq(pp_cli_run(args, NULL, &err), 0, "%s", err);
+	free(err);
+	snprintf(args, sizeof(args), "classify --model '%s' --interval 300 -- sleep 0.75", model);
+	int rc = pp_cli_run(args, &out, &err);
+	if (rc != 0 && (strstr(err, "cannot monitor") || strstr(err, "does not provide"))) {
+		synth_rmrf(dir);
+		free(dir);
+		cr_skip_test("the collector cannot run here: %s", err);
+	}
+	cr_assert_eq(rc, 0, "%s", err);
+	int partial = 0, like = 0;
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "  window ", 9))
+			continue;
+		if (strstr(line, "(partial")) {
+			partial++;
+			cr_expect_null(strstr(line, " like "), "%s", line);
+		} else {
+			like += strstr(line, " like ") != NULL;
+		}
+	}
+	cr_expect_eq(partial, 1, "the last window is not marked partial");
+	cr_expect_geq(like, 1, "the full windows lost their nearest fingerprint");
+	free(out);
+	free(err);
+	/* strtok cut out: run it again for the summary. */
+	cr_assert_eq(pp_cli_run(args, &out, &err), 0, "%s", err);
+	cr_expect(strstr(out, "\nsummary: 1 run, ") && strstr(out, "(1 partial)"), "%s", out);
+	free(out);
+	free(err);
+	synth_rmrf(dir);
+	free(dir);
 }

@@ -267,3 +267,41 @@ Test(features, throttling_changes_only_cpu_util)
 	}
 	cr_expect_eq(compared, PP_F_COUNT - 1, "only %d features were compared", compared);
 }
+
+/* A window where the target hardly ran: its rates per task-clock second rest on a handful of
+ * events, and displays leave them out; levels, shares and cpu_util stay. The same counts over
+ * enough CPU time keep every rate. */
+Test(features, thin_windows_drop_their_rates)
+{
+	for (int busy = 0; busy < 2; busy++) {
+		memset(&w, 0, sizeof(w));
+		w.end_s = 1.0;
+		w.task_clock_s = busy ? 2 * PP_FEATURES_MIN_TASK_CLOCK_S :
+				 PP_FEATURES_MIN_TASK_CLOCK_S / 20;
+		add(&w, "page-faults-min", 313);
+		add(&w, "cpu-migrations", 4);
+		add(&w, "context-switches", 3);
+		add(&w, "ip.samples", 4);
+		add(&w, "ip.cls.load", 1);
+		add_gauge(&w, "proc.rss_kib", 2048);
+		pp_features_compute(&w, &f);
+		cr_expect_eq(pp_features_drop_thin(&w, &f), !busy);
+		int rates = 0;
+		for (int i = 0; i < PP_F_COUNT; i++) {
+			if (!pp_feature_per_task_clock(i))
+				continue;
+			rates++;
+			cr_expect(strstr(pp_feature_info(i)->unit, "per task-clock s"), "%s",
+				  pp_feature_info(i)->name);
+			if (!busy)
+				cr_expect(isnan(f.v[i]), "%s kept in a thin window",
+					  pp_feature_info(i)->name);
+		}
+		cr_expect_geq(rates, 5);
+		cr_expect_eq(isnan(f.v[PP_F_MINOR_FAULTS]), !busy);
+		cr_expect_eq(isnan(f.v[PP_F_MIGRATIONS]), !busy);
+		EXPECT_NEAR(f.v[PP_F_CPU_UTIL], w.task_clock_s);
+		EXPECT_NEAR(f.v[PP_F_IP_LOAD], 0.25);
+		EXPECT_NEAR(f.v[PP_F_RSS_MIB], 2);
+	}
+}

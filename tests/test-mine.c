@@ -81,7 +81,7 @@ Test(mine, bad_arguments)
 	PP_OPTS(pp_mine_opts, unknown, .algo = "cn/none", .hashes = 1);
 	cr_assert_eq(pp_mine_run(&unknown, &r), -ENOENT);
 	PP_OPTS(pp_mine_opts, endless, .algo = "cn/0");
-	cr_assert_eq(pp_mine_run(&endless, &r), -EINVAL, "no --seconds, --hashes or stop");
+	cr_assert_eq(pp_mine_run(&endless, &r), -EINVAL, "no --seconds, --count or stop");
 	PP_OPTS(pp_mine_opts, duty, .algo = "cn/0", .hashes = 1, .duty_pct = 101);
 	cr_assert_eq(pp_mine_run(&duty, &r), -EINVAL);
 	PP_OPTS(pp_mine_opts, threads, .algo = "cn/0", .hashes = 1,

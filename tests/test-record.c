@@ -51,7 +51,7 @@ static cJSON *meta_of(const char *dir)
 static int record(const char *dir, const char *args, char **out, char **err)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "record --interval 200 --seconds 0.6 --out %s %s", dir, args);
+	snprintf(cmd, sizeof(cmd), "record --interval 200 --seconds 0.6 --output %s %s", dir, args);
 	return pp_cli_run(cmd, out, err);
 }
 
@@ -184,7 +184,7 @@ Test(record, append_keeps_old_rows_and_adds_new_run_ids, .timeout = 120)
 
 	/* Windows of another length do not mix into this dataset. */
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "record --interval 500 --seconds 1 --workloads idle --out %s",
+	snprintf(cmd, sizeof(cmd), "record --interval 500 --seconds 1 --workloads idle --output %s",
 		 dir);
 	cr_assert_eq(pp_cli_run(cmd, NULL, &err), 2);
 	cr_assert(strstr(err, "interval"), "%s", err);
@@ -206,7 +206,7 @@ Test(record, interrupted_recording_keeps_completed_runs, .timeout = 120)
 		dup2(devnull, 1);
 		dup2(devnull, 2);
 		execl(PP_CLI_PATH, "powprint", "record", "--workloads", "idle", "--repeat", "20",
-		      "--interval", "200", "--seconds", "0.6", "--out", dir, (char *)NULL);
+		      "--interval", "200", "--seconds", "0.6", "--output", dir, (char *)NULL);
 		_exit(127);
 	}
 	/* Wait until at least two runs are on disk, then interrupt. */
@@ -293,7 +293,7 @@ Test(record, sigkilled_recordings_leave_whole_runs_and_no_worker, .timeout = 300
 			dup2(devnull, 1);
 			dup2(devnull, 2);
 			execl(PP_CLI_PATH, "powprint", "record", "--workloads", "cn/0,idle",
-			      "--interval", "200", "--seconds", "0.6", "--out", dir, (char *)NULL);
+			      "--interval", "200", "--seconds", "0.6", "--output", dir, (char *)NULL);
 			_exit(127);
 		}
 		usleep(400000 + 250000 * (k % 12)); /* 0.4 to 3.15 s: every phase of a run */
@@ -391,19 +391,41 @@ Test(record, external_command_is_labelled, .timeout = 60)
 	free(dir);
 }
 
+/* Progress goes to stderr with the run count and the time left when --progress asks for it,
+ * and not at all when stderr is not a terminal (a pipe here) and nobody asked. */
+Test(record, progress_counts_runs_and_time_left_when_asked, .timeout = 120)
+{
+	char *dir = tmpdir(), *err;
+	int rc = record(dir, "--workloads idle --repeat 2 --progress", NULL, &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_expect(strstr(err, "[1/2] idle"), "no count for the first run: %s", err);
+	cr_expect(strstr(err, "[2/2] idle"), "no count for the second run: %s", err);
+	cr_expect(strstr(err, " left"), "no time left: %s", err);
+	cr_expect_null(strstr(err, "\033["), "terminal codes in a pipe: %s", err);
+	free(err);
+	char *dir2 = tmpdir();
+	rc = record(dir2, "--workloads idle --repeat 2", NULL, &err);
+	cr_assert_eq(rc, 0, "%s", err);
+	cr_expect_null(strstr(err, " left"), "progress in a pipe unasked: %s", err);
+	cr_expect_null(strstr(err, "elapsed"), "progress in a pipe unasked: %s", err);
+	free(err);
+	free(dir);
+	free(dir2);
+}
+
 Test(record, usage_errors)
 {
 	char *err;
 	cr_assert_eq(pp_cli_run("record --workloads idle", NULL, &err), 2);
-	cr_assert(strstr(err, "--out"), "%s", err);
+	cr_assert(strstr(err, "--output"), "%s", err);
 	free(err);
-	cr_assert_eq(pp_cli_run("record --out /tmp/x --workloads nosuch", NULL, &err), 2);
+	cr_assert_eq(pp_cli_run("record --output /tmp/x --workloads nosuch", NULL, &err), 2);
 	cr_assert(strstr(err, "unknown workload 'nosuch'") && strstr(err, "idle"), "%s", err);
 	free(err);
-	cr_assert_eq(pp_cli_run("record --out /tmp/x -- true", NULL, &err), 2);
+	cr_assert_eq(pp_cli_run("record --output /tmp/x -- true", NULL, &err), 2);
 	cr_assert(strstr(err, "--label"), "%s", err);
 	free(err);
-	cr_assert_eq(pp_cli_run("record --out /tmp/x --duty 0", NULL, &err), 2);
+	cr_assert_eq(pp_cli_run("record --output /tmp/x --duty 0", NULL, &err), 2);
 	cr_assert(strstr(err, "--duty"), "%s", err);
 	free(err);
 }
@@ -414,7 +436,7 @@ Test(record, foreign_meta_json_is_refused)
 	snprintf(path, sizeof(path), "%s/meta.json", dir);
 	cr_assert_eq(pp_file_write_atomic(path, "{\"hello\": 1}", 12), 0);
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "record --workloads idle --seconds 1 --out %s", dir);
+	snprintf(cmd, sizeof(cmd), "record --workloads idle --seconds 1 --output %s", dir);
 	cr_assert_eq(pp_cli_run(cmd, NULL, &err), 1);
 	cr_assert(strstr(err, "not a powprint dataset"), "%s", err);
 	free(err);

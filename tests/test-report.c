@@ -244,7 +244,7 @@ Test(report, one_profile_dataset_eval_opens_in_chromium, .timeout = 600)
 	need("chromium", "chromium");
 	char *tmp = tmpdir(), *out = path_in(tmp, "rep"), *so, *se;
 	char args[4096];
-	snprintf(args, sizeof(args), "'%s' --dataset '%s' --eval '%s' --out '%s'", AMD, DATASET,
+	snprintf(args, sizeof(args), "'%s' --data '%s' --eval '%s' --output '%s'", AMD, DATASET,
 		 EVAL, out);
 	int rc = report(args, &so, &se);
 	cr_assert_eq(rc, 0, "report failed (%d): %s", rc, se);
@@ -266,7 +266,7 @@ Test(report, one_profile_dataset_eval_opens_in_chromium, .timeout = 600)
 	}
 	bool dist;
 	count_files(out, ".svg", "dist-", &dist);
-	cr_assert(dist, "--dataset drew no feature distribution");
+	cr_assert(dist, "--data drew no feature distribution");
 
 	char *html = pp_test_slurp(index);
 	/* Self-contained: nothing for the browser to fetch. */
@@ -292,7 +292,7 @@ Test(report, two_profiles_side_by_side, .timeout = 600)
 	need("chromium", "chromium");
 	char *tmp = tmpdir(), *out = path_in(tmp, "rep"), *so, *se;
 	char args[4096];
-	snprintf(args, sizeof(args), "'%s' --out '%s' --quiet '%s'", AMD, out, INTEL);
+	snprintf(args, sizeof(args), "'%s' --output '%s' --quiet '%s'", AMD, out, INTEL);
 	int rc = report(args, &so, &se);
 	cr_assert_eq(rc, 0, "report failed (%d): %s", rc, se);
 	cr_assert_str_eq(se, "", "--quiet still printed: %s", se);
@@ -378,7 +378,7 @@ Test(report, csv_holds_the_profile_numbers, .timeout = 300)
 	need("gnuplot", "gnuplot-nox");
 	char *tmp = tmpdir(), *out = path_in(tmp, "rep");
 	char args[4096];
-	snprintf(args, sizeof(args), "'%s' '%s' --eval '%s' --out '%s' -q", AMD, INTEL, EVAL,
+	snprintf(args, sizeof(args), "'%s' '%s' --eval '%s' --output '%s' -q", AMD, INTEL, EVAL,
 		 out);
 	cr_assert_eq(report(args, NULL, NULL), 0);
 	const char *paths[2] = { AMD, INTEL };
@@ -525,7 +525,7 @@ Test(report, bad_profiles_fail_clearly_and_leave_nothing)
 	char *newer = path_in(tmp, "newer.json");
 	cJSON_ReplaceItemInObject(p, "format_version", cJSON_CreateNumber(99));
 	write_json(newer, p);
-	snprintf(args, sizeof(args), "'%s' --out '%s'", newer, out);
+	snprintf(args, sizeof(args), "'%s' --output '%s'", newer, out);
 	expect_failure(tmp, args, (const char *[]){ newer, "newer powprint", "upgrade" }, 3);
 	cr_assert(!exists(out));
 
@@ -533,22 +533,22 @@ Test(report, bad_profiles_fail_clearly_and_leave_nothing)
 	cJSON_ReplaceItemInObject(p, "format_version", cJSON_CreateNumber(1));
 	cJSON_ReplaceItemInObject(p, "format", cJSON_CreateString("powprint-dataset"));
 	write_json(wrong, p);
-	snprintf(args, sizeof(args), "'%s' '%s' --out '%s'", AMD, wrong, out);
+	snprintf(args, sizeof(args), "'%s' '%s' --output '%s'", AMD, wrong, out);
 	expect_failure(tmp, args, (const char *[]){ wrong, "'powprint-dataset'",
 						    "expected 'powprint-profile'" }, 3);
 
 	char *cut = path_in(tmp, "cut.json"), *whole = pp_test_slurp(AMD);
 	whole[strlen(whole) / 2] = '\0';
 	write_text(cut, whole);
-	snprintf(args, sizeof(args), "'%s' --out '%s'", cut, out);
+	snprintf(args, sizeof(args), "'%s' --output '%s'", cut, out);
 	expect_failure(tmp, args, (const char *[]){ cut, "not valid JSON", "ends too early" },
 		       3);
 
 	/* An eval report passed where a profile goes is named as such. */
-	snprintf(args, sizeof(args), "'%s' --out '%s'", EVAL, out);
+	snprintf(args, sizeof(args), "'%s' --output '%s'", EVAL, out);
 	expect_failure(tmp, args, (const char *[]){ "not a powprint profile", "--eval" }, 2);
 
-	snprintf(args, sizeof(args), "'%s/missing.json' --out '%s'", tmp, out);
+	snprintf(args, sizeof(args), "'%s/missing.json' --output '%s'", tmp, out);
 	expect_failure(tmp, args, (const char *[]){ "missing.json", "No such file" }, 2);
 	cr_assert(!exists(out));
 	free(whole);
@@ -571,12 +571,12 @@ Test(report, bad_dataset_and_eval_fail_clearly)
 	write_text(f, strcat(csv, "\n"));
 	char *m = pp_test_slurp(DATASET "/meta.json");
 	write_text(meta, m);
-	snprintf(args, sizeof(args), "'%s' --dataset '%s' --out '%s'", AMD, ds, out);
+	snprintf(args, sizeof(args), "'%s' --data '%s' --output '%s'", AMD, ds, out);
 	expect_failure(tmp, args, (const char *[]){ ds, "empty", "powprint record" }, 3);
 
 	char *ev = path_in(tmp, "eval.json");
 	write_text(ev, "{\"window\": {\"tpr\": 0.9}, \"per_workload\": []}");
-	snprintf(args, sizeof(args), "'%s' --eval '%s' --out '%s'", AMD, ev, out);
+	snprintf(args, sizeof(args), "'%s' --eval '%s' --output '%s'", AMD, ev, out);
 	expect_failure(tmp, args, (const char *[]){ ev, "lacks window.tp", "powprint eval" },
 		       3);
 	cr_assert(!exists(out));
@@ -599,7 +599,7 @@ Test(report, existing_report_untouched_on_failure_replaced_on_success, .timeout 
 	write_text(marker, "<svg/>");
 	char *cut = path_in(tmp, "cut.json");
 	write_text(cut, "{\"format\": \"powprint-profile\", \"format_version\": 1, \"hash\": [");
-	snprintf(args, sizeof(args), "'%s' --out '%s'", cut, out);
+	snprintf(args, sizeof(args), "'%s' --output '%s'", cut, out);
 	expect_failure(tmp, args, (const char *[]){ cut }, 1);
 	char *text = pp_test_slurp(old);
 	cr_assert_str_eq(text, "old report");
@@ -610,7 +610,7 @@ Test(report, existing_report_untouched_on_failure_replaced_on_success, .timeout 
 	const char *path = getenv("PATH");
 	char *saved = strdup(path ? path : "");
 	setenv("PATH", tmp, 1);
-	snprintf(args, sizeof(args), "'%s' --out '%s'", AMD, out);
+	snprintf(args, sizeof(args), "'%s' --output '%s'", AMD, out);
 	expect_failure(tmp, args, (const char *[]){ "gnuplot", "gnuplot-nox" }, 2);
 	setenv("PATH", saved, 1);
 	free(saved);
@@ -640,7 +640,7 @@ Test(report, refuses_to_replace_a_directory_that_is_not_a_report)
 	mkdir(out, 0777);
 	char *keep = path_in(out, "thesis.tex");
 	write_text(keep, "precious");
-	snprintf(args, sizeof(args), "'%s' --out '%s'", AMD, out);
+	snprintf(args, sizeof(args), "'%s' --output '%s'", AMD, out);
 	char *se;
 	cr_assert_eq(report(args, NULL, &se), 1);
 	cr_assert(strstr(se, "not a powprint report"), "%s", se);
@@ -659,7 +659,7 @@ Test(report, eval_without_roc_still_reports_the_rest, .timeout = 300)
 	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(e, "window"), "roc");
 	write_json(ev, e);
 	char args[4096];
-	snprintf(args, sizeof(args), "'%s' --eval '%s' --out '%s' -q", AMD, ev, out);
+	snprintf(args, sizeof(args), "'%s' --eval '%s' --output '%s' -q", AMD, ev, out);
 	char *se;
 	cr_assert_eq(report(args, NULL, &se), 0, "%s", se);
 	char *roc = path_in(out, "roc.svg"), *conf = path_in(out, "confusion.svg");
@@ -691,7 +691,7 @@ Test(report, labels_are_escaped, .timeout = 300)
 	cJSON_ReplaceItemInObject(p, "label", cJSON_CreateString(evil));
 	write_json(prof, p);
 	char args[4096];
-	snprintf(args, sizeof(args), "'%s' --out '%s' -q", prof, out);
+	snprintf(args, sizeof(args), "'%s' --output '%s' -q", prof, out);
 	char *se;
 	cr_assert_eq(report(args, NULL, &se), 0, "%s", se);
 	char *index = path_in(out, "index.html"), *html = pp_test_slurp(index);
@@ -713,12 +713,12 @@ Test(report, usage)
 {
 	char *so, *se;
 	cr_assert_eq(pp_cli_run("report --help", &so, NULL), 0);
-	cr_assert(strstr(so, "--dataset") && strstr(so, "--eval") && strstr(so, "--out"));
+	cr_assert(strstr(so, "--data") && strstr(so, "--eval") && strstr(so, "--output"));
 	free(so);
 	cr_assert_eq(report("'" AMD "'", NULL, &se), 2);
-	cr_assert(strstr(se, "--out"), "%s", se);
+	cr_assert(strstr(se, "--output"), "%s", se);
 	free(se);
-	cr_assert_eq(report("--out /tmp/pp-test-report-never", NULL, &se), 2);
+	cr_assert_eq(report("--output /tmp/pp-test-report-never", NULL, &se), 2);
 	cr_assert(strstr(se, "profile"), "%s", se);
 	free(se);
 	cr_assert_eq(report("--bogus x", NULL, &se), 2);

@@ -55,9 +55,9 @@ static const char *model_dir(void)
 	struct stat sm, sb;
 	if (stat(stamp, &sm) || stat(PP_CLI_PATH, &sb) || sm.st_mtime < sb.st_mtime) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.data' && '%s' record --workloads "
-			 "cn/0,cn-lite/0,cn/r,sort,zstd,sha256,stream,idle --seconds 3 --out '%s.data' "
+			 "cn/0,cn-lite/0,cn/r,sort,zstd,sha256,stream,idle --seconds 3 --output '%s.data' "
 			 ">/dev/null 2>&1 && '%s' train --data '%s.data' --params "
-			 "max_depth=3,eta=0.3,rounds=100,colsample_bytree=0.8 --out '%s' >/dev/null 2>&1",
+			 "max_depth=3,eta=0.3,rounds=100,colsample_bytree=0.8 --output '%s' >/dev/null 2>&1",
 			 dir, dir, PP_CLI_PATH, dir, PP_CLI_PATH, dir, dir);
 		cr_assert_eq(system(cmd), 0, "recording and training the test model failed: %s",
 			     cmd);
@@ -240,6 +240,12 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 	cr_expect(cJSON_GetArraySize(cJSON_GetObjectItem(alert, "top_features")) > 0);
 	cr_expect_geq(cJSON_GetObjectItem(alert, "windows_seen")->valuedouble, 3);
 	cJSON_Delete(alert);
+	/* Every event so far, as docs/schemas/watch.schema.json says: one compact line each. */
+	char *events = pp_test_slurp(log), *bad;
+	cr_expect_eq(pp_json_validate("watch.schema.json", events, true, &bad), 0, "%s\n%s",
+		     bad, events);
+	free(bad);
+	free(events);
 
 	/* --action stop: the miner is stopped (and the action logged), the benign one not. */
 	cJSON *action = NULL;
@@ -270,6 +276,13 @@ Test(watch, miner_alerted_stopped_and_cleared_benign_never_metrics_scraped, .tim
 	cr_expect_geq(atof(det + 33), 1.0, "%s", metrics);
 	snprintf(needle, sizeof(needle), "powprint_agent_process_p_miner{pid=\"%d\"", (int)miner);
 	cr_expect(strstr(metrics, needle), "no p(miner) for the flagged miner:\n%s", metrics);
+	/* The threshold as the model has it (0.85), not the 17 digits of its double. */
+	const char *thr = strstr(metrics, "\npowprint_agent_model_threshold ");
+	cr_assert_not_null(thr, "%s", metrics);
+	char text[40], again[40];
+	cr_assert_eq(sscanf(thr + 32, "%39s", text), 1);
+	snprintf(again, sizeof(again), "%.15g", atof(text));
+	cr_expect_str_eq(text, again, "threshold printed with float noise: %s", text);
 	free(metrics);
 	snprintf(cmd, sizeof(cmd), "curl -s -o /dev/null -w '%%{http_code}' "
 		 "'http://127.0.0.1:%d/nothing' > '%s'", port, mf);
@@ -512,7 +525,9 @@ Test(watch, startup_errors_are_clear)
 {
 	char *o, *e;
 	cr_expect_eq(pp_cli_run("watch --model /nonexistent/model --seconds 1", &o, &e), 1);
-	cr_expect(strstr(e, "cannot load the model /nonexistent/model"), "%s", e);
+	cr_expect(strstr(e, "cannot open model /nonexistent/model"), "%s", e);
+	/* Named once, not by the CLI and again by the loader. */
+	cr_expect(!strstr(strstr(e, "/nonexistent/model") + 1, "/nonexistent/model"), "%s", e);
 	free(o);
 	free(e);
 
@@ -523,7 +538,7 @@ Test(watch, startup_errors_are_clear)
 	fclose(f);
 	snprintf(args, sizeof(args), "watch --model '%s' --seconds 1", d);
 	cr_expect_eq(pp_cli_run(args, &o, &e), 1);
-	cr_expect(strstr(e, "cannot load the model"), "%s", e);
+	cr_expect(strstr(e, "corrupt") && strstr(e, "model.json"), "%s", e);
 	free(o);
 	free(e);
 

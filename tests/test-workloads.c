@@ -209,6 +209,15 @@ Test(workloads, duty_cycle_with_long_chunks)
 	cr_assert(s > 0.15 && s < 0.45, "busy share %g at 30%% duty", s);
 }
 
+/* The miners throttle inside pp_mine_run; their busy time is its count of time spent hashing
+ * (it was 0, beside a CPU time well above it). cn-pico hashes take milliseconds, well inside
+ * the 30 ms on-time. */
+Test(workloads, miner_duty_cycle_throttles)
+{
+	double s = cpu_share("cn-pico/0", NULL, 30, 0, 0);
+	cr_assert(s > 0.2 && s < 0.4, "busy share %g at 30%% duty", s);
+}
+
 Test(workloads, bursts_pause)
 {
 	double s = cpu_share("sha256", NULL, 0, 0.25, 0.5);

@@ -5,6 +5,7 @@
 #include "bench/lib/tmp-dataset.h"
 #include "core/sysinfo-cjson.h"
 #include "core/clock.h"
+#include "core/suggest.h"
 #include "core/why.h"
 
 #include <cjson/cJSON.h>
@@ -422,8 +423,13 @@ int pp_profile_run(const struct pp_profile_opts *o, void **out, char *why, size_
 		nalgo = split(o->algos, algos, 32);
 		for (int i = 0; i < nalgo; i++)
 			if (!pp_hash_flags(algos[i])) {
-				snprintf(why, len, "unknown algorithm '%s' (powprint hash --help lists "
-					 "them)", algos[i]);
+				size_t nn = 0;
+				while (pp_hash_names()[nn])
+					nn++;
+				const char *near = pp_suggest_in(algos[i], pp_hash_names(), nn);
+				snprintf(why, len, "unknown algorithm '%s'%s%s%s (powprint hash --help "
+					 "lists them)", algos[i], near ? "; did you mean '" : "",
+					 near ? near : "", near ? "'?" : "");
 				return -EINVAL;
 			}
 	} else {

@@ -3,6 +3,7 @@
 #include "bench/lib/tmp-dataset.h"
 #include "core/why.h"
 #include "core/file.h"
+#include "fingerprint/agent/json-shapes.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <powprint/bench.h>
 #include <powprint/dataset.h>
 #include <powprint/mine.h>
+#include <powprint/opts.h>
 #include <powprint/model.h>
 #include <powprint/workload.h>
 #include <stdio.h>
@@ -45,17 +47,14 @@ static cJSON *bench_hashes(const struct pp_bench_opts *o)
 		mo.hash.key_len = strlen(RX_BENCH_KEY);
 		struct pp_mine_result r;
 		int err = pp_mine_run(&mo, &r);
-		cJSON *e = cJSON_CreateObject();
-		cJSON_AddStringToObject(e, "algo", *k);
+		cJSON *e;
 		if (err) {
+			e = cJSON_CreateObject();
+			cJSON_AddStringToObject(e, "algo", *k);
 			cJSON_AddStringToObject(e, "error", strerror(-err));
 			pp_say(o->log, o->log_arg, "hash %-10s failed: %s", *k, strerror(-err));
 		} else {
-			cJSON_AddNumberToObject(e, "hps", r.hps);
-			cJSON_AddBoolToObject(e, "verified", r.verified);
-			cJSON_AddStringToObject(e, "aes", r.info.aes_backend ? r.info.aes_backend : "");
-			cJSON_AddStringToObject(e, "pages", r.info.pages ? r.info.pages : "");
-			cJSON_AddNumberToObject(e, "init_seconds", r.info.init_seconds);
+			e = pp_mine_result_json(&mo, &r); /* the shape `powprint hash --json` prints */
 			pp_say(o->log, o->log_arg, "hash %-10s %8.1f H/s (1 thread, %s AES, %s pages)",
 			       *k, r.hps, r.info.aes_backend ? r.info.aes_backend : "?",
 			       r.info.pages ? r.info.pages : "?");
@@ -119,20 +118,12 @@ static void classify_run(const struct pp_model *m, const struct pp_dataset *ds, 
 	struct pp_run_verdict rv;
 	if (pp_model_classify_run(m, X, n, nf, ev, sk, sn, p, rule, &rv))
 		goto out;
-	const struct pp_verdict v = rv.v;
-	cJSON_AddStringToObject(e, "verdict", rv.miner ? "miner" : "benign");
-	cJSON_AddNumberToObject(e, "p_miner", v.p_miner);
-	if (v.rule) {
-		char why[128];
-		cJSON_AddStringToObject(e, "rule", pp_round_describe(&v, why, sizeof(why)));
-	}
-	if (v.nearest >= 0) {
-		cJSON_AddStringToObject(e, "nearest", v.nearest_workload);
-		cJSON_AddNumberToObject(e, "distance", v.distance);
-	}
-	cJSON *top = cJSON_AddArrayToObject(e, "top_features");
-	for (int k = 0; k < v.ntop && k < 3; k++) {
-		int j = v.top[k].feature;
+	struct pp_verdict v = rv.v;
+	if (v.ntop > 3)
+		v.ntop = 3; /* the bench's table shows three */
+	/* Each telling feature's mean over the run, shown beside its contribution. */
+	double *mean = malloc((size_t)nf * sizeof(*mean));
+	for (int j = 0; mean && j < nf; j++) {
 		double sum = 0;
 		int cnt = 0;
 		for (int i = 0; i < n; i++)
@@ -140,14 +131,10 @@ static void classify_run(const struct pp_model *m, const struct pp_dataset *ds, 
 				sum += X[(size_t)i * nf + j];
 				cnt++;
 			}
-		cJSON *t = cJSON_CreateObject();
-		const char *name = pp_model_feature_name(m, j);
-		cJSON_AddStringToObject(t, "feature", strncmp(name, "f.", 2) ? name : name + 2);
-		if (cnt)
-			cJSON_AddNumberToObject(t, "value", sum / cnt);
-		cJSON_AddNumberToObject(t, "contrib", v.top[k].contrib);
-		cJSON_AddItemToArray(top, t);
+		mean[j] = cnt ? sum / cnt : NAN;
 	}
+	pp_verdict_json_add(e, m, &v, rv.miner, mean);
+	free(mean);
 out:
 	free(X);
 	free(p);
@@ -174,7 +161,8 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 		.workloads = o->workloads ? o->workloads : o->quick ? pp_workload_quick_names() : all,
 		.seconds = o->seconds > 0 ? o->seconds : o->quick ? 3 : 5, .seed = 1,
 		.command_line = "powprint bench", .stop = o->stop, .log = o->log,
-		.log_arg = o->log_arg,
+		.log_arg = o->log_arg, .progress = PP_OPTS_GET(o, pp_bench_opts, progress, NULL),
+		.progress_arg = PP_OPTS_GET(o, pp_bench_opts, progress_arg, NULL),
 	};
 	struct pp_record_summary sum;
 	int err = pp_record(&ro, &sum, why, len);
@@ -193,6 +181,9 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 	int merr = pp_model_load_for_host(o->model, &m, used, sizeof(used), mwhy, sizeof(mwhy));
 	cJSON *mj = cJSON_AddObjectToObject(root, "model");
 	cJSON_AddStringToObject(mj, "path", used);
+	/* The line p(miner) is judged against: a table of p values means little without it. */
+	if (!merr)
+		cJSON_AddNumberToObject(mj, "threshold", pp_model_threshold(m));
 	if (merr) {
 		cJSON_AddStringToObject(mj, "error", mwhy);
 		pp_say(o->log, o->log_arg, "no verdicts: %s", mwhy);
@@ -228,7 +219,7 @@ int pp_bench_run(const struct pp_bench_opts *o, void **report, char *why, size_t
 		cJSON *run = find_run(meta, r->run_id);
 		cJSON *rate = cJSON_GetObjectItem(run, "rate"), *unit = cJSON_GetObjectItem(run, "unit");
 		if (cJSON_IsNumber(rate) && cJSON_IsString(unit)) {
-			cJSON_AddNumberToObject(e, "rate", rate->valuedouble);
+			pp_json_add_number(e, "rate", rate->valuedouble, PP_JSON_MEASURED);
 			cJSON_AddStringToObject(e, "unit", unit->valuestring);
 		}
 		cJSON_AddNumberToObject(e, "windows", b - a);

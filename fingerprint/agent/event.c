@@ -1,8 +1,8 @@
 /* Agent events as JSON lines (docs/agent.md: "events"): what log shippers and SIEMs parse. */
 #include "fingerprint/agent/agent-priv.h"
+#include "fingerprint/agent/json-shapes.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -16,11 +16,6 @@ static const char *type_name(enum pp_agent_event_type t)
 	case PP_EV_WARNING: return "warning";
 	}
 	return "unknown";
-}
-
-static cJSON *num_or_null(double v)
-{
-	return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
 }
 
 /* Every string goes in as valid UTF-8: a process's name, arguments and paths, and a model's
@@ -71,35 +66,8 @@ char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host)
 	}
 	const struct pp_verdict *v = ev->verdict;
 	if (ev->type == PP_EV_ALERT || ev->type == PP_EV_CLEARED || ev->type == PP_EV_ACTION) {
-		cJSON_AddItemToObject(o, "p_miner", num_or_null(v ? v->p_miner : NAN));
-		if (ev->model)
-			cJSON_AddNumberToObject(o, "threshold", pp_model_threshold(ev->model));
-		if (v && v->nearest >= 0) {
-			cJSON *n = cJSON_AddObjectToObject(o, "nearest");
-			add_text(n, "workload", v->nearest_workload);
-			add_text(n, "family", v->nearest_family);
-			if (v->nearest_knobs && v->nearest_knobs[0])
-				add_text(n, "knobs", v->nearest_knobs);
-			cJSON_AddStringToObject(n, "class", v->nearest_miner ? "miner" : "benign");
-			cJSON_AddItemToObject(n, "distance", num_or_null(v->distance));
-		} else {
-			cJSON_AddNullToObject(o, "nearest");
-		}
-		if (v && v->round_preemptions > 0) {
-			char text[128];
-			cJSON *r = cJSON_AddObjectToObject(o, "rounding_rule");
-			cJSON_AddBoolToObject(r, "fired", v->rule);
-			cJSON_AddItemToObject(r, "nondefault_share", num_or_null(v->round_share));
-			cJSON_AddNumberToObject(r, "preemptions", v->round_preemptions);
-			add_text(r, "evidence", pp_round_describe(v, text, sizeof(text)));
-		}
-		cJSON *t = cJSON_AddArrayToObject(o, "top_features");
-		for (int k = 0; v && ev->model && k < v->ntop; k++) {
-			cJSON *e = cJSON_CreateObject();
-			add_text(e, "feature", pp_model_feature_name(ev->model, v->top[k].feature));
-			cJSON_AddNumberToObject(e, "contribution", v->top[k].contrib);
-			cJSON_AddItemToArray(t, e);
-		}
+		/* The smoothed decision after this event: an alert or action says miner. */
+		pp_verdict_json_add(o, ev->model, v, ev->type != PP_EV_CLEARED, NULL);
 		cJSON_AddNumberToObject(o, "windows_seen", (double)ev->windows_seen);
 		cJSON_AddNumberToObject(o, "windows_flagged", (double)ev->windows_flagged);
 		char sm[32];
@@ -114,7 +82,7 @@ char *pp_agent_event_json(const struct pp_agent_event *ev, const char *host)
 	}
 	if (ev->message)
 		add_text(o, "message", ev->message);
-	char *s = agent_json_escape_controls(cJSON_PrintUnformatted(o));
+	char *s = agent_json_escape_controls(pp_json_print(o, PP_JSON_LINE));
 	cJSON_Delete(o);
 	return s;
 }

@@ -19,10 +19,16 @@ static void head(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The shortest text that reads back as v: a threshold of 0.85 is 0.85, not the
+ * 0.84999999999999998 that 17 digits show of the double nearest to it. */
 static void metric(FILE *f, const char *name, const char *type, const char *help, double v)
 {
+	char text[40];
+	snprintf(text, sizeof(text), "%.15g", v);
+	if (strtod(text, NULL) != v)
+		snprintf(text, sizeof(text), "%.17g", v);
 	head(f, name, type, help);
-	fprintf(f, "%s %.17g\n", name, v);
+	fprintf(f, "%s %s\n", name, text);
 }
 
 static void flagged_line(void *arg, const struct pp_agent_proc *id, double p)

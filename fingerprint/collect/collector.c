@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* process_vm_readv, pipe2 */
 #include "fingerprint/collect/collector.h"
 #include "core/clock.h"
+#include "core/suggest.h"
 #include "core/why.h"
 
 #include <powprint/opts.h>
@@ -70,6 +71,12 @@ int pp_collector_probe(struct pp_backend_status *st, int max)
 	return n;
 }
 
+static const char *backend_name(size_t i, const void *ctx)
+{
+	(void)ctx;
+	return pp_backend_name((int)i);
+}
+
 /* Parses the backends list into want[] (by table index); explicit[] marks named ones. */
 static int parse_backends(const char *list, bool *want, bool *explicit, char *why, size_t len)
 {
@@ -84,9 +91,13 @@ static int parse_backends(const char *list, bool *want, bool *explicit, char *wh
 		if (l) {
 			int i = pp_backend_find(p, l);
 			if (i < 0) {
-				char valid[128];
-				pp_why(why, len, 0, "unknown backend '%.*s'; valid backends: %s", (int)l, p,
-					pp_backend_list(valid, sizeof(valid), ", "));
+				char valid[128], name[64];
+				snprintf(name, sizeof(name), "%.*s", (int)l, p);
+				const char *near = pp_suggest(name, backend_name, (size_t)n, NULL);
+				pp_why(why, len, 0, "unknown backend '%s'%s%s%s valid backends: %s",
+				       name, near ? "; did you mean '" : ";", near ? near : "",
+				       near ? "'?" : "",
+				       pp_backend_list(valid, sizeof(valid), ", "));
 				return -ENOENT;
 			}
 			want[i] = explicit[i] = true;
@@ -332,11 +343,10 @@ int pp_collector_open_pid(pid_t pid, const struct pp_collect_opts *opts,
 	err = list_tasks(&c->tgt, c->opts.max_tasks);
 	if (err) {
 		if (err == -ESRCH)
-			pp_why(why, why_len, 0, "pid %d does not exist: it exited or never existed",
-				(int)pid);
+			/* The caller names the pid: these say what is wrong with it. */
+			pp_why(why, why_len, 0, "it does not exist (it exited or never existed)");
 		else
-			pp_why(why, why_len, 0, "cannot list the threads of pid %d: %s", (int)pid,
-				strerror(-err));
+			pp_why(why, why_len, 0, "cannot list its threads: %s", strerror(-err));
 		pp_collector_close(c);
 		return err;
 	}
@@ -395,6 +405,8 @@ int pp_collector_open_cmd(char *const argv[], const struct pp_collect_opts *opts
 		close(execerr[0]);
 		if (read(go[0], &ch, 1) != 1)
 			_exit(127); /* the collector gave up */
+		if (c->opts.child_stdout > 0 && dup2(c->opts.child_stdout, STDOUT_FILENO) < 0)
+			_exit(127);
 		execvp(argv[0], argv);
 		int e = errno;
 		if (write(execerr[1], &e, sizeof(e)) < 0)

@@ -106,8 +106,7 @@ static bool pmu_lacks(int err)
 /* First task: decides the groups. An event that does not fit its group (EINVAL: the PMU
  * cannot schedule them together) starts a new group; one the PMU lacks is dropped when
  * optional. */
-static int layout_groups(struct pp_evset *s, struct pp_evset_task *t, struct pp_backend_ctx *ctx,
-			 const char *what)
+static int layout_groups(struct pp_evset *s, struct pp_evset_task *t, struct pp_backend_ctx *ctx)
 {
 	int g = -1, in_group = 0, lead_fd = -1;
 	for (int i = 0; i < s->nev; i++) {
@@ -140,21 +139,22 @@ static int layout_groups(struct pp_evset *s, struct pp_evset_task *t, struct pp_
 			s->dropped_err[i] = fd;
 			continue;
 		}
+		/* The collector puts the backend's name before the reason ("perf-hw: event
+		 * 'branch-misses': ..."), so it is not repeated here. */
 		char ev[96];
-		snprintf(ev, sizeof(ev), "%s event '%s'", what, s->name[i]);
+		snprintf(ev, sizeof(ev), "event '%s'", s->name[i]);
 		return pp_perf_why(fd, t->tid, ev, ctx->why, ctx->why_len);
 	}
 	s->ngroups = g + 1;
 	if (!s->ngroups) {
-		snprintf(ctx->why, ctx->why_len, "%s: none of the events could be opened", what);
+		snprintf(ctx->why, ctx->why_len, "none of the events could be opened");
 		return -ENODEV;
 	}
 	return 0;
 }
 
 /* Opens the task's groups as laid out; why may be NULL (a reopen while reading). */
-static int open_task(struct pp_evset *s, struct pp_evset_task *t, char *why, size_t why_len,
-		     const char *what)
+static int open_task(struct pp_evset *s, struct pp_evset_task *t, char *why, size_t why_len)
 {
 	for (int g = 0; g < s->ngroups; g++) {
 		int lead = leader_of(s, g);
@@ -164,7 +164,7 @@ static int open_task(struct pp_evset *s, struct pp_evset_task *t, char *why, siz
 			int fd = open_one(s, i, t->tid, i == lead ? -1 : t->fd[lead]);
 			if (fd < 0) {
 				char ev[96];
-				snprintf(ev, sizeof(ev), "%s event '%s'", what, s->name[i]);
+				snprintf(ev, sizeof(ev), "event '%s'", s->name[i]);
 				close_task(s, t);
 				return pp_perf_why(fd, t->tid, ev, why, why_len);
 			}
@@ -223,8 +223,7 @@ int pp_evset_open(struct pp_evset *s, struct pp_backend_ctx *ctx, const char *wh
 		t->tid = tg->tids[k];
 		for (int i = 0; i < PP_EVSET_MAX; i++)
 			t->fd[i] = -1;
-		err = first ? layout_groups(s, t, ctx, what)
-			    : open_task(s, t, ctx->why, ctx->why_len, what);
+		err = first ? layout_groups(s, t, ctx) : open_task(s, t, ctx->why, ctx->why_len);
 		if (err == -ESRCH && k + 1 < tg->ntids) {
 			close_task(s, t); /* that thread just exited */
 			continue;
@@ -364,7 +363,7 @@ static void reopen_task(struct pp_evset *s, struct pp_evset_task *t)
 {
 	close_task(s, t);
 	s->reopened++;
-	if (open_task(s, t, NULL, 0, s->backend) == 0) {
+	if (open_task(s, t, NULL, 0) == 0) {
 		read_ids(s, t);
 		if (s->enabled)
 			enable_task(s, t, true);

@@ -24,7 +24,7 @@ int rec_meta_check(cJSON *meta, const struct pp_collect_opts *co, const char *di
 {
 	int err = check_number(meta, "interval_ms", co->interval_ms, "--interval", dir, why, len);
 	if (!err)
-		err = check_number(meta, "sample_hz", co->sample_hz, "--sample-hz", dir, why, len);
+		err = check_number(meta, "sample_hz", co->sample_hz, "--freq", dir, why, len);
 	cJSON *fv = cJSON_GetObjectItem(meta, "feature_version");
 	if (!err && cJSON_IsNumber(fv) && fv->valueint != PP_FEATURES_VERSION) {
 		snprintf(why, len, "%s holds feature-vector version %d, this powprint computes "

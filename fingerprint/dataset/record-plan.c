@@ -101,8 +101,10 @@ static int select_workloads(const char *sel, const struct pp_workload **out, int
 	for (char *save, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		const struct pp_workload *w;
 		if (pp_workload_find(t, &w) < 0) {
-			int k = snprintf(why, len, "unknown workload '%s'; valid: all, miner, benign,",
-					 t);
+			const char *near = pp_workload_suggest(t);
+			int k = snprintf(why, len, "unknown workload '%s'%s%s%s valid: all, miner, "
+					 "benign,", t, near ? "; did you mean '" : ";",
+					 near ? near : "", near ? "'?" : "");
 			for (int i = 0; i < total && k > 0 && (size_t)k < len; i++)
 				k += snprintf(why + k, len - (size_t)k, " %s",
 					      pp_workload_name(pp_workload_at(i)));

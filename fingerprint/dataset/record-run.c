@@ -298,7 +298,11 @@ int rec_run_external(const struct pp_record_opts *o, const struct rec_labels *la
 	int err = o->cmd ? pp_collector_open_cmd(o->cmd, co, &c, why, sizeof(why))
 			 : pp_collector_open_pid(o->pid, co, &c, why, sizeof(why));
 	if (err) {
-		snprintf(out->status, sizeof(out->status), "%s", why[0] ? why : strerror(-err));
+		if (o->cmd)
+			snprintf(out->status, sizeof(out->status), "%.300s", why[0] ? why : strerror(-err));
+		else
+			snprintf(out->status, sizeof(out->status), "cannot attach to pid %d: %.280s",
+				 (int)o->pid, why[0] ? why : strerror(-err));
 		return err;
 	}
 	int want = o->seconds > 0 ? (int)ceil(o->seconds * 1000.0 / co->interval_ms) : 0;

@@ -156,7 +156,7 @@ static const char *available_backends(const struct pp_record_opts *o, char *buf,
 static int check_opts(const struct pp_record_opts *o, char *why, size_t len)
 {
 	if (!o->out_dir || !o->out_dir[0]) {
-		snprintf(why, len, "no output directory: give --out DIR");
+		snprintf(why, len, "no output directory: give --output DIR");
 		return -EINVAL;
 	}
 	bool external = o->cmd || o->pid > 0;
@@ -341,8 +341,9 @@ int pp_record(const struct pp_record_opts *o, struct pp_record_summary *sum, cha
 		rec_meta_add_run(meta, &lab, &out);
 		if ((err = save(&st, meta, why, why_len)))
 			goto out;
-		pp_say(o->log, o->log_arg, "run %ld %s threads=%d duty=%d%s%s%s: %d windows, %s",
-		       lab.run_id, lab.workload, lab.threads, lab.duty,
+		/* The run id names the rows in windows.csv; i + 1 of planned says how far along. */
+		pp_say(o->log, o->log_arg, "run %ld (%d/%d) %s threads=%d duty=%d%s%s%s: %d windows, %s",
+		       lab.run_id, i + 1, sum->runs_planned, lab.workload, lab.threads, lab.duty,
 		       lab.soft_aes ? " soft-aes" : "",
 		       strcmp(lab.huge_pages, "auto") ? " huge-pages=" : "",
 		       strcmp(lab.huge_pages, "auto") ? lab.huge_pages : "", out.windows, out.status);

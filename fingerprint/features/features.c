@@ -109,6 +109,22 @@ const struct pp_feature_info *pp_feature_info(enum pp_feature f)
 	return (unsigned)f < PP_F_COUNT ? &features[f] : NULL;
 }
 
+bool pp_feature_per_task_clock(enum pp_feature f)
+{
+	return (unsigned)f < PP_F_COUNT && strstr(features[f].unit, PCS) != NULL;
+}
+
+bool pp_features_drop_thin(const struct pp_window *w, struct pp_features *f)
+{
+	/* NaN task-clock: the rates are NaN already. */
+	if (!(w->task_clock_s < PP_FEATURES_MIN_TASK_CLOCK_S))
+		return false;
+	for (int i = 0; i < PP_F_COUNT; i++)
+		if (pp_feature_per_task_clock(i))
+			f->v[i] = NAN;
+	return true;
+}
+
 /* Feature indices in name order (strcmp), for pp_feature_find's binary search: models look
  * their columns up by name for every window they score. */
 static const unsigned char by_name[] = {

@@ -3,6 +3,7 @@
  * window- and process-level metrics. */
 #define _GNU_SOURCE  /* qsort_r */
 #include "fingerprint/model/model-priv.h"
+#include "core/json.h"
 
 #include <errno.h>
 #include <math.h>
@@ -140,12 +141,10 @@ int pp_cv_assign(const struct pp_dataset *ds, enum pp_cv cv, int k, int *fold, i
 	return 0;
 }
 
+/* A rate or score: computed, so PP_JSON_DIGITS digits (null when undefined). */
 static void add_num(cJSON *o, const char *name, double v)
 {
-	if (isfinite(v))
-		cJSON_AddNumberToObject(o, name, v);
-	else
-		cJSON_AddNullToObject(o, name);
+	pp_json_add_number(o, name, v, PP_JSON_MEASURED);
 }
 
 static void add_confusion(cJSON *o, const struct pp_confusion *c)
@@ -217,9 +216,9 @@ static int add_roc(cJSON *w, const double *p, const int *label, int n)
 			err = -ENOMEM;
 			goto out;
 		}
-		cJSON_AddNumberToObject(o, "threshold", pt[3 * i]);
-		cJSON_AddNumberToObject(o, "fpr", pt[3 * i + 1]);
-		cJSON_AddNumberToObject(o, "tpr", pt[3 * i + 2]);
+		add_num(o, "threshold", pt[3 * i]); /* a p(miner) the booster computed */
+		add_num(o, "fpr", pt[3 * i + 1]);
+		add_num(o, "tpr", pt[3 * i + 2]);
 	}
 out:
 	free(s);

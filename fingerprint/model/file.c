@@ -83,7 +83,7 @@ int pp_model_save(const struct pp_model *m, const char *dir, char *why, size_t l
 			      strerror(errno));
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return pp_why(why, len, -ENOTDIR, "%s exists and is not a directory: a model is "
-			      "a directory (booster.json + model.json); pick another --out", dir);
+			      "a directory (booster.json + model.json); pick another --output", dir);
 	char path[PATH_MAX], *buf = NULL;
 	size_t n;
 	int err = pp_booster_save_json(m->booster, &buf, &n);
@@ -337,7 +337,7 @@ int pp_model_load(const char *path, const char *const *available, int navailable
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return pp_why(why, len, -errno, "cannot open model %s: %s (a model is the "
-			      "directory `powprint train --out` wrote)", path, strerror(errno));
+			      "directory `powprint train --output` wrote)", path, strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		snprintf(mpath, sizeof(mpath), "%s/%s", path, MODEL_FILE);
 	else
@@ -347,7 +347,7 @@ int pp_model_load(const char *path, const char *const *available, int navailable
 	int err = pp_file_read(mpath, &buf, &n);
 	if (err == -ENOENT && S_ISDIR(st.st_mode))
 		return pp_why(why, len, err, "%s is not a model directory: it has no model.json "
-			      "(`powprint train --out` writes one)", path);
+			      "(`powprint train --output` writes one)", path);
 	if (err)
 		return pp_why(why, len, err, "cannot read %s: %s", mpath, strerror(-err));
 	cJSON *j = cJSON_ParseWithLength(buf, n);

@@ -26,6 +26,11 @@ struct pp_fingerprint {
 	double *centre, *spread;   /* per model feature; NaN = not usable for distances */
 };
 
+/* One digest per run of the training rows over m's features (provenance.c), for
+ * training.run_digests. */
+cJSON *pp_model_run_digests(const struct pp_model *m, const struct pp_dataset *ds,
+			    const int *rows, int nrows);
+
 struct pp_model {
 	void *booster;             /* BoosterHandle */
 	int nf;

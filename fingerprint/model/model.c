@@ -324,6 +324,10 @@ int pp_model_train(const struct pp_dataset *ds, const struct pp_train_opts *opts
 	m->training = summarise(ds, rows, n, dropped, ndropped);
 	if (!m->threshold_rule || !m->created || !m->training)
 		goto nomem;
+	cJSON *digests = pp_model_run_digests(m, ds, rows, n);
+	if (!digests)
+		goto nomem;
+	cJSON_AddItemToObject(m->training, "run_digests", digests);
 	if (!no_fp && (err = pp_fingerprints_build(m, ds, rows, n, colmap)))
 		goto fail;
 	*out = m;

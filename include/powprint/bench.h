@@ -19,11 +19,13 @@ struct pp_bench_opts {
 	volatile int *stop;
 	pp_record_log_fn log;       /* progress lines for a person */
 	void *log_arg;
+	pp_record_progress_fn progress; /* the fingerprint runs, as pp_record reports them */
+	void *progress_arg;
 };
 
 /* Runs the suite. *report is a cJSON tree (cJSON *) with "hash" (per kernel), "workloads"
- * (per workload: class, rate, unit, verdict, p_miner, nearest, top features), "model" and
- * "summary"; free with cJSON_Delete. Returns 0, or a negative errno with why. */
+ * (per workload: class, rate, unit, verdict, p_miner, nearest, top features), "model" (path,
+ * threshold) and "summary"; free with cJSON_Delete. Returns 0, or a negative errno with why. */
 int pp_bench_run(const struct pp_bench_opts *opts, void **report, char *why, size_t len);
 
 #endif

@@ -103,6 +103,9 @@ struct pp_collect_opts {
 	 * syscall of the host while attached); windows scale their counts by it. 0 =
 	 * PP_SC_SAMPLE_PCT_DEFAULT, 100 = always. With several collectors, the most asked for. */
 	unsigned syscall_sample_pct;
+	/* pp_collector_open_cmd: the descriptor the command gets as its stdout, so that its
+	 * output does not mix with the caller's data; 0 = the caller's own (fd 0 is never one). */
+	int child_stdout;
 };
 
 /* One raw count of a window. */

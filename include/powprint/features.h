@@ -9,6 +9,8 @@
 #ifndef POWPRINT_FEATURES_H
 #define POWPRINT_FEATURES_H
 
+#include <stdbool.h>
+
 #define PP_FEATURES_VERSION 3
 
 enum pp_feature {
@@ -106,5 +108,16 @@ struct pp_window;
 /* Computes every feature from a window's raw counts (struct pp_window in collect.h). A feature
  * whose inputs are missing, NaN, or whose denominator is zero is NaN. */
 void pp_features_compute(const struct pp_window *w, struct pp_features *out);
+
+/* Below this much CPU time in a window, a rate per task-clock second rests on a handful of
+ * events: `sleep 1` faults a few dozen times in its 5 ms on a CPU, which reads as 10^4
+ * faults per task-clock second. Displays leave such rates out (pp_features_drop_thin). */
+#define PP_FEATURES_MIN_TASK_CLOCK_S 0.010
+/* Whether feature f is a rate per task-clock second (its unit says "per task-clock s"). */
+bool pp_feature_per_task_clock(enum pp_feature f);
+/* Sets every rate per task-clock second to NaN when the window's task_clock_s is below
+ * PP_FEATURES_MIN_TASK_CLOCK_S; returns true when it did. For what a person reads (`powprint
+ * stat`): datasets and models keep the values pp_features_compute gives (version 3). */
+bool pp_features_drop_thin(const struct pp_window *w, struct pp_features *f);
 
 #endif

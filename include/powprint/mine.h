@@ -29,7 +29,8 @@ struct pp_mine_opts {
 	double burst_on_s, burst_off_s; /* mine on_s, pause off_s, repeat (0 = off) */
 	int nice;                 /* setpriority for the hashing threads (0 = unchanged) */
 	uint64_t height;          /* cn/r block height */
-	void (*progress)(void *arg, const struct pp_mine_status *st); /* ~4 times a second */
+	/* Called when hashing starts (after RandomX init), then ~4 times a second, and at the end. */
+	void (*progress)(void *arg, const struct pp_mine_status *st);
 	void *progress_arg;
 	volatile int *stop;       /* set non-zero (e.g. from a signal handler) to stop early */
 };
@@ -38,6 +39,9 @@ struct pp_mine_result {
 	uint64_t hashes;
 	double seconds;           /* wall time of the hashing phase (init excluded) */
 	double hps;
+	/* Wall time spent hashing, summed over the threads (duty and burst pauses left out):
+	 * busy_seconds / (seconds * threads) is the duty achieved. */
+	double busy_seconds;
 	int threads;
 	double thread_hps[PP_MINE_MAX_THREADS];
 	bool verified;            /* each thread's first hash equals the single-thread result */

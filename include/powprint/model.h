@@ -70,6 +70,16 @@ int pp_model_load_for_host(const char *path, struct pp_model **out, char *used, 
 
 void pp_model_free(struct pp_model *m);
 
+/* Whether the model was trained on the run made of these n rows of ds: 1 or 0, by the digest
+ * of each training run that train records (model.json training.run_digests), or -ENOENT for
+ * a model that records none (an older powprint's, or a bare booster). */
+int pp_model_trained_on(const struct pp_model *m, const struct pp_dataset *ds, const int *rows,
+			int n);
+/* For a model without run digests: 1 when source s of ds was recorded within the time span of
+ * the model's training data on one of its hosts (likely some of it), 0 when not, -ENOENT when
+ * either side has no dates. */
+int pp_model_trained_near(const struct pp_model *m, const struct pp_dataset *ds, int source);
+
 int pp_model_nfeatures(const struct pp_model *m);
 const char *pp_model_feature_name(const struct pp_model *m, int j);
 int pp_model_feature_version(const struct pp_model *m);

@@ -44,6 +44,8 @@ int pp_workload_count(void);
 const struct pp_workload *pp_workload_at(int i);
 /* -ENOENT for an unknown name (list the valid ones with pp_workload_at). */
 int pp_workload_find(const char *name, const struct pp_workload **out);
+/* The catalog name closest to an unknown one ("cn/O" -> "cn/0"), or NULL if none is close. */
+const char *pp_workload_suggest(const char *name);
 
 const char *pp_workload_name(const struct pp_workload *w);
 enum pp_workload_class pp_workload_class(const struct pp_workload *w);
@@ -97,7 +99,7 @@ struct pp_workload_result {
 	double cpu_seconds;        /* this process's CPU time in the measured phase */
 	/* Wall time spent working (not sleeping for duty or bursts), summed over the harness's
 	 * threads: busy_seconds / (seconds * threads) is the duty achieved, whatever else the
-	 * machine runs. 0 for the miners (pp_mine_run does its own throttling). */
+	 * machine runs. The miners report pp_mine_run's own count of it. */
 	double busy_seconds;
 	int threads;
 	pid_t child_pid;           /* node-jit's node process, else 0 */

@@ -265,6 +265,7 @@ int pp_workload_run(const struct pp_workload *w, const struct pp_workload_run_op
 		t = pp_clock_mono_s();
 		rc = w->run(&ctx, 0, &work);
 		secs = ctx.self_seconds > 0 ? ctx.self_seconds : pp_clock_mono_s() - t;
+		res->busy_seconds = ctx.self_busy_seconds; /* its pauses are its own */
 		if (rc && !res->error[0])
 			wl_fail(&ctx, rc, "%s failed: %s", w->name, strerror(-rc));
 	} else {

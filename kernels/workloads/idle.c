@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-enum { O_INTERVAL };
+enum { O_PERIOD };
 static const struct pp_workload_opt opts[] = {
-	{ "interval", PP_WOPT_INT, "MS", "10", 1, 10000, NULL, "milliseconds per sleep" },
+	{ "period", PP_WOPT_INT, "MS", "10", 1, 10000, NULL, "milliseconds per sleep" },
 	{ 0 },
 };
 
@@ -30,7 +30,7 @@ static int id_setup(struct wl_ctx *ctx)
 	if (!s)
 		return -ENOMEM;
 	ctx->priv = s;
-	s->interval = (double)ctx->opt[O_INTERVAL] / 1000;
+	s->interval = (double)ctx->opt[O_PERIOD] / 1000;
 	s->th = calloc((size_t)ctx->threads, sizeof(*s->th));
 	if (!s->th)
 		return -ENOMEM;

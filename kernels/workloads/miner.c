@@ -170,6 +170,7 @@ static int m_run(struct wl_ctx *ctx, int t, double *work)
 			       strerror(-rc));
 	*work += (double)s->res.hashes;
 	ctx->self_seconds = s->res.seconds;
+	ctx->self_busy_seconds = s->res.busy_seconds;
 	snprintf(ctx->detail, ctx->detaillen,
 		 "%s AES, %s pages, %zu KiB scratchpad, init %.3g s, programs: %s",
 		 s->res.info.aes_backend ? s->res.info.aes_backend : "?",

@@ -1,5 +1,6 @@
 /* The catalog: one table of benign workloads here, the miners (one per hash algorithm) from
  * miner.c. Order is fixed: miners first, then benign entries as listed. */
+#include "core/suggest.h"
 #include "kernels/workloads/wl.h"
 
 #include <errno.h>
@@ -71,6 +72,17 @@ int pp_workload_find(const char *name, const struct pp_workload **out)
 		}
 	}
 	return -ENOENT;
+}
+
+static const char *catalog_name(size_t i, const void *ctx)
+{
+	(void)ctx;
+	return pp_workload_at((int)i)->name;
+}
+
+const char *pp_workload_suggest(const char *name)
+{
+	return pp_suggest(name, catalog_name, (size_t)pp_workload_count(), NULL);
 }
 
 const char *pp_workload_name(const struct pp_workload *w)

@@ -6,9 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-enum { O_COUNT };
+enum { O_KEYS };
 static const struct pp_workload_opt opts[] = {
-	{ "count", PP_WOPT_INT, "N", "1000000", 2, 1ll << 31, NULL,
+	{ "keys", PP_WOPT_INT, "N", "1000000", 2, 1ll << 31, NULL,
 	  "keys per array (8 bytes each; one shuffle and sort per array)" },
 	{ 0 },
 };
@@ -36,7 +36,7 @@ static int so_setup(struct wl_ctx *ctx)
 	if (!s)
 		return -ENOMEM;
 	ctx->priv = s;
-	s->n = (size_t)ctx->opt[O_COUNT];
+	s->n = (size_t)ctx->opt[O_KEYS];
 	s->bytes = s->n * sizeof(uint64_t);
 	s->th = calloc((size_t)ctx->threads, sizeof(*s->th));
 	if (!s->th)

@@ -66,6 +66,7 @@ struct wl_ctx {
 	size_t detaillen;
 	/* Self-timed workloads report here, and call wl_started() when hashing begins. */
 	double self_seconds;
+	double self_busy_seconds;           /* summed over threads, pauses left out */
 	pp_workload_started_fn started;
 	void *started_arg;
 	bool started_done;

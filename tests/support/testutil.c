@@ -99,6 +99,32 @@ int pp_cli_run(const char *args, char **out, char **err)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+int pp_json_validate(const char *schema, const char *text, bool lines, char **why)
+{
+	char in[] = "/tmp/pp-json-in-XXXXXX", e[] = "/tmp/pp-json-err-XXXXXX";
+	int fi = mkstemp(in), fe = mkstemp(e);
+	cr_assert(fi >= 0 && fe >= 0);
+	size_t len = strlen(text);
+	cr_assert_eq(write(fi, text, len), (ssize_t)len);
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd), "python3 '%s/scripts/json-validate' %s '%s/docs/schemas/%s' %s "
+		 "2>%s", PP_SOURCE_DIR, lines ? "--lines" : "", PP_SOURCE_DIR, schema, in, e);
+	int st = system(cmd);
+	char *se = pp_test_slurp(e);
+	unlink(in);
+	unlink(e);
+	close(fi);
+	close(fe);
+	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	cr_assert(rc == 0 || rc == 1, "json-validate could not run (status %d): %s; it needs "
+		  "python3 and python3-jsonschema (scripts/bootstrap)", rc, se);
+	if (why)
+		*why = se;
+	else
+		free(se);
+	return rc;
+}
+
 uint64_t pp_test_rand(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);

@@ -27,6 +27,12 @@ size_t pp_test_unhex(const char *hex, uint8_t *out, size_t cap);
  * malloc'd strings. Returns the exit status (or -1 when it did not exit normally). */
 int pp_cli_run(const char *args, char **out, char **err);
 
+/* Checks text against docs/schemas/SCHEMA with scripts/json-validate (python3-jsonschema):
+ * a document, or with lines a stream of one compact object per line. Returns the script's
+ * exit status (0 valid, 1 not) and *why (malloc'd, may be NULL) its complaints with the path
+ * of each failing field. Aborts the test when the validator cannot run at all. */
+int pp_json_validate(const char *schema, const char *text, bool lines, char **why);
+
 /* The whole file at path as a malloc'd string ("" when it cannot be read). */
 char *pp_test_slurp(const char *path);
 
