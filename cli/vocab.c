@@ -68,6 +68,7 @@ const struct cli_term cli_vocab[] = {
 	{ "json", 'j', "JSON instead of text" },
 	{ "csv", 0, "CSV instead of text" },
 	{ "machine", 0, "the machine's name in a profile" },
+	{ "eval", 0, "a report of powprint eval --json to draw" },
 	{ "hash-seconds", 0, "seconds per hash-rate measurement" },
 	{ "verbose", 'v', "more detail" },
 	{ "quiet", 'q', "no progress or start lines on standard error" },
