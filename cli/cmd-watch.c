@@ -471,6 +471,8 @@ const struct cli_cmd cmd_watch = {
 		       "identity, p(miner), nearest fingerprint and top features. --action never "
 		       "touches pid 1, kernel threads, the agent or an --allow'ed executable or cgroup. "
 		       "SIGINT/SIGTERM: exit with a summary; SIGHUP: reload the model and reopen "
-		       "the log. docs/agent.md has the details and the metrics.",
+		       "the log. Events go to stdout and, appended, to --log FILE (watch has no "
+		       "-o: an agent's log outlives each run, so it is appended to, never "
+		       "replaced). docs/agent.md has the details and the metrics.",
 	.opts = watch_opts,
 };
