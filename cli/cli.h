@@ -115,6 +115,8 @@ struct cli_term {
 };
 extern const struct cli_term cli_vocab[];   /* ends with { 0 } */
 const struct cli_term *cli_term_find(const char *name);
+/* The option of cmd that an older name (--sample-hz) now is (--freq), or NULL. */
+const char *cli_term_renamed(const struct cli_cmd *cmd, const char *old);
 
 struct cli_cmd {
 	const char *name;

@@ -473,8 +473,11 @@ static void unknown_long(const struct cli_cmd *cmd, int n, const char *bad)
 	snprintf(name, sizeof(name), "%s", bad + strspn(bad, "-"));
 	name[strcspn(name, "=")] = '\0';
 	const char *near = pp_suggest(name, opt_name, (size_t)n + 1 + cmd->output, cmd);
+	const char *now = cli_term_renamed(cmd, name);
 	fprintf(stderr, "powprint %s: unknown option '%s'", cmd->name, bad);
-	if (near)
+	if (now)
+		fprintf(stderr, "; it is called '--%s' now", now);
+	else if (near)
 		fprintf(stderr, "; did you mean '--%s'?", near);
 	fputc('\n', stderr);
 }

@@ -84,3 +84,22 @@ const struct cli_term *cli_term_find(const char *name)
 			return t;
 	return NULL;
 }
+
+/* Names options had before the vocabulary: refused, but the error names the new one. */
+static const struct {
+	const char *old, *now;
+} renamed[] = {
+	{ "sample-hz", "freq" }, { "hashes", "count" }, { "dataset", "data" }, { "label", "machine" },
+};
+
+const char *cli_term_renamed(const struct cli_cmd *cmd, const char *old)
+{
+	for (size_t i = 0; i < sizeof(renamed) / sizeof(renamed[0]); i++) {
+		if (strcmp(renamed[i].old, old))
+			continue;
+		for (const struct cli_opt *o = cmd->opts; o && o->name; o++)
+			if (!strcmp(o->name, renamed[i].now))
+				return renamed[i].now;
+	}
+	return NULL;
+}

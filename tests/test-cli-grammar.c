@@ -163,6 +163,8 @@ Test(grammar, did_you_mean, .timeout = 60)
 	expect_run("record --workloads zstdd --output /nonexistent/ds", 2,
 		   "did you mean 'zstd'?");
 	expect_run("run nothing-like-it", 2, "valid workloads");
+	expect_run("record --sample-hz 100 --output /nonexistent/ds", 2, "called '--freq' now");
+	expect_run("report x.json --dataset y --output /nonexistent/r", 2, "called '--data' now");
 }
 
 /* README: 0 success, 1 failure, 2 usage error, for every command. */

@@ -3,6 +3,7 @@
  * range or words; --help comes from the same table. The parser is the CLI's own source, built
  * into this test so its converters are tested without a subprocess. */
 #include "cli/opts.c"
+#include "cli/vocab.c"
 
 #include <criterion/criterion.h>
 #include <float.h>
