@@ -364,8 +364,14 @@ static int run(int argc, char **argv)
 			struct pp_model *nm = load_model(model, model_path, sizeof(model_path), why,
 							 sizeof(why), &err);
 			if (!nm) {
-				fprintf(stderr, "powprint watch: SIGHUP: keeping the current model: "
-					"cannot load %s: %s\n", model, why[0] ? why : pp_strerror(err));
+				/* why names the file already */
+				if (why[0])
+					fprintf(stderr, "powprint watch: SIGHUP: keeping the current "
+						"model: %s\n", why);
+				else
+					fprintf(stderr, "powprint watch: SIGHUP: keeping the current "
+						"model: cannot load %s: %s\n", model,
+						pp_strerror(err));
 			} else if (pp_model_feature_version(nm) &&
 				   pp_model_feature_version(nm) != PP_FEATURES_VERSION) {
 				fprintf(stderr, "powprint watch: SIGHUP: keeping the current model: %s "

@@ -521,6 +521,65 @@ Test(watch, churn_keeps_fds_and_memory_flat, .timeout = 180)
 	free(d);
 }
 
+/* Waits up to secs for text in the file at path. */
+static bool wait_for_text(const char *path, const char *text, double secs)
+{
+	for (double t = 0; t < secs; t += 0.1) {
+		char *s = pp_test_slurp(path);
+		bool found = strstr(s, text) != NULL;
+		free(s);
+		if (found)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+/* A model directory truncated under a running agent: SIGHUP refuses it, the agent keeps the
+ * model it has, says so naming the file once, and goes on; a whole model is then taken. */
+Test(watch, a_truncated_model_is_refused_on_reload, .timeout = 120)
+{
+	const char *model = model_dir();
+	char *d = tmpdir(), cmd[1200], out[256], err[256], mj[300];
+	snprintf(cmd, sizeof(cmd), "cp -r '%s/.' '%s/'", model, d);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(out, sizeof(out), "%s/stdout", d);
+	snprintf(err, sizeof(err), "%s/stderr", d);
+	snprintf(mj, sizeof(mj), "%s/model.json", d);
+	const char *wargs[] = { "watch", "--model", d, "--seconds", "60", NULL };
+	pid_t agent = spawn(out, err, wargs);
+	cr_assert(wait_for_text(err, "powprint watch: model", 30), "the agent did not start");
+
+	char *whole = pp_test_slurp(mj);
+	cr_assert_gt(strlen(whole), 200);
+	cr_assert_eq(truncate(mj, 100), 0);
+	cr_assert_eq(kill(agent, SIGHUP), 0);
+	cr_assert(wait_for_text(err, "keeping the current model", 20), "no word of the refusal");
+	cr_expect_eq(kill(agent, 0), 0, "the agent died of a truncated model");
+
+	FILE *f = fopen(mj, "w");
+	cr_assert_not_null(f);
+	fputs(whole, f);
+	fclose(f);
+	free(whole);
+	cr_assert_eq(kill(agent, SIGHUP), 0);
+	cr_expect(wait_for_text(err, "reloaded", 20), "the whole model was not taken");
+	cr_expect_eq(stop_and_wait(agent), 0);
+
+	char *e = pp_test_slurp(err), *line = strstr(e, "keeping the current model");
+	cr_assert_not_null(line);
+	char *eol = strchr(line, '\n');
+	if (eol)
+		*eol = '\0';
+	char *first = strstr(line, "model.json");
+	cr_expect(first && !strstr(first + 1, "model.json"), "the file is not named once: %s",
+		  line);
+	free(e);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	cr_expect_eq(system(cmd), 0);
+	free(d);
+}
+
 Test(watch, startup_errors_are_clear)
 {
 	char *o, *e;
