@@ -630,8 +630,9 @@ Test(watch, metrics_port_in_use_is_a_clear_error, .timeout = 120)
 	cr_expect(strstr(e, "already in use"), "%s", e);
 	free(o);
 	free(e);
+	/* A malformed address is a usage error, a taken port a failure. */
 	snprintf(args, sizeof(args), "watch --model '%s' --seconds 1 --metrics localhost", model);
-	cr_expect_eq(pp_cli_run(args, &o, &e), 1);
+	cr_expect_eq(pp_cli_run(args, &o, &e), 2);
 	cr_expect(strstr(e, "bad metrics address"), "%s", e);
 	free(o);
 	free(e);

@@ -40,7 +40,7 @@ static const struct {
 	{ "hashtable", { "size=8M" } },
 	{ "matmul", { "n=192" } },
 	{ "fft", { "points=65536" } },
-	{ "sort", { "count=200000" } },
+	{ "sort", { "keys=200000" } },
 	{ "argon2id", { "memory=4M" } },
 	{ "scrypt", { "n-log2=12" } },
 	{ "sqlite", { "users=2000", "batch=500", "lookups=100" } },

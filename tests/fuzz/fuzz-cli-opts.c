@@ -10,6 +10,8 @@
 #include "cli/cmd-watch.c"
 #include "cli/opts.c"
 #include "cli/stop.c"
+#include "cli/json.c"
+#include "cli/vocab.c"
 
 #include <math.h>
 #include <stdint.h>
