@@ -1,5 +1,5 @@
 /* Numbers and layout of powprint's JSON output (core/json.h, docs/json.md). cJSON prints a
- * number with 15 digits when they read back exactly and with 17 otherwise, so a double that
+ * number with 15 digits when they read back (nearly) as it, else 17, so a double that
  * came from a float (4.819999958272092e-06) or from arithmetic prints its noise: rounding
  * to the digits a value has, through its decimal text, leaves a double that 15 digits read
  * back exactly, and cJSON then prints that text. */
