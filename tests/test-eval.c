@@ -338,9 +338,9 @@ Test(eval, cli_train_eval_classify)
 	free(dir);
 }
 
-/* The live form: a model on real feature names (cpu_util) classifies a started command.
- * `sleep` uses no CPU, so with miners trained at full utilisation it must come out benign. */
-Test(eval, cli_classify_live_command)
+/* A model on real feature names (cpu_util, ctx_switches) for the live tests: miners at full
+ * utilisation, idle benign runs. Returns its temporary directory (model in DIR/model). */
+static char *live_model(char *model, size_t len)
 {
 	const char *names[] = { "f.cpu_util", "f.ctx_switches" };
 	struct pp_dataset *src;
@@ -356,14 +356,22 @@ Test(eval, cli_classify_live_command)
 					miner ? 5 + k : 200 + 10 * k };
 			cr_assert_eq(pp_dataset_add_row(src, &row, x, NULL), 0);
 		}
-	char *dir = synth_tmpdir(), data[1024], model[1024], args[4096], *out, *err;
+	char *dir = synth_tmpdir(), data[1024], args[4096], *err;
 	snprintf(data, sizeof(data), "%s/data", dir);
-	snprintf(model, sizeof(model), "%s/model", dir);
+	snprintf(model, len, "%s/model", dir);
 	synth_write(src, data, PP_FEATURES_VERSION, 0);
 	pp_dataset_free(src);
-	snprintf(args, sizeof(args), "train --data '%s' --params rounds=5 --output '%s'", data, model);
+	snprintf(args, sizeof(args), "train --data '%s' --params rounds=5 -o '%s'", data, model);
 	cr_assert_eq(pp_cli_run(args, NULL, &err), 0, "%s", err);
 	free(err);
+	return dir;
+}
+
+/* The live form: a model on real feature names (cpu_util) classifies a started command.
+ * `sleep` uses no CPU, so with miners trained at full utilisation it must come out benign. */
+Test(eval, cli_classify_live_command)
+{
+	char model[1024], args[4096], *out, *err, *dir = live_model(model, sizeof(model));
 	snprintf(args, sizeof(args), "classify --model '%s' --interval 200 --json -- sleep 1",
 		 model);
 	int rc = pp_cli_run(args, &out, &err);
@@ -528,28 +536,7 @@ Test(eval, classify_says_when_the_data_trained_the_model)
  * summary. */
 Test(eval, classify_live_partial_window_makes_no_claim, .timeout = 60)
 {
-	const char *names[] = { "f.cpu_util", "f.ctx_switches" };
-	struct pp_dataset *src;
-	cr_assert_eq(pp_dataset_new(names, 2, NULL, 0, &src), 0);
-	for (int r = 0; r < 6; r++)
-		for (int k = 0; k < 5; k++) {
-			bool miner = r < 3;
-			struct pp_dataset_row row = { .run_id = r, .workload = miner ? "cn/r" : "idle",
-						      .label = miner ? PP_LABEL_MINER : PP_LABEL_BENIGN,
-						      .window = k, .duty = -1, .threads = -1,
-						      .soft_aes = -1, .t_end = k + 1 };
-			double x[2] = { miner ? 0.95 + 0.01 * k : 0.001 * k,
-					miner ? 5 + k : 200 + 10 * k };
-			cr_assert_eq(pp_dataset_add_row(src, &row, x, NULL), 0);
-		}
-	char *dir = synth_tmpdir(), data[1024], model[1024], args[4096], *out, *err;
-	snprintf(data, sizeof(data), "%s/data", dir);
-	snprintf(model, sizeof(model), "%s/model", dir);
-	synth_write(src, data, PP_FEATURES_VERSION, 0);
-	pp_dataset_free(src);
-	snprintf(args, sizeof(args), "train --data '%s' --params rounds=5 -o '%s'", data, model);
-	cr_assert_eq(pp_cli_run(args, NULL, &err), 0, "%s", err);
-	free(err);
+	char model[1024], args[4096], *out, *err, *dir = live_model(model, sizeof(model));
 	snprintf(args, sizeof(args), "classify --model '%s' --interval 300 -- sleep 0.75", model);
 	int rc = pp_cli_run(args, &out, &err);
 	if (rc != 0 && (strstr(err, "cannot monitor") || strstr(err, "does not provide"))) {
