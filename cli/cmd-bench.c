@@ -18,7 +18,7 @@ static struct {
 
 static const struct cli_opt bench_opts[] = {
 	CLI_FLAG("quick", 0, &args.o.quick,
-		 "a representative subset (about three minutes on 2 cores)"),
+		 "the quick set of record --quick, shorter hash runs: about two minutes on 2 cores"),
 	CLI_STR("model", 'm', "MODEL", &args.o.model,
 		"model to classify with (default: the shipped one)"),
 	CLI_STR("workloads", 0, "SEL", &args.o.workloads,

@@ -11,7 +11,7 @@
 
 struct pp_bench_opts {
 	size_t sz;
-	bool quick;                 /* a representative subset, about three minutes on 2 cores */
+	bool quick;                 /* record --quick's set, shorter hash runs: ~2 min on 2 cores */
 	const char *model;          /* NULL = the shipped default for this machine */
 	const char *workloads;      /* NULL = the catalog (quick: the subset) */
 	double hash_seconds;        /* per kernel; 0 = 2 (quick: 1.5) */
