@@ -37,10 +37,18 @@ static void print_human(const struct pp_sysinfo *si)
 	printf("  %-20s %s\n", "arch", si->arch);
 	printf("  %-20s %s\n", "vendor", si->vendor[0] ? si->vendor : "unknown");
 	printf("  %-20s %s\n", "brand", si->brand[0] ? si->brand : "unknown");
-	printf("  %-20s family %d model %d stepping %d (raw family %d model %d)\n", "id",
-	       si->family, si->model, si->stepping, si->raw_family, si->raw_model);
-	printf("  %-20s %s (libcpuid's guess from family/model; may misname newer CPUs)\n",
-	       "codename", si->codename[0] ? si->codename : "unknown");
+	if (si->midr) {
+		printf("  %-20s MIDR 0x%08x: implementer 0x%02x, part 0x%03x, r%dp%d\n", "id",
+		       (unsigned)si->midr, (unsigned)(si->midr >> 24), (unsigned)si->model,
+		       si->family, si->stepping);
+		printf("  %-20s %s\n", "core", si->codename[0] ? si->codename :
+		       "unknown (a part the MIDR table of core/midr.c does not know)");
+	} else {
+		printf("  %-20s family %d model %d stepping %d (raw family %d model %d)\n", "id",
+		       si->family, si->model, si->stepping, si->raw_family, si->raw_model);
+		printf("  %-20s %s (libcpuid's guess from family/model; may misname newer "
+		       "CPUs)\n", "codename", si->codename[0] ? si->codename : "unknown");
+	}
 	printf("  %-20s %d cores, %d threads per package; %d CPUs online\n", "topology",
 	       si->cores, si->threads, si->online_cpus);
 	print_kib("L1d", si->l1d_kib);

@@ -3,6 +3,7 @@
 #include <powprint/sysinfo.h>
 #include <powprint/perf.h>
 #include <powprint/error.h>
+#include "core/midr.h"
 #include "core/pmus.h"
 #include "core/sysinfo-cjson.h"
 
@@ -136,29 +137,45 @@ static void read_cpu(struct pp_sysinfo *si)
 
 	if (uname(&u) == 0)
 		snprintf(si->arch, sizeof(si->arch), "%.*s", (int)sizeof(si->arch) - 1, u.machine);
+	char *text = NULL;
+	size_t len = 0;
 	FILE *f = fopen("/proc/cpuinfo", "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *v = strchr(line, ':');
-		if (!v)
-			continue;
-		v += 1 + strspn(v + 1, " \t");
-		v[strcspn(v, "\n")] = '\0';
-		if (!strncmp(line, "CPU implementer", 15) && !si->vendor[0])
-			snprintf(si->vendor, sizeof(si->vendor), "implementer %.*s",
-				 (int)sizeof(si->vendor) - 13, v);
-		else if (!strncmp(line, "CPU part", 8) && !si->raw_model)
-			si->raw_model = si->model = (int)strtol(v, NULL, 0);
-		else if (!strncmp(line, "CPU variant", 11) && !si->raw_family)
-			si->raw_family = si->family = (int)strtol(v, NULL, 0);
-		else if (!strncmp(line, "CPU revision", 12))
-			si->stepping = (int)strtol(v, NULL, 0);
-		else if (!strncmp(line, "model name", 10) && !si->brand[0])
-			snprintf(si->brand, sizeof(si->brand), "%.*s", (int)sizeof(si->brand) - 1, v);
-	}
-	if (f)
+	if (f) {
+		FILE *m = open_memstream(&text, &len);
+		while (m && fgets(line, sizeof(line), f))
+			fputs(line, m);
+		if (m)
+			fclose(m);
 		fclose(f);
-	snprintf(si->cpu_error, sizeof(si->cpu_error),
-		 "libcpuid identifies x86 only: vendor/part from /proc/cpuinfo, features from HWCAP");
+	}
+	struct pp_midr midr;
+	if (text && pp_midr_parse_cpuinfo(text, &midr)) {
+		const char *vendor = pp_midr_vendor(midr.implementer);
+		const char *core = pp_midr_core(midr.implementer, midr.part);
+		si->midr = pp_midr_value(&midr);
+		if (vendor)
+			snprintf(si->vendor, sizeof(si->vendor), "%s", vendor);
+		else
+			snprintf(si->vendor, sizeof(si->vendor), "implementer 0x%02x",
+				 midr.implementer);
+		if (core) {
+			snprintf(si->codename, sizeof(si->codename), "%s", core);
+			snprintf(si->brand, sizeof(si->brand), "%s %s r%up%u", vendor ? vendor : "",
+				 core, midr.variant, midr.revision);
+		}
+		si->family = si->raw_family = (int)midr.variant;
+		si->model = si->raw_model = (int)midr.part;
+		si->stepping = (int)midr.revision;
+	}
+	const char *name = text ? strstr(text, "model name") : NULL;
+	if (!si->brand[0] && name && strchr(name, ':')) {
+		const char *v = strchr(name, ':') + 1;
+		v += strspn(v, " \t");
+		snprintf(si->brand, sizeof(si->brand), "%.*s", (int)strcspn(v, "\n"), v);
+	}
+	free(text);
+	snprintf(si->cpu_error, sizeof(si->cpu_error), "libcpuid identifies x86 only: the core "
+		 "from its MIDR (/proc/cpuinfo, named by core/midr.c), features from HWCAP");
 	si->cores = si->threads = (int)sysconf(_SC_NPROCESSORS_CONF);
 #if defined(__aarch64__)
 	unsigned long hw = getauxval(AT_HWCAP);
@@ -429,6 +446,8 @@ cJSON *pp_sysinfo_to_cjson(const struct pp_sysinfo *si)
 	cJSON_AddNumberToObject(cpu, "stepping", si->stepping);
 	cJSON_AddNumberToObject(cpu, "raw_family", si->raw_family);
 	cJSON_AddNumberToObject(cpu, "raw_model", si->raw_model);
+	if (si->midr)
+		cJSON_AddNumberToObject(cpu, "midr", si->midr);
 	cJSON_AddNumberToObject(cpu, "cores", si->cores);
 	cJSON_AddNumberToObject(cpu, "threads", si->threads);
 	cJSON_AddNumberToObject(cpu, "online_cpus", si->online_cpus);

@@ -110,6 +110,11 @@ static void check_info(const char *console)
 		  "perf-hw is available in the guest: '%s'", line);
 	line_with(s, "hardware PMU", line, sizeof(line));
 	cr_expect(strstr(line, "yes"), "info sees the PMU: '%s'", line);
+	/* The CPU named from its MIDR (core/midr.c), not x86's family/model. */
+	line_with(s, "  id ", line, sizeof(line));
+	cr_expect(strstr(line, "MIDR 0x") && strstr(line, "part 0x051"), "id: '%s'", line);
+	line_with(s, "  core ", line, sizeof(line));
+	cr_expect(strstr(line, "QEMU -cpu max"), "core: '%s'", line);
 	free(s);
 }
 

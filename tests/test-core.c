@@ -2,6 +2,7 @@
  * and pp_strerror. */
 #include "core/clock.h"
 #include "core/hex.h"
+#include "core/midr.h"
 #include "core/why.h"
 
 #include <powprint/error.h>
@@ -77,4 +78,44 @@ Test(error, plain_errno_text_for_either_sign)
 	cr_assert_str_eq(pp_strerror(-ENODEV), strerror(ENODEV));
 	cr_assert_str_eq(pp_strerror(EACCES), strerror(EACCES));
 	cr_assert_str_eq(pp_strerror(0), strerror(0));
+}
+
+/* Arm identity from /proc/cpuinfo as Linux prints it: an AWS Graviton2 (Neoverse N1 r3p1),
+ * QEMU's -cpu max, and a part the table does not know. */
+Test(midr, cores_from_cpuinfo)
+{
+	static const char graviton2[] =
+		"processor\t: 0\nBogoMIPS\t: 243.75\nFeatures\t: fp asimd evtstrm aes pmull sha1 "
+		"sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp ssbs\n"
+		"CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\n"
+		"CPU part\t: 0xd0c\nCPU revision\t: 1\n\nprocessor\t: 1\nCPU implementer\t: 0x61\n"
+		"CPU part\t: 0x022\n";
+	struct pp_midr m;
+	cr_assert(pp_midr_parse_cpuinfo(graviton2, &m));
+	cr_expect_eq(m.implementer, 0x41);
+	cr_expect_eq(m.variant, 3);
+	cr_expect_eq(m.part, 0xd0c);
+	cr_expect_eq(m.revision, 1);
+	cr_expect_eq(pp_midr_value(&m), 0x413fd0c1u);
+	cr_expect_str_eq(pp_midr_vendor(m.implementer), "Arm");
+	cr_expect_str_eq(pp_midr_core(m.implementer, m.part), "Neoverse N1");
+
+	static const char qemu[] = "processor\t: 0\nCPU implementer\t: 0x00\nCPU architecture: 8\n"
+				   "CPU variant\t: 0x0\nCPU part\t: 0x051\nCPU revision\t: 0\n";
+	cr_assert(pp_midr_parse_cpuinfo(qemu, &m));
+	cr_expect_str_eq(pp_midr_core(m.implementer, m.part), "QEMU -cpu max");
+
+	static const char unknown[] = "CPU implementer\t: 0x41\nCPU part\t: 0xfff\n";
+	cr_assert(pp_midr_parse_cpuinfo(unknown, &m));
+	cr_expect_null(pp_midr_core(m.implementer, m.part));
+	cr_expect_null(pp_midr_vendor(0x99));
+	/* The same part number means different cores at different implementers. */
+	cr_expect_str_eq(pp_midr_core(0x46, 0x001), "A64FX");
+	cr_expect_str_eq(pp_midr_core(0x51, 0x001), "Oryon");
+
+	/* x86's cpuinfo, or a truncated one, has no MIDR. */
+	cr_expect_not(pp_midr_parse_cpuinfo("processor\t: 0\nvendor_id\t: AuthenticAMD\n", &m));
+	cr_expect_not(pp_midr_parse_cpuinfo("CPU implementer\t: 0x41\n", &m));
+	cr_expect_not(pp_midr_parse_cpuinfo("CPU implementer\t: 0x41\nCPU part\t: 0x12345\n", &m));
+	cr_expect_not(pp_midr_parse_cpuinfo(NULL, &m));
 }

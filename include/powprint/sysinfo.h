@@ -33,6 +33,8 @@ struct pp_sysinfo {
 	int online_cpus;            /* what the OS runs us on */
 	int l1d_kib, l2_kib, l3_kib;            /* -1 when unknown */
 	uint32_t features;          /* enum pp_cpu_feature bits */
+	uint32_t midr;              /* Arm: MIDR_EL1 from /proc/cpuinfo (vendor, brand and
+				     * codename named from it); 0 elsewhere */
 	char cpu_error[128];        /* why CPU identification was partial, or "" */
 
 	/* Kernel and permissions. */
