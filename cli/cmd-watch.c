@@ -255,24 +255,11 @@ static int run(int argc, char **argv)
 			return cli_usage_error(cmd, "%s", bwhy);
 	}
 
-	/* One window of one process is one row: xgboost's OpenMP team would only add threads that
-	 * spin after every prediction, most of the agent's CPU time. */
-	omp_set_num_threads(1);
 	char why[1024] = "";
-	int err;
-	struct pp_model *m = load_model(model, model_path, sizeof(model_path), why, sizeof(why),
-					&err);
-	model = model_path;
-	if (!m) {
-		/* The loader's why names the file and what to do already. */
-		if (why[0])
-			fprintf(stderr, "powprint watch: %s\n", why);
-		else
-			fprintf(stderr, "powprint watch: cannot load the model %s: %s\n(train one "
-				"with 'powprint train --output DIR' and pass --model DIR)\n", model,
-				pp_strerror(err));
-		return CLI_EXIT_FAIL;
-	}
+	/* A malformed metrics address is a usage error, found before any work. */
+	if (args.metrics && pp_metrics_addr_check(args.metrics, why, sizeof(why)))
+		return cli_usage_error(cmd, "%s", why);
+
 	/* Named processes that are not there: say so, and give up only if none is. */
 	int alive = 0;
 	for (int i = 0; i < npids; i++) {
@@ -285,7 +272,24 @@ static int run(int argc, char **argv)
 	if (npids && !alive) {
 		fprintf(stderr, "powprint watch: none of the --pid processes exist: nothing to "
 			"watch\n");
-		pp_model_free(m);
+		return CLI_EXIT_FAIL;
+	}
+
+	/* One window of one process is one row: xgboost's OpenMP team would only add threads that
+	 * spin after every prediction, most of the agent's CPU time. */
+	omp_set_num_threads(1);
+	int err;
+	struct pp_model *m = load_model(model, model_path, sizeof(model_path), why, sizeof(why),
+					&err);
+	model = model_path;
+	if (!m) {
+		/* The loader's why names the file and what to do already. */
+		if (why[0])
+			fprintf(stderr, "powprint watch: %s\n", why);
+		else
+			fprintf(stderr, "powprint watch: cannot load the model %s: %s\n(train one "
+				"with 'powprint train --output DIR' and pass --model DIR)\n", model,
+				pp_strerror(err));
 		return CLI_EXIT_FAIL;
 	}
 	/* A model fed NaN for a whole backend's features decides on whatever its trees do with
@@ -330,8 +334,7 @@ static int run(int argc, char **argv)
 		goto done;
 	}
 	if (metrics && (err = pp_metrics_server_start(metrics, &srv, why, sizeof(why)))) {
-		/* A malformed address is a usage error; a taken port is a failure. */
-		rc = err == -EINVAL ? cli_usage_error(cmd, "%s", why) : cli_fail(cmd, err, why);
+		cli_fail(cmd, err, why);
 		goto done;
 	}
 	if (out.syslog)

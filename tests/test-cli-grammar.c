@@ -4,6 +4,7 @@
  * CLI's own library (pp_cli); the rest runs the program. */
 #include "cli/cli.h"
 #include "core/suggest.h"
+#include "support/fixtures.h"
 #include "support/testutil.h"
 
 #include <powprint/workload.h>
@@ -183,8 +184,6 @@ Test(grammar, exit_statuses, .timeout = 120)
 	expect_run("list --class miner", 0, NULL);
 	expect_run("list --class minor", 2, "did you mean 'miner'?");
 	expect_run("run cn/0 --seconds 0.1 --inject-fault -q", 1, NULL);
-	expect_run("stat -p 999999", 1, "does not exist");
-	expect_run("classify -p 999999 --seconds 1", 1, "does not exist");
 	expect_run("classify --model /nonexistent/model --data /nonexistent", 1, NULL);
 	expect_run("train --data /nonexistent --output /tmp/pp-grammar-none", 1, NULL);
 	expect_run("eval --data /nonexistent", 1, NULL);
@@ -222,7 +221,7 @@ static int same_fields(const char *text)
 	return lines;
 }
 
-Test(grammar, output_file_and_a_commands_own_stdout, .timeout = 120)
+Test(grammar, output_file_put_in_place, .timeout = 120)
 {
 	char *d = tmpdir(), args[1024], path[300], *o, *e;
 	/* A document: in FILE, nothing on stdout. */
@@ -250,8 +249,18 @@ Test(grammar, output_file_and_a_commands_own_stdout, .timeout = 120)
 	/* A directory that is not there: a clear failure. */
 	expect_run("list -o /nonexistent/dir/list.txt", 1, "/nonexistent/dir/list.txt");
 
-	/* stat --csv -- CMD: without -o the command's lines go to stderr, so stdout is CSV
-	 * alone; with -o the CSV is in FILE and the command keeps stdout. */
+	snprintf(args, sizeof(args), "rm -rf '%s'", d);
+	cr_expect_eq(system(args), 0);
+	free(d);
+}
+
+/* stat --csv -- CMD: without -o the command's lines go to stderr, so stdout is CSV alone;
+ * with -o the CSV is in FILE and the command keeps stdout. */
+Test(grammar, a_started_commands_stdout_stays_apart, .timeout = 120)
+{
+	NEED("perf-sw");
+	NEED("procfs");
+	char *d = tmpdir(), args[1024], path[300], *o, *e, *doc;
 	const char *child = "sh -c 'for i in 1 2; do echo child,line; sleep 0.3; done'";
 	snprintf(args, sizeof(args), "stat --csv -I 200 -b perf-sw,procfs -- %s", child);
 	cr_assert_eq(pp_cli_run(args, &o, &e), 0, "%s", e);
@@ -274,8 +283,24 @@ Test(grammar, output_file_and_a_commands_own_stdout, .timeout = 120)
 	free(d);
 }
 
-Test(grammar, plurals_and_names_said_once, .timeout = 60)
+/* A pid that is not there: stat and classify say so, naming it once (exit 1). */
+Test(grammar, a_missing_pid_is_named_once, .timeout = 60)
 {
+	NEED("perf-sw");
+	char *o, *e;
+	expect_run("stat -p 999999", 1, "does not exist");
+	cr_assert_eq(pp_cli_run("classify -p 999999 --seconds 1", &o, &e), 1);
+	const char *first = strstr(e, "999999");
+	cr_assert_not_null(first, "%s", e);
+	cr_expect(strstr(e, "does not exist"), "%s", e);
+	cr_expect_null(strstr(first + 1, "999999"), "the pid is named twice: %s", e);
+	free(o), free(e);
+}
+
+Test(grammar, plurals_in_the_agents_summary, .timeout = 60)
+{
+	NEED("perf-sw");
+	NEED("ip-sample");
 	char args[256], *o, *e;
 	snprintf(args, sizeof(args), "watch --pid %d --seconds 1 --min-cpu 50", (int)getpid());
 	cr_assert_eq(pp_cli_run(args, &o, &e), 0, "%s", e);
@@ -284,11 +309,5 @@ Test(grammar, plurals_and_names_said_once, .timeout = 60)
 	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++)
 		cr_expect_null(strstr(e, wrong[i]), "\"%s\" in: %s", wrong[i], e);
 	cr_expect(strstr(e, " scan"), "no summary: %s", e);
-	free(o), free(e);
-
-	cr_assert_eq(pp_cli_run("classify -p 999999 --seconds 1", &o, &e), 1);
-	const char *first = strstr(e, "999999");
-	cr_assert_not_null(first, "%s", e);
-	cr_expect_null(strstr(first + 1, "999999"), "the pid is named twice: %s", e);
 	free(o), free(e);
 }

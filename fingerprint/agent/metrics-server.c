@@ -304,6 +304,18 @@ bad:
 	return -EINVAL;
 }
 
+int pp_metrics_addr_check(const char *addr, char *why, size_t len)
+{
+	char dummy[8];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (!why || !len) {
+		why = dummy;
+		len = sizeof(dummy);
+	}
+	return parse_addr(addr ? addr : "", &ss, &sl, why, len);
+}
+
 int pp_metrics_server_start(const char *addr, struct pp_metrics_server **out, char *why,
 			    size_t len)
 {

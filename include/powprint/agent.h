@@ -149,6 +149,9 @@ void pp_agent_container_id(const char *cgroup_path, char *out, size_t len);
 struct pp_metrics_server;
 int pp_metrics_server_start(const char *addr, struct pp_metrics_server **out, char *why,
 			    size_t len);
+/* Whether addr is an address pp_metrics_server_start takes: 0, or -EINVAL with why. Binds
+ * nothing (for checking options before the work starts). */
+int pp_metrics_addr_check(const char *addr, char *why, size_t len);
 /* Replaces the served text (copied). */
 int pp_metrics_server_set(struct pp_metrics_server *s, const char *text);
 /* The port actually bound (for ":0"). */
