@@ -10,7 +10,8 @@ static const struct {
 	unsigned code;
 	const char *name;
 } vendors[] = {
-	{ 0x00, "software (an emulator)" }, { 0x41, "Arm" }, { 0x42, "Broadcom" },
+	/* 0 is reserved for software use: QEMU's -cpu max is the one seen. */
+	{ 0x00, "QEMU" }, { 0x41, "Arm" }, { 0x42, "Broadcom" },
 	{ 0x43, "Cavium" }, { 0x46, "Fujitsu" }, { 0x48, "HiSilicon" }, { 0x4e, "NVIDIA" },
 	{ 0x50, "Applied Micro" }, { 0x51, "Qualcomm" }, { 0x61, "Apple" },
 	{ 0x6d, "Microsoft" }, { 0xc0, "Ampere" },

@@ -159,9 +159,12 @@ static void read_cpu(struct pp_sysinfo *si)
 			snprintf(si->vendor, sizeof(si->vendor), "implementer 0x%02x",
 				 midr.implementer);
 		if (core) {
+			/* "Arm Neoverse N1 r3p1"; a core name that starts with its vendor's
+			 * ("QEMU -cpu max") is not prefixed again. */
+			bool prefix = vendor && strncmp(core, vendor, strlen(vendor));
 			snprintf(si->codename, sizeof(si->codename), "%s", core);
-			snprintf(si->brand, sizeof(si->brand), "%s %s r%up%u", vendor ? vendor : "",
-				 core, midr.variant, midr.revision);
+			snprintf(si->brand, sizeof(si->brand), "%s%s%s r%up%u", prefix ? vendor : "",
+				 prefix ? " " : "", core, midr.variant, midr.revision);
 		}
 		si->family = si->raw_family = (int)midr.variant;
 		si->model = si->raw_model = (int)midr.part;

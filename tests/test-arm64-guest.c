@@ -115,6 +115,9 @@ static void check_info(const char *console)
 	cr_expect(strstr(line, "MIDR 0x") && strstr(line, "part 0x051"), "id: '%s'", line);
 	line_with(s, "  core ", line, sizeof(line));
 	cr_expect(strstr(line, "QEMU -cpu max"), "core: '%s'", line);
+	line_with(s, "  brand ", line, sizeof(line));
+	cr_expect(strstr(line, "QEMU -cpu max r0p0") && !strstr(line, "QEMU QEMU"), "brand: '%s'",
+		  line);
 	free(s);
 }
 
