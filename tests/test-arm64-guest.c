@@ -93,6 +93,16 @@ static double text_feature(const char *line, const char *name)
 	return p ? strtod(p + strlen(key), NULL) : NAN;
 }
 
+/* A step that must have run and succeeded: its output (caller frees). */
+static char *step_ok(const char *console, const char *step, const char *what)
+{
+	int rc;
+	char *s = section(console, step, &rc);
+	cr_assert_not_null(s, "no %s in the guest's console", what);
+	cr_expect_eq(rc, 0, "%s failed:\n%s", what, s);
+	return s;
+}
+
 static bool plausible_ipc(double ipc)
 {
 	return isfinite(ipc) && ipc >= 0.05 && ipc <= 8;
@@ -100,10 +110,7 @@ static bool plausible_ipc(double ipc)
 
 static void check_info(const char *console)
 {
-	int rc;
-	char *s = section(console, "info", &rc);
-	cr_assert_not_null(s, "no `powprint info` in the guest's console");
-	cr_expect_eq(rc, 0, "powprint info failed:\n%s", s);
+	char *s = step_ok(console, "info", "`powprint info`");
 	char line[512];
 	line_with(s, "perf-hw ", line, sizeof(line));
 	cr_expect(strstr(line, "available:") && !strstr(line, "unavailable"),
@@ -126,10 +133,7 @@ static void check_info(const char *console)
  * exactly them. */
 static void check_stat_json(const char *console)
 {
-	int rc;
-	char *s = section(console, "stat-json", &rc);
-	cr_assert_not_null(s, "no `powprint stat --json` in the guest's console");
-	cr_expect_eq(rc, 0, "stat failed:\n%s", s);
+	char *s = step_ok(console, "stat-json", "`powprint stat --json`");
 	cr_expect_eq(count_lines_with(s, "warning:"), 1, "exactly one warning:\n%s", s);
 	char warning[2048];
 	line_with(s, "warning:", warning, sizeof(warning));
@@ -188,10 +192,7 @@ static void check_stat_json(const char *console)
 /* The same in text with --counts: three windows with ipc and cycles, one warning. */
 static void check_stat_text(const char *console)
 {
-	int rc;
-	char *s = section(console, "stat-text", &rc);
-	cr_assert_not_null(s, "no `powprint stat --counts` in the guest's console");
-	cr_expect_eq(rc, 0, "stat failed:\n%s", s);
+	char *s = step_ok(console, "stat-text", "`powprint stat --counts`");
 	cr_expect_eq(count_lines_with(s, "warning:"), 1, "exactly one warning:\n%s", s);
 	cr_expect_eq(count_lines_with(s, " [cycles]="), 3, "three windows count cycles:\n%s", s);
 	cr_expect_eq(count_lines_with(s, " ipc="), 3, "three windows have an IPC:\n%s", s);
@@ -201,10 +202,7 @@ static void check_stat_text(const char *console)
 /* Kernel mode (exclude_hv follows exclude_kernel, or arm64 kernels refuse it). */
 static void check_stat_kernel(const char *console)
 {
-	int rc;
-	char *s = section(console, "stat-kernel", &rc);
-	cr_assert_not_null(s, "no `powprint stat --kernel` in the guest's console");
-	cr_expect_eq(rc, 0, "stat --kernel failed:\n%s", s);
+	char *s = step_ok(console, "stat-kernel", "`powprint stat --kernel`");
 	char line[2048];
 	line_with(s, " [hw.kernel]=1", line, sizeof(line));
 	cr_expect(line[0], "a window counted in kernel mode:\n%s", s);
@@ -218,10 +216,7 @@ static void check_stat_kernel(const char *console)
  * instructions, which -icount shift=0 makes equal). */
 static void check_stat_mux(const char *console)
 {
-	int rc;
-	char *s = section(console, "stat-mux", &rc);
-	cr_assert_not_null(s, "no multiplexed `powprint stat` in the guest's console");
-	cr_expect_eq(rc, 0, "stat failed:\n%s", s);
+	char *s = step_ok(console, "stat-mux", "multiplexed `powprint stat`");
 	static const char *const mux[] = { "instructions", "perf_raw::r8", "perf_raw::r11",
 		"perf_raw::r08", "perf_raw::r011", "perf_raw::r008", "perf_raw::r0011",
 		"perf_raw::r0008", "perf_raw::r00011", NULL };
@@ -246,10 +241,7 @@ static void check_stat_mux(const char *console)
 /* Every backend at once, beside the missing events. */
 static void check_stat_all(const char *console)
 {
-	int rc;
-	char *s = section(console, "stat-all", &rc);
-	cr_assert_not_null(s, "no `powprint stat` with every backend in the guest's console");
-	cr_expect_eq(rc, 0, "stat failed:\n%s", s);
+	char *s = step_ok(console, "stat-all", "`powprint stat` with every backend");
 	char line[8192];
 	line_with(s, " [cycles]=", line, sizeof(line));
 	cr_expect(plausible_ipc(text_feature(line, "ipc")), "ipc beside the other backends:\n%s",
