@@ -14,6 +14,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1078,6 +1080,67 @@ Test(hostile, exec_memory_and_map_churn_keep_the_agent_bounded, .timeout = 120)
 	cr_expect_leq(cpu / secs, 0.25, "%.1f%% of a core", 100 * cpu / secs);
 	cJSON_Delete(j);
 	free(o);
+	rm_rf(d);
+	free(d);
+}
+
+/* ---- 6. an agent short of privileges ---- */
+
+/* `powprint run sha256` as user nobody: a process whose code only CAP_SYS_PTRACE may read. */
+static pid_t spawn_as_nobody(void)
+{
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+		dup2(nul, 0), dup2(nul, 1), dup2(nul, 2);
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(126);
+		execl(PP_CLI_PATH, "powprint", "run", "sha256", "-s", "60", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* An agent without CAP_SYS_PTRACE reads no other user's code, so its instruction mix is
+ * unknown: it must say so, naming the capability, once however many such processes it
+ * watches (a collector's warning per process would bury everything else). */
+Test(hostile, an_agent_without_ptrace_says_so_once, .timeout = 120)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root: the targets run as another user");
+	char *d = scratch(), out[4400], err[4400], pids[64];
+	snprintf(out, sizeof(out), "%s/out", d);
+	snprintf(err, sizeof(err), "%s/err", d);
+	pid_t t[2] = { spawn_as_nobody(), spawn_as_nobody() };
+	snprintf(pids, sizeof(pids), "%d,%d", (int)t[0], (int)t[1]);
+	pid_t agent = fork();
+	cr_assert_geq(agent, 0);
+	if (agent == 0) {
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(o, 1), dup2(e, 2);
+		/* Out of the bounding set, root's exec gets every capability but this one. */
+		if (prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0))
+			_exit(125);
+		execl(PP_CLI_PATH, "powprint", "watch", "--json", "--pid", pids, "--min-cpu", "5",
+		      "--seconds", "5", (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	cr_assert_eq(waitpid(agent, &st, 0), agent);
+	for (int i = 0; i < 2; i++)
+		reap(t[i]);
+	char *o = pp_test_slurp(out), *e = pp_test_slurp(err);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "agent: %d\n%s\n%s", st, o, e);
+	cr_expect(strstr(o, "\"windows_classified\":") && !strstr(o, "\"windows_classified\":0,"),
+		  "the targets were not watched:\n%s\n%s", o, e);
+	int said = 0;
+	for (const char *p = e; (p = strstr(p, "CAP_SYS_PTRACE")); p++)
+		said++;
+	cr_expect_eq(said, 1, "CAP_SYS_PTRACE named %d times for two targets:\n%s", said, e);
+	free(o);
+	free(e);
 	rm_rf(d);
 	free(d);
 }

@@ -27,6 +27,7 @@ struct agent_stat {
 
 #define AGENT_NBUCKETS 4096
 #define AGENT_MAX_ALLOW 32
+#define AGENT_MAX_WARNED 32       /* distinct collector warnings told per run */
 
 /* One --allow entry (allow.c): an executable file, pinned by device and inode when the agent
  * started, or a cgroup and everything below it. */
@@ -87,6 +88,8 @@ struct pp_agent {
 	bool *fired;               /* the rounding-mode rule fired for the batch entry */
 	int batch_cap;
 	struct pp_agent_stats st;
+	uint64_t warned[AGENT_MAX_WARNED]; /* collector warnings already told (agent_collector_warn) */
+	int nwarned;
 	struct pp_window w;        /* large: one, reused */
 };
 
@@ -99,6 +102,9 @@ void agent_warn(struct pp_agent *a, struct proc *p, const char *kind, const char
 	__attribute__((format(printf, 4, 5)));
 /* When p is flagged: the cleared event with reason, and p is no longer flagged. */
 void agent_clear(struct pp_agent *a, struct proc *p, const char *reason);
+/* A collector's warning (a pp_warn_fn on the agent): once per run for what it says, whatever
+ * the process (numbers aside), so a missing permission is told once, not per target. */
+void agent_collector_warn(void *agent, const char *msg);
 /* Predicts the tick's n batched windows and judges each: k-of-n smoothing, alerts, clears,
  * actions. */
 void agent_judge_batch(struct pp_agent *a, int n);

@@ -340,7 +340,8 @@ static int attach(struct pp_agent *a, struct proc *p)
 		bl = blist[0] ? blist : NULL;
 	}
 	PP_OPTS(pp_collect_opts, co, .backends = bl, .interval_ms = a->o.interval_ms,
-		.sample_hz = a->o.sample_hz, .ip_cache = a->ipc, .threads_only = true);
+		.sample_hz = a->o.sample_hz, .ip_cache = a->ipc, .threads_only = true,
+		.warn = agent_collector_warn, .warn_arg = a);
 	char why[512] = "";
 	if (pp_agent_proc_read(p->pid, &p->id) || p->id.start_ticks != p->start_ticks)
 		return -ESRCH;

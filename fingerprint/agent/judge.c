@@ -53,6 +53,22 @@ void agent_warn(struct pp_agent *a, struct proc *p, const char *kind, const char
 	agent_emit(a, &ev);
 }
 
+void agent_collector_warn(void *agent, const char *msg)
+{
+	struct pp_agent *a = agent;
+	uint64_t h = 14695981039346656037u; /* FNV-1a over the text without its digits */
+	for (const char *c = msg; *c; c++)
+		if (*c < '0' || *c > '9')
+			h = (h ^ (unsigned char)*c) * 1099511628211u;
+	for (int i = 0; i < a->nwarned; i++)
+		if (a->warned[i] == h)
+			return;
+	if (a->nwarned == AGENT_MAX_WARNED)
+		return; /* a flood of distinct warnings: the first ones said what is wrong */
+	a->warned[a->nwarned++] = h;
+	agent_warn(a, NULL, "collector", "%s (said once for all processes)", msg);
+}
+
 void agent_clear(struct pp_agent *a, struct proc *p, const char *reason)
 {
 	if (!p->flagged)
