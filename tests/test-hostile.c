@@ -1144,3 +1144,84 @@ Test(hostile, an_agent_without_ptrace_says_so_once, .timeout = 120)
 	rm_rf(d);
 	free(d);
 }
+
+/* ---- 7. a cgroup allowlist, end to end ---- */
+
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on a hybrid host); false if not. */
+static bool cgroup2_root(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096];
+	bool found = false;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char mnt[2048], *dash = strstr(line, " - cgroup2 ");
+		found = dash && sscanf(line, "%*s %*s %*s %*s %2047s", mnt) == 1 &&
+			snprintf(out, len, "%s", mnt) < (int)len;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Moves pid into cgroup dir (created); false when this host does not let us. */
+static bool cgroup_enter(const char *dir, pid_t pid)
+{
+	char procs[4200];
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return false;
+	FILE *f = fopen(procs, "w");
+	if (!f)
+		return false;
+	bool ok = fprintf(f, "%d\n", (int)pid) > 0;
+	return fclose(f) == 0 && ok;
+}
+
+/* --allow cgroup:/G: a miner inside G is alerted on and left running; one in the sibling
+ * cgroup G-x, whose name only starts like G's, is stopped. */
+Test(hostile, cgroup_allowlist_end_to_end_with_action_stop, .timeout = 180)
+{
+	char root[2048], in[2200], sib[2200], allow[256];
+	if (!cgroup2_root(root, sizeof(root)))
+		cr_skip_test("no cgroup v2 hierarchy mounted here");
+	char *d = scratch(), out[4400], err[4400], pids[64];
+	snprintf(out, sizeof(out), "%s/out", d);
+	snprintf(err, sizeof(err), "%s/err", d);
+	snprintf(allow, sizeof(allow), "cgroup:/pp-allow-%d", (int)getpid());
+	snprintf(in, sizeof(in), "%s/pp-allow-%d", root, (int)getpid());
+	snprintf(sib, sizeof(sib), "%s/pp-allow-%d-x", root, (int)getpid());
+	pid_t ok = spawn_miner("backup-job", NULL), bad = spawn_miner("backup-job", NULL);
+	if (!cgroup_enter(in, ok) || !cgroup_enter(sib, bad)) {
+		reap(ok), reap(bad), rmdir(in), rmdir(sib);
+		cr_skip_test("cannot create cgroups under %s (%s)", root, strerror(errno));
+	}
+	char cg[512];
+	agent_cgroup_read(ok, cg, sizeof(cg));
+	cr_assert_str_eq(cg, allow + 7, "the miner's cgroup reads %s", cg);
+	snprintf(pids, sizeof(pids), "%d,%d", (int)ok, (int)bad);
+	const char *args[] = { "watch", "--json", "--pid", pids, "--min-cpu", "5", "--action",
+			       "stop", "--allow", allow, NULL };
+	pid_t agent = spawn_agent(out, err, args, NULL);
+	pid_t both[] = { ok, bad };
+	bool acted = wait_events(out, "action", both, 2, 90);
+	int rc = stop_agent(agent);
+	char *o = pp_test_slurp(out);
+	char so = state_of(ok), sb = state_of(bad);
+	reap(ok), reap(bad);
+	usleep(100000); /* the cgroups empty once the killed children are gone */
+	rmdir(in), rmdir(sib);
+	cr_assert(acted, "not both miners got an action event in 90 s:\n%s\n%s", o,
+		  pp_test_slurp(err));
+	cr_expect_eq(rc, 0);
+	cr_expect_neq(so, 'T', "the miner in the allowed cgroup was stopped");
+	cr_expect_eq(sb, 'T', "the miner in the sibling cgroup was not stopped (%c)", sb);
+	char needle[64];
+	snprintf(needle, sizeof(needle), "\"pid\":%d,", (int)ok);
+	const char *line = strstr(o, needle);
+	while (line && !strstr(line, "\"event\":\"action\"") && (line = strstr(line + 1, needle)))
+		;
+	cr_expect(line && strstr(line, "refused: allowlisted"), "%s", o);
+	free(o);
+	rm_rf(d);
+	free(d);
+}
